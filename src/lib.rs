@@ -1,0 +1,17 @@
+//! clawaudit: verify, produce and report on the proof bundles of AI-agent runs, offline.
+//!
+//! Data flows one way: bytes → `json` parse → typed checks (`clawsig`, `audit`) with a
+//! `VerifyContext` → `report::SubjectReport` → renderers. Check code does no I/O and never
+//! reads the clock.
+
+pub mod clawsig;
+pub mod cli;
+pub mod context;
+pub mod crypto;
+pub mod json;
+pub mod reason;
+pub mod report;
+pub mod timeutil;
+pub mod trust;
+pub mod vectors;
+pub mod verify;

@@ -1,0 +1,4 @@
+//! Clawsig protocol artifacts (wire-format spec 10), one module per artifact.
+
+pub mod envelope;
+pub mod producer;

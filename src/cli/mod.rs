@@ -1,0 +1,63 @@
+//! Command-line interface: clap definitions and one module per subcommand. Each subcommand
+//! maps its arguments to library calls and returns an exit code: 0 PASS, 1 FAIL, 2 usage,
+//! I/O or internal error.
+
+pub mod vectors;
+pub mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: everything verified.
+pub const EXIT_PASS: u8 = 0;
+/// Exit code: at least one subject failed.
+pub const EXIT_FAIL: u8 = 1;
+/// Exit code: usage, I/O or internal error; nothing was judged.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "clawaudit",
+    version,
+    about = "Verify, produce and report on AI-agent proof bundles, fully offline.",
+    long_about = "clawaudit verifies Clawsig protocol artifacts (proof bundles, commit signatures, export and \
+aggregate bundles, log inclusion proofs) and sealed audit bundles offline, against a pinned trust file.\n\n\
+Exit codes: 0 = every subject PASS, 1 = at least one FAIL, 2 = usage, I/O or internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Verify files or directories (every *.json below a directory is a subject).
+    Verify(verify::VerifyArgs),
+    /// Generate or check the repository's own test vectors (testvectors/).
+    #[command(subcommand)]
+    Vectors(vectors::VectorsCommand),
+}
+
+/// Parse arguments and run; clap's own usage errors exit 2 as well.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_PASS };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Verify(args) => verify::run(args),
+        Command::Vectors(cmd) => vectors::run(cmd),
+    };
+    ExitCode::from(code)
+}
+
+/// Print an error for a usage or I/O problem and return exit code 2.
+pub fn usage_error(message: impl std::fmt::Display) -> u8 {
+    eprintln!("clawaudit: error: {message}");
+    EXIT_USAGE
+}

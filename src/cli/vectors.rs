@@ -1,0 +1,53 @@
+//! `clawaudit vectors generate|check`
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::{usage_error, EXIT_FAIL, EXIT_PASS};
+
+#[derive(Subcommand, Debug)]
+pub enum VectorsCommand {
+    /// Write the test vectors (files and manifest.json) below DIR.
+    Generate {
+        #[arg(long, default_value = "testvectors")]
+        dir: PathBuf,
+    },
+    /// Check that DIR equals a fresh generation byte for byte and that every vector gets its
+    /// expected status and reason code.
+    Check {
+        #[arg(long, default_value = "testvectors")]
+        dir: PathBuf,
+    },
+}
+
+pub fn run(cmd: VectorsCommand) -> u8 {
+    match cmd {
+        VectorsCommand::Generate { dir } => match crate::vectors::generate(&dir) {
+            Ok(n) => {
+                println!("wrote {n} files below {}", dir.display());
+                EXIT_PASS
+            }
+            Err(e) => usage_error(e),
+        },
+        VectorsCommand::Check { dir } => match crate::vectors::check(&dir) {
+            Ok(outcome) => {
+                for p in &outcome.problems {
+                    println!("FAIL {p}");
+                }
+                println!(
+                    "{} files compared, {} vectors verified: {} problem(s)",
+                    outcome.files_compared,
+                    outcome.vectors_checked,
+                    outcome.problems.len()
+                );
+                if outcome.problems.is_empty() {
+                    EXIT_PASS
+                } else {
+                    EXIT_FAIL
+                }
+            }
+            Err(e) => usage_error(e),
+        },
+    }
+}

@@ -1,0 +1,233 @@
+//! `clawaudit verify PATH...`
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use rayon::prelude::*;
+
+use super::{usage_error, EXIT_FAIL, EXIT_PASS};
+use crate::context::VerifyContext;
+use crate::report::{self, Kind, Report, Status};
+use crate::timeutil::{format_rfc3339, parse_rfc3339};
+use crate::trust::{Trust, TrustEntry};
+use crate::verify::{verify_subject, Subject};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    ProofBundle,
+    CommitSig,
+    ExportBundle,
+    AggregateBundle,
+    LogInclusionProof,
+    AuditBundle,
+    InclusionProof,
+}
+
+impl KindArg {
+    fn kind(self) -> Kind {
+        match self {
+            KindArg::ProofBundle => Kind::ProofBundle,
+            KindArg::CommitSig => Kind::CommitSig,
+            KindArg::ExportBundle => Kind::ExportBundle,
+            KindArg::AggregateBundle => Kind::AggregateBundle,
+            KindArg::LogInclusionProof => Kind::LogInclusionProof,
+            KindArg::AuditBundle => Kind::AuditBundle,
+            KindArg::InclusionProof => Kind::InclusionProof,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  clawaudit verify testvectors/clawsig --trust testvectors/trust/clawsig-config.json --at 2026-02-18T00:00:00Z\n  clawaudit verify bundle.json --format json"
+)]
+pub struct VerifyArgs {
+    /// Files or directories to verify (directories are walked for *.json and *.zip).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Trust roots: a clawaudit trust.json or a Clawsig verifier config.
+    #[arg(long)]
+    pub trust: Option<PathBuf>,
+    /// Verification time (RFC 3339). Default: now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Force the kind instead of detecting it from the content.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// URM document for a proof bundle (default: the sibling X-urm.json of X-bundle.json).
+    #[arg(long)]
+    pub urm: Option<PathBuf>,
+    /// Artifact file to check against an inclusion proof.
+    #[arg(long)]
+    pub artifact: Option<PathBuf>,
+    /// Largest input file accepted, in bytes.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    pub max_input_bytes: usize,
+    /// WPC hash an audit bundle's policy must have.
+    #[arg(long)]
+    pub expect_policy: Option<String>,
+    /// Comma-separated did:keys trusted to sign Clawsig log roots (adds to the trust file).
+    #[arg(long, value_delimiter = ',')]
+    pub log_signers: Vec<String>,
+}
+
+pub fn run(args: VerifyArgs) -> u8 {
+    match run_inner(args) {
+        Ok(code) => code,
+        Err(message) => usage_error(message),
+    }
+}
+
+fn run_inner(args: VerifyArgs) -> Result<u8, String> {
+    let at = match &args.at {
+        Some(text) => parse_rfc3339(text).ok_or_else(|| format!("--at '{text}' is not an RFC 3339 date-time"))?,
+        None => now_ms(),
+    };
+    let mut trust = match &args.trust {
+        Some(path) => {
+            let bytes = read_file(path, args.max_input_bytes)?;
+            Trust::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Trust::empty(),
+    };
+    for did in &args.log_signers {
+        crate::crypto::parse_did_key(did).map_err(|e| format!("--log-signers: {e}"))?;
+        trust.log_signers.push(TrustEntry {
+            did: did.clone(),
+            name: None,
+        });
+    }
+    let mut ctx = VerifyContext::new(at, trust);
+    ctx.limits.json.max_bytes = args.max_input_bytes;
+    ctx.expect_policy = args.expect_policy.clone();
+
+    let files = collect_files(&args.paths)?;
+    if files.is_empty() {
+        return Err("no files to verify (directories are searched for *.json and *.zip)".into());
+    }
+    let urm_override = match &args.urm {
+        Some(p) => Some(read_file(p, args.max_input_bytes)?),
+        None => None,
+    };
+    let artifact = match &args.artifact {
+        Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        None => None,
+    };
+    let kind = args.kind.map(KindArg::kind);
+    // Reading is I/O and stays here; verification runs in parallel over subjects.
+    let subjects: Vec<Subject> = files
+        .iter()
+        .map(|path| {
+            load_subject(
+                path,
+                kind,
+                urm_override.as_ref(),
+                artifact.as_ref(),
+                args.max_input_bytes,
+            )
+        })
+        .collect();
+    let reports: Vec<_> = subjects.par_iter().map(|s| verify_subject(s, &ctx)).collect();
+    let report = Report::new(format_rfc3339(at), reports);
+    let out = match args.format {
+        Format::Text => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            report::text::render(&report, color)
+        }
+        Format::Json => report::json::render(&report),
+        Format::Jsonl => report::json::render_lines(&report),
+    };
+    print!("{out}");
+    Ok(if report.status == Status::Pass {
+        EXIT_PASS
+    } else {
+        EXIT_FAIL
+    })
+}
+
+/// The CLI is the one place that reads the clock.
+fn now_ms() -> i64 {
+    let now = std::time::SystemTime::now();
+    match now.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(_) => 0,
+    }
+}
+
+fn load_subject(
+    path: &Path,
+    kind: Option<Kind>,
+    urm_override: Option<&Vec<u8>>,
+    artifact: Option<&Vec<u8>>,
+    max_bytes: usize,
+) -> Subject {
+    let display = path.display().to_string();
+    // An unreadable or oversized file is still a subject: the verifier reports it as FAIL.
+    let bytes = read_bounded(path, max_bytes).unwrap_or_default();
+    let mut subject = Subject::new(display, bytes);
+    subject.kind = kind;
+    subject.urm = urm_override.cloned().or_else(|| sibling_urm(path, max_bytes));
+    subject.artifact = artifact.cloned();
+    subject
+}
+
+/// `X-bundle.json` → `X-urm.json`, when it exists.
+fn sibling_urm(path: &Path, max_bytes: usize) -> Option<Vec<u8>> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix("-bundle.json")?;
+    let candidate = path.with_file_name(format!("{stem}-urm.json"));
+    read_bounded(&candidate, max_bytes).ok()
+}
+
+/// Read at most `max_bytes + 1` bytes, so an oversized file is detected without reading it all.
+fn read_bounded(path: &Path, max_bytes: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut buf = Vec::new();
+    file.take(max_bytes.saturating_add(1) as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+fn read_file(path: &Path, max_bytes: usize) -> Result<Vec<u8>, String> {
+    let bytes = read_bounded(path, max_bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    if bytes.len() > max_bytes {
+        return Err(format!("{}: larger than {max_bytes} bytes", path.display()));
+    }
+    Ok(bytes)
+}
+
+fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if meta.is_dir() {
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(path)
+                .follow_links(false)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .map(|e| e.into_path())
+                .filter(|p| {
+                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    (name.ends_with(".json") || name.ends_with(".zip")) && !name.ends_with("-urm.json")
+                })
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}

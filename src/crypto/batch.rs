@@ -1,0 +1,162 @@
+//! Batched Ed25519 verification over many independent (key, message, signature) jobs.
+//!
+//! Every job first passes the byte-level pre-checks of `verify_strict` (64 bytes, canonical S,
+//! canonical R not of small order; keys are small-order-free by construction), so a batch never
+//! accepts what `verify_strict` refuses for an honest signer. Chunks are verified in parallel;
+//! a chunk that fails is re-checked one signature at a time to name the bad ones.
+
+use ed25519_dalek::Signature;
+use rayon::prelude::*;
+
+use super::ed25519::{signature_precheck, verify_strict, PublicKey};
+
+/// Below this many jobs the batch runs on the calling thread.
+const PARALLEL_THRESHOLD: usize = 64;
+/// Largest chunk handed to one batch equation.
+const MAX_CHUNK: usize = 1024;
+
+/// One signature to check.
+#[derive(Clone, Debug)]
+pub struct SignatureJob {
+    pub key: PublicKey,
+    pub message: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+/// A set of jobs, verified together; results come back in insertion order.
+#[derive(Default, Debug)]
+pub struct SignatureBatch {
+    jobs: Vec<SignatureJob>,
+}
+
+impl SignatureBatch {
+    pub fn new() -> Self {
+        SignatureBatch::default()
+    }
+
+    /// Queue a job; returns its index in the result vector.
+    pub fn push(&mut self, key: PublicKey, message: Vec<u8>, signature: Vec<u8>) -> usize {
+        self.jobs.push(SignatureJob {
+            key,
+            message,
+            signature,
+        });
+        self.jobs.len() - 1
+    }
+
+    pub fn len(&self) -> usize {
+        self.jobs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
+    /// Verify every job; `result[i]` is true when job `i` verifies strictly.
+    pub fn verify(&self) -> Vec<bool> {
+        verify_jobs(&self.jobs)
+    }
+}
+
+/// Verify jobs in batches; see the module comment.
+pub fn verify_jobs(jobs: &[SignatureJob]) -> Vec<bool> {
+    let mut results = vec![false; jobs.len()];
+    // Jobs that pass the pre-checks go into the batch; the rest stay false.
+    let candidates: Vec<(usize, [u8; 64])> = jobs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, job)| {
+            let sig: [u8; 64] = job.signature.as_slice().try_into().ok()?;
+            signature_precheck(&sig).then_some((i, sig))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return results;
+    }
+    let threads = rayon::current_num_threads().max(1);
+    let chunk = if candidates.len() < PARALLEL_THRESHOLD {
+        candidates.len()
+    } else {
+        candidates.len().div_ceil(threads).clamp(1, MAX_CHUNK)
+    };
+    let verified: Vec<Vec<usize>> = if candidates.len() < PARALLEL_THRESHOLD {
+        vec![verify_chunk(jobs, &candidates)]
+    } else {
+        candidates.par_chunks(chunk).map(|c| verify_chunk(jobs, c)).collect()
+    };
+    for index in verified.into_iter().flatten() {
+        if let Some(slot) = results.get_mut(index) {
+            *slot = true;
+        }
+    }
+    results
+}
+
+/// Returns the indices (into `jobs`) that verified.
+fn verify_chunk(jobs: &[SignatureJob], chunk: &[(usize, [u8; 64])]) -> Vec<usize> {
+    let mut messages = Vec::with_capacity(chunk.len());
+    let mut signatures = Vec::with_capacity(chunk.len());
+    let mut keys = Vec::with_capacity(chunk.len());
+    for (i, sig) in chunk {
+        let Some(job) = jobs.get(*i) else { continue };
+        messages.push(job.message.as_slice());
+        signatures.push(Signature::from_bytes(sig));
+        keys.push(*job.key.inner());
+    }
+    if messages.len() == chunk.len() && ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+        return chunk.iter().map(|(i, _)| *i).collect();
+    }
+    // Some signature in the chunk is bad: find out which, one by one.
+    chunk
+        .iter()
+        .filter(|(i, sig)| {
+            jobs.get(*i)
+                .is_some_and(|job| verify_strict(&job.key, &job.message, sig).is_ok())
+        })
+        .map(|(i, _)| *i)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::{Signer, SigningKey};
+
+    fn job(seed: u8, msg: &str) -> (SigningKey, PublicKey, Vec<u8>) {
+        let sk = SigningKey::from_bytes(&[seed; 32]);
+        let pk = PublicKey::from_bytes(sk.verifying_key().as_bytes()).unwrap();
+        let sig = sk.sign(msg.as_bytes()).to_bytes().to_vec();
+        (sk, pk, sig)
+    }
+
+    #[test]
+    fn batch_agrees_with_single_verification() {
+        for n in [1usize, 5, 63, 64, 200] {
+            let mut batch = SignatureBatch::new();
+            let mut expected = Vec::new();
+            for i in 0..n {
+                let msg = format!("message {i}");
+                let (_, pk, mut sig) = job((i % 7) as u8 + 1, &msg);
+                let good = i % 13 != 5;
+                if !good {
+                    sig[40] ^= 0x01;
+                }
+                expected.push(verify_strict(&pk, msg.as_bytes(), &sig).is_ok());
+                assert_eq!(expected[i], good);
+                batch.push(pk, msg.into_bytes(), sig);
+            }
+            assert_eq!(batch.verify(), expected, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn small_order_r_never_enters_the_batch() {
+        let (_, pk, _) = job(1, "x");
+        let mut sig = vec![0u8; 64];
+        sig[0] = 1; // R = identity, S = 0
+        let mut batch = SignatureBatch::new();
+        batch.push(pk, b"x".to_vec(), sig);
+        batch.push(pk, b"x".to_vec(), vec![0u8; 63]);
+        assert_eq!(batch.verify(), vec![false, false]);
+    }
+}

@@ -1,0 +1,116 @@
+//! Number and string writers shared by the JSS and JCS serializers.
+//!
+//! Both canonical forms use ECMAScript `Number::toString` for numbers and
+//! `JSON.stringify`'s string quoting, so one implementation serves both.
+
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends a number the way ECMAScript `Number::toString` prints it.
+///
+/// Non-finite values cannot come out of the parser; if a caller builds
+/// one anyway we print `null`, which is what `JSON.stringify` does.
+pub(crate) fn write_number(n: f64, out: &mut String) {
+    if !n.is_finite() {
+        out.push_str("null");
+    } else if n == 0.0 {
+        // Covers -0.0 too: JavaScript prints negative zero as "0".
+        out.push('0');
+    } else {
+        let mut buffer = ryu_js::Buffer::new();
+        out.push_str(buffer.format_finite(n));
+    }
+}
+
+/// True for bytes that must be escaped inside a JSON string literal.
+#[inline]
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Appends `s` as a quoted JSON string using `JSON.stringify`'s escapes.
+///
+/// Only `"`, `\` and U+0000..U+001F are escaped (short forms where they
+/// exist, otherwise `\u00xx` in lowercase hex); everything else, including
+/// `/`, DEL and U+2028/U+2029, is copied through unchanged.
+pub(crate) fn write_string(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let bytes = s.as_bytes();
+    // Start of the pending run of bytes that can be copied verbatim.
+    let mut run_start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !needs_escape(b) {
+            continue;
+        }
+        // Every escaped byte is ASCII, so `i` is always a char boundary.
+        out.push_str(s.get(run_start..i).unwrap_or_default());
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                out.push_str("\\u00");
+                out.push(char::from(HEX_LOWER[usize::from(b >> 4)]));
+                out.push(char::from(HEX_LOWER[usize::from(b & 0x0f)]));
+            }
+        }
+        run_start = i + 1;
+    }
+    out.push_str(s.get(run_start..).unwrap_or_default());
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(n: f64) -> String {
+        let mut s = String::new();
+        write_number(n, &mut s);
+        s
+    }
+
+    fn string(v: &str) -> String {
+        let mut s = String::new();
+        write_string(v, &mut s);
+        s
+    }
+
+    #[test]
+    fn numbers_follow_ecmascript_to_string() {
+        assert_eq!(num(1.0), "1");
+        assert_eq!(num(-0.0), "0");
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(1e21), "1e+21");
+        assert_eq!(num(1e20), "100000000000000000000");
+        assert_eq!(num(1e-7), "1e-7");
+        assert_eq!(num(0.000001), "0.000001");
+        assert_eq!(num(123e-20), "1.23e-18");
+        assert_eq!(num(5e-324), "5e-324");
+        assert_eq!(num(-5e-324), "-5e-324");
+        assert_eq!(num(1.7976931348623157e308), "1.7976931348623157e+308");
+        assert_eq!(num(1.5e300), "1.5e+300");
+        assert_eq!(num(0.1), "0.1");
+        assert_eq!(num(-1.5), "-1.5");
+        assert_eq!(num(9007199254740992.0), "9007199254740992");
+        assert_eq!(num(f64::NAN), "null");
+        assert_eq!(num(f64::NEG_INFINITY), "null");
+    }
+
+    #[test]
+    fn strings_use_json_stringify_escapes() {
+        assert_eq!(string(""), r#""""#);
+        assert_eq!(string("plain"), r#""plain""#);
+        assert_eq!(string("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(string("\u{8}\u{c}\n\r\t"), r#""\b\f\n\r\t""#);
+        assert_eq!(string("\u{0}\u{1}\u{1f}"), r#""\u0000\u0001\u001f""#);
+        assert_eq!(string("\u{b}\u{1a}"), r#""\u000b\u001a""#);
+        assert_eq!(string("/\u{7f}\u{2028}\u{2029}"), "\"/\u{7f}\u{2028}\u{2029}\"");
+        assert_eq!(string("é😀\u{fffd}"), "\"é😀\u{fffd}\"");
+        assert_eq!(string("x\ny"), r#""x\ny""#);
+    }
+}
