@@ -10,6 +10,7 @@
 pub mod jcs;
 pub mod jss;
 mod parse;
+pub mod pretty;
 mod value;
 mod write;
 

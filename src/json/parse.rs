@@ -329,6 +329,7 @@ impl<'a> Parser<'a> {
         // go. The input is valid UTF-8 and every byte we stop at is ASCII,
         // so all slice bounds below are char boundaries.
         loop {
+            self.skip_plain_string_chunks();
             match self.peek() {
                 Some(b'"') => {
                     let s = self.text.get(content_start..self.pos).unwrap_or_default();
@@ -347,6 +348,7 @@ impl<'a> Parser<'a> {
         out.push_str(self.text.get(content_start..self.pos).unwrap_or_default());
         let mut run_start = self.pos;
         loop {
+            self.skip_plain_string_chunks();
             match self.peek() {
                 Some(b'"') => {
                     out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
@@ -362,6 +364,36 @@ impl<'a> Parser<'a> {
                 Some(_) => self.pos += 1,
                 None => return Err(self.syntax(open, "unterminated string")),
             }
+        }
+    }
+
+    /// Advances over whole 8-byte words of string content that contain no
+    /// quote, backslash or control byte; the byte loop handles the rest.
+    /// String content dominates bundles (hashes, signatures, payloads), so
+    /// this word-at-a-time scan is the parser's main speed-up.
+    #[inline]
+    fn skip_plain_string_chunks(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
+            let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+                return;
+            };
+            let w = u64::from_le_bytes(word);
+            // Classic SWAR tests: a byte's high bit ends up set when the
+            // byte is zero (after XOR with the target) or below 0x20.
+            // Bytes >= 0x80 are excluded by `!w` / `!x`, so UTF-8 text
+            // never triggers a false stop (false stops would only cost
+            // speed anyway, never correctness).
+            let quote = w ^ (ONES * u64::from(b'"'));
+            let backslash = w ^ (ONES * u64::from(b'\\'));
+            let has_quote = quote.wrapping_sub(ONES) & !quote;
+            let has_backslash = backslash.wrapping_sub(ONES) & !backslash;
+            let has_control = w.wrapping_sub(ONES * 0x20) & !w;
+            if (has_quote | has_backslash | has_control) & HIGH != 0 {
+                return;
+            }
+            self.pos += 8;
         }
     }
 
@@ -543,6 +575,30 @@ mod tests {
             Some(vec!["a", "c", "d"])
         );
         assert_eq!(v.get("a").and_then(Value::as_array).map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn string_scan_stops_at_specials_in_every_position() {
+        // Exercise the word-at-a-time scan with the special byte at each
+        // offset within and across 8-byte words, after ASCII and non-ASCII.
+        for prefix in ["", "é", "😀€"] {
+            for len in 0..20 {
+                let body = format!("{prefix}{}", "x".repeat(len));
+                for at in 0..=len {
+                    let split = prefix.len() + at;
+                    let (head, tail) = body.split_at(split);
+                    let escaped = format!("\"{head}\\\"{tail}\"");
+                    assert_eq!(parse_str(&escaped), Ok(Value::from(format!("{head}\"{tail}"))));
+                    let raw_control = format!("\"{head}\u{1}{tail}\"");
+                    assert!(
+                        matches!(err(&raw_control), ParseError::Syntax { offset, .. } if offset == split + 1),
+                        "{raw_control:?}"
+                    );
+                }
+                assert_eq!(parse_str(&format!("\"{body}\"")), Ok(Value::from(body.as_str())));
+                assert!(is_syntax(&err(&format!("\"{body}"))));
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,29 @@
+//! Write a sample Clawsig proof bundle with N events and N bound gateway receipts, plus the
+//! Clawsig config that trusts its gateway, for timing whole `clawaudit verify` runs:
+//!
+//!   cargo run --release --example sample_bundle -- 1000 /tmp/sample
+//!   target/release/clawaudit verify /tmp/sample/bundle.json --trust /tmp/sample/config.json --at 2026-03-02T00:00:00Z
+
+use clawaudit::clawsig::sample::SampleBundle;
+use clawaudit::json::pretty::to_string_pretty;
+
+fn main() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args
+        .next()
+        .unwrap_or_else(|| "1000".into())
+        .parse()
+        .map_err(|e| format!("N: {e}"))?;
+    let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "sample".into()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let sample = SampleBundle::new(n, n);
+    let bundle = to_string_pretty(&sample.build());
+    std::fs::write(dir.join("bundle.json"), &bundle).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("config.json"), to_string_pretty(&sample.clawsig_config())).map_err(|e| e.to_string())?;
+    println!(
+        "wrote {} ({} bytes) and config.json",
+        dir.join("bundle.json").display(),
+        bundle.len()
+    );
+    Ok(())
+}
