@@ -50,9 +50,9 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
         }
     };
     let kind = subject.kind.unwrap_or_else(|| detect_kind(&value));
-    #[allow(clippy::match_single_binding)]
     match kind {
         // Each verifier module adds its arm here as it lands.
+        Kind::LogInclusionProof => crate::clawsig::log_proof::verify_subject(&subject.path, &value, ctx),
         _ => {
             let mut f = Findings::new();
             f.fail(
@@ -95,6 +95,9 @@ pub fn detect_kind(value: &Value) -> Kind {
     }
     if obj.get("version").and_then(Value::as_str) == Some("m1") {
         return Kind::CommitSig;
+    }
+    if obj.contains_key("inclusion_proof_v1") {
+        return Kind::LogInclusionProof;
     }
     if obj.contains_key("proof_version") {
         // Ours carry a checkpoint; Clawsig log proofs carry a root signature.

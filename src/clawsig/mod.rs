@@ -1,4 +1,5 @@
 //! Clawsig protocol artifacts (wire-format spec 10), one module per artifact.
 
 pub mod envelope;
+pub mod log_proof;
 pub mod producer;
