@@ -52,6 +52,13 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
     let kind = subject.kind.unwrap_or_else(|| detect_kind(&value));
     match kind {
         // Each verifier module adds its arm here as it lands.
+        // The reference treats the two kinds as aliases and routes by content.
+        Kind::ExportBundle | Kind::AggregateBundle if crate::clawsig::aggregate::is_aggregate_shaped(&value) => {
+            crate::clawsig::aggregate::verify_subject(&subject.path, &value, ctx)
+        }
+        Kind::ExportBundle | Kind::AggregateBundle => {
+            crate::clawsig::export_bundle::verify_subject(&subject.path, &value, ctx)
+        }
         Kind::LogInclusionProof => crate::clawsig::log_proof::verify_subject(&subject.path, &value, ctx),
         _ => {
             let mut f = Findings::new();

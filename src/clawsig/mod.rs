@@ -3,3 +3,7 @@
 pub mod envelope;
 pub mod log_proof;
 pub mod producer;
+pub mod attestation_envelopes;
+pub mod export_bundle;
+pub mod shape;
+pub mod aggregate;
