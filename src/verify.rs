@@ -51,6 +51,8 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
     };
     let kind = subject.kind.unwrap_or_else(|| detect_kind(&value));
     match kind {
+        Kind::ProofBundle => crate::clawsig::proof_bundle::verify_subject(subject, &value, ctx),
+        Kind::CommitSig => crate::clawsig::commit_sig::verify_subject(&subject.path, &value),
         // Each verifier module adds its arm here as it lands.
         // The reference treats the two kinds as aliases and routes by content.
         Kind::ExportBundle | Kind::AggregateBundle if crate::clawsig::aggregate::is_aggregate_shaped(&value) => {

@@ -22,8 +22,9 @@ use crate::timeutil::{parse_rfc3339, Millis};
 
 use super::envelope::{self, describe};
 use super::export_bundle::{self, check_dates, content_address, TTL_SKEW_MS};
-use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions, ProofTier};
+use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions};
 use super::shape;
+use super::tiers::ProofTier;
 
 /// The schema's cap on members.
 pub const MAX_MEMBERS: usize = 1000;
@@ -108,7 +109,11 @@ fn check_schema(obj: &Object) -> Result<(), String> {
     shape::date_time(p, "created_at", at)?;
     shape::date_time(p, "expires_at", at)?;
     shape::did(p, "issuer_did", at)?;
-    shape::manifest(p.get("manifest").unwrap_or(&Value::Null), MAX_MEMBERS, "payload.manifest")?;
+    shape::manifest(
+        p.get("manifest").unwrap_or(&Value::Null),
+        MAX_MEMBERS,
+        "payload.manifest",
+    )?;
     let artifacts = p
         .get("artifacts")
         .and_then(Value::as_object)
@@ -265,7 +270,9 @@ impl CrossMember {
             let Some(binding) = payload.get("binding").filter(|b| b.as_object().is_some()) else {
                 continue;
             };
-            let Some(span) = binding_text(binding, "span_id", "spanId") else { continue };
+            let Some(span) = binding_text(binding, "span_id", "spanId") else {
+                continue;
+            };
             let run = binding.get("run_id").and_then(Value::as_str).unwrap_or(run_id);
             let namespace = run.split("::").next().unwrap_or(run).to_string();
             // What a span means: its lineage, phase, confidence and time.
@@ -279,7 +286,10 @@ impl CrossMember {
                     meaning.insert(snake, Value::from(v));
                 }
             }
-            if let Some(c) = binding.get("attribution_confidence").or_else(|| binding.get("attributionConfidence")) {
+            if let Some(c) = binding
+                .get("attribution_confidence")
+                .or_else(|| binding.get("attributionConfidence"))
+            {
                 meaning.insert("attribution_confidence", c.clone());
             }
             if let Some(t) = payload.get("timestamp").and_then(Value::as_str) {
@@ -344,10 +354,18 @@ impl RateTotals {
         for (k, claim) in claims.iter().enumerate() {
             let at = format!("{}.rate_limit_claims[{k}]", member_at(i));
             let inconsistent = |why: &str| {
-                fail("aggregate.rate_limit", ReasonCode::RateLimitClaimInconsistent, format!("{at}: {why}")).at(at.clone())
+                fail(
+                    "aggregate.rate_limit",
+                    ReasonCode::RateLimitClaimInconsistent,
+                    format!("{at}: {why}"),
+                )
+                .at(at.clone())
             };
             let text = |f: &str| claim.get(f).and_then(Value::as_str);
-            let (start, end) = match (text("window_start").and_then(parse_rfc3339), text("window_end").and_then(parse_rfc3339)) {
+            let (start, end) = match (
+                text("window_start").and_then(parse_rfc3339),
+                text("window_end").and_then(parse_rfc3339),
+            ) {
                 (Some(s), Some(e)) => (s, e),
                 _ => return Err(inconsistent("the window timestamps are not date-times")),
             };
@@ -363,7 +381,9 @@ impl RateTotals {
                 finite_non_negative(claim.get("max_requests")),
                 finite_non_negative(claim.get("observed_requests")),
             ) else {
-                return Err(inconsistent("max_requests and observed_requests must be finite numbers ≥ 0"));
+                return Err(inconsistent(
+                    "max_requests and observed_requests must be finite numbers ≥ 0",
+                ));
             };
             let pair = |m: &str, o: &str| -> Result<(Option<f64>, Option<f64>), Failure> {
                 match (claim.get(m), claim.get(o)) {
@@ -402,7 +422,9 @@ impl RateTotals {
                 }
                 Some(t) => {
                     if t.max_requests != max_requests || t.max_in != max_in || t.max_out != max_out {
-                        return Err(inconsistent("its limits differ from another member's claim for the same agent, scope and window"));
+                        return Err(inconsistent(
+                            "its limits differ from another member's claim for the same agent, scope and window",
+                        ));
                     }
                     t.observed_requests += observed_requests;
                     t.observed_in += obs_in.unwrap_or(0.0);
@@ -467,8 +489,14 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
         .as_object()
         .ok_or_else(|| schema("the aggregate bundle is not a JSON object".into()))?;
     check_schema(obj).map_err(schema)?;
-    let payload = obj.get("payload").and_then(Value::as_object).ok_or_else(|| schema("payload must be an object".into()))?;
-    out.findings.pass("aggregate.schema", "the envelope has the aggregate_bundle_envelope.v1 shape");
+    let payload = obj
+        .get("payload")
+        .and_then(Value::as_object)
+        .ok_or_else(|| schema("payload must be an object".into()))?;
+    out.findings.pass(
+        "aggregate.schema",
+        "the envelope has the aggregate_bundle_envelope.v1 shape",
+    );
 
     let text = |o: &Object, k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let signer = text(obj, "signer_did");
@@ -487,27 +515,41 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             format!("the aggregate is signed by {signer} but its payload names issuer {issuer}"),
         ));
     }
-    out.findings.pass("aggregate.signer", format!("signer and issuer are {issuer}"));
+    out.findings
+        .pass("aggregate.signer", format!("signer and issuer are {issuer}"));
 
     let date = |o: &Object, k: &str| o.get(k).and_then(Value::as_str).and_then(parse_rfc3339);
     let (Some(created), Some(issued)) = (date(payload, "created_at"), date(obj, "issued_at")) else {
-        return Err(fail("aggregate.dates", ReasonCode::MalformedEnvelope, "created_at or issued_at is not a date-time"));
+        return Err(fail(
+            "aggregate.dates",
+            ReasonCode::MalformedEnvelope,
+            "created_at or issued_at is not a date-time",
+        ));
     };
     let payload_expires = date(payload, "expires_at");
     check_dates(
         created,
         issued,
-        &[("payload.expires_at", payload_expires), ("expires_at", date(obj, "expires_at"))],
+        &[
+            ("payload.expires_at", payload_expires),
+            ("expires_at", date(obj, "expires_at")),
+        ],
         ctx,
         "aggregate bundle",
     )?;
-    out.findings.pass("aggregate.dates", "created ≤ issued, not issued in the future, not expired");
+    out.findings.pass(
+        "aggregate.dates",
+        "created ≤ issued, not issued in the future, not expired",
+    );
 
     if text(obj, "hash_algorithm") != "SHA-256" {
         return Err(fail(
             "aggregate.payload_hash",
             ReasonCode::UnknownHashAlgorithm,
-            format!("the aggregate uses hash_algorithm {}, only SHA-256 is implemented", describe(obj.get("hash_algorithm"))),
+            format!(
+                "the aggregate uses hash_algorithm {}, only SHA-256 is implemented",
+                describe(obj.get("hash_algorithm"))
+            ),
         ));
     }
     let claimed = text(obj, "payload_hash_b64u");
@@ -524,12 +566,23 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
         f
     })?;
     let sig = b64u_decode(&text(obj, "signature_b64u")).map_err(|_| {
-        fail("aggregate.signature", ReasonCode::MalformedEnvelope, "the aggregate's signature_b64u is not canonical base64url")
+        fail(
+            "aggregate.signature",
+            ReasonCode::MalformedEnvelope,
+            "the aggregate's signature_b64u is not canonical base64url",
+        )
     })?;
     verify_strict(&key, claimed.as_bytes(), &sig).map_err(|e| {
-        fail("aggregate.signature", ReasonCode::SignatureInvalid, format!("the aggregate signature does not verify under {signer} ({e})"))
+        fail(
+            "aggregate.signature",
+            ReasonCode::SignatureInvalid,
+            format!("the aggregate signature does not verify under {signer} ({e})"),
+        )
     })?;
-    out.findings.pass("aggregate.signature", format!("payload hash {claimed} is signed by {signer}"));
+    out.findings.pass(
+        "aggregate.signature",
+        format!("payload hash {claimed} is signed by {signer}"),
+    );
 
     let members: &[Value] = payload
         .get("artifacts")
@@ -558,10 +611,16 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             .at(member_at(i)));
         }
     }
-    out.findings.pass("aggregate.member_order", format!("{} members in strictly ascending JCS-hash order", members.len()));
+    out.findings.pass(
+        "aggregate.member_order",
+        format!("{} members in strictly ascending JCS-hash order", members.len()),
+    );
 
     check_manifest(payload.get("manifest").unwrap_or(&Value::Null), &addresses)?;
-    out.findings.pass("aggregate.manifest", "the manifest matches every member (JCS hash and size)");
+    out.findings.pass(
+        "aggregate.manifest",
+        "the manifest matches every member (JCS hash and size)",
+    );
 
     // Verify every member now, in parallel; the ordered checks below read the verdicts.
     let verdicts: Vec<MemberVerdict> = members.par_iter().map(|m| verify_member(m, ctx)).collect();
@@ -573,14 +632,30 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
     for (i, (member, verdict)) in members.iter().zip(&verdicts).enumerate() {
         let at = member_at(i);
         let facts = member_facts(member).ok_or_else(|| {
-            fail("aggregate.member", ReasonCode::AggregateBundleInvalid, format!("member {i} is neither a proof-bundle envelope nor an export bundle")).at(at.clone())
+            fail(
+                "aggregate.member",
+                ReasonCode::AggregateBundleInvalid,
+                format!("member {i} is neither a proof-bundle envelope nor an export bundle"),
+            )
+            .at(at.clone())
         })?;
-        let run_id = member_run_id(facts.proof)
-            .map_err(|why| fail("aggregate.member_run_id", ReasonCode::InconsistentRunId, format!("member {i}: {why}")).at(at.clone()))?;
+        let run_id = member_run_id(facts.proof).map_err(|why| {
+            fail(
+                "aggregate.member_run_id",
+                ReasonCode::InconsistentRunId,
+                format!("member {i}: {why}"),
+            )
+            .at(at.clone())
+        })?;
         let member_expires: Option<Millis> = match facts.expires_at {
             None => None,
             Some(v) => Some(v.as_str().and_then(parse_rfc3339).ok_or_else(|| {
-                fail("aggregate.member_expiry", ReasonCode::AggregateBundleInvalid, format!("member {i} has expires_at {}, not a date-time", describe(Some(v)))).at(at.clone())
+                fail(
+                    "aggregate.member_expiry",
+                    ReasonCode::AggregateBundleInvalid,
+                    format!("member {i} has expires_at {}, not a date-time", describe(Some(v))),
+                )
+                .at(at.clone())
             })?),
         };
         if let Some(inner) = &verdict.failure {
@@ -611,7 +686,12 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             }
         }
         if member_expires.is_some_and(|mem| ctx.at > mem.saturating_add(TTL_SKEW_MS)) {
-            return Err(fail("aggregate.member_ttl", ReasonCode::AggregateMemberInvalid, format!("member {i} has expired")).at(at));
+            return Err(fail(
+                "aggregate.member_ttl",
+                ReasonCode::AggregateMemberInvalid,
+                format!("member {i} has expired"),
+            )
+            .at(at));
         }
         if !bundle_ids.insert(facts.bundle_id) {
             return Err(fail(
@@ -622,15 +702,29 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             .at(at));
         }
         if !run_ids.insert(run_id) {
-            return Err(fail("aggregate.duplicate_ids", ReasonCode::AggregateDuplicateRunId, format!("member {i} repeats run_id {run_id:?}")).at(at));
+            return Err(fail(
+                "aggregate.duplicate_ids",
+                ReasonCode::AggregateDuplicateRunId,
+                format!("member {i} repeats run_id {run_id:?}"),
+            )
+            .at(at));
         }
         rates.add_member(i, facts.proof, facts.agent_did)?;
         agents.insert(facts.agent_did);
         fleet = Some(fleet.map_or(verdict.proof_tier, |t| t.min(verdict.proof_tier)));
     }
-    out.findings.pass("aggregate.members", format!("{} members verified; ids unique; no replayed receipts or conflicting spans", members.len()));
+    out.findings.pass(
+        "aggregate.members",
+        format!(
+            "{} members verified; ids unique; no replayed receipts or conflicting spans",
+            members.len()
+        ),
+    );
     rates.check_sums()?;
-    out.findings.pass("aggregate.rate_limits", "summed rate-limit claims stay within their limits");
+    out.findings.pass(
+        "aggregate.rate_limits",
+        "summed rate-limit claims stay within their limits",
+    );
 
     let fleet = fleet.unwrap_or(ProofTier::Unknown);
     let summary = payload.get("metadata").and_then(|m| m.get("fleet_summary"));
@@ -644,7 +738,10 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             return Err(fail(
                 "aggregate.fleet_summary",
                 ReasonCode::FleetSummaryMismatch,
-                format!("fleet_summary.{field} is {}, the members give {actual}", describe(summary.and_then(|s| s.get(field)))),
+                format!(
+                    "fleet_summary.{field} is {}, the members give {actual}",
+                    describe(summary.and_then(|s| s.get(field)))
+                ),
             ));
         }
     }
@@ -653,24 +750,35 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             return Err(fail(
                 "aggregate.fleet_summary",
                 ReasonCode::FleetSummaryMismatch,
-                format!("fleet_summary.fleet_proof_tier is {declared:?}, the weakest member tier is {:?}", fleet.as_str()),
+                format!(
+                    "fleet_summary.fleet_proof_tier is {declared:?}, the weakest member tier is {:?}",
+                    fleet.as_str()
+                ),
             ));
         }
     }
-    out.findings.pass("aggregate.fleet_summary", "the fleet summary matches the members");
+    out.findings
+        .pass("aggregate.fleet_summary", "the fleet summary matches the members");
     out.fleet_proof_tier = Some(fleet);
     Ok(())
 }
 
 /// Manifest entries `artifacts/member_bundles/<i>.json`, with the aggregate codes.
 fn check_manifest(manifest: &Value, addresses: &[(String, usize)]) -> Result<(), Failure> {
-    let entries: &[Value] = manifest.get("entries").and_then(Value::as_array).map_or(&[], Vec::as_slice);
+    let entries: &[Value] = manifest
+        .get("entries")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice);
     let mut paths = HashSet::new();
     let mut by_path = HashMap::new();
     for e in entries {
         let path = e.get("path").and_then(Value::as_str).unwrap_or("");
         if !paths.insert(path) {
-            return Err(fail("aggregate.manifest", ReasonCode::AggregateBundleInvalid, format!("the aggregate manifest lists {path:?} twice")));
+            return Err(fail(
+                "aggregate.manifest",
+                ReasonCode::AggregateBundleInvalid,
+                format!("the aggregate manifest lists {path:?} twice"),
+            ));
         }
         by_path.insert(path, e);
     }
@@ -678,7 +786,11 @@ fn check_manifest(manifest: &Value, addresses: &[(String, usize)]) -> Result<(),
         return Err(fail(
             "aggregate.manifest",
             ReasonCode::HashMismatch,
-            format!("the aggregate manifest has {} entries for {} members", entries.len(), addresses.len()),
+            format!(
+                "the aggregate manifest has {} entries for {} members",
+                entries.len(),
+                addresses.len()
+            ),
         ));
     }
     let mut expected: Vec<(String, &String, usize)> = addresses
@@ -689,7 +801,11 @@ fn check_manifest(manifest: &Value, addresses: &[(String, usize)]) -> Result<(),
     expected.sort_by(|a, b| a.0.cmp(&b.0));
     for (path, hash, size) in expected {
         let entry = by_path.get(path.as_str()).ok_or_else(|| {
-            fail("aggregate.manifest", ReasonCode::HashMismatch, format!("the aggregate manifest has no entry for {path}"))
+            fail(
+                "aggregate.manifest",
+                ReasonCode::HashMismatch,
+                format!("the aggregate manifest has no entry for {path}"),
+            )
         })?;
         if entry.get("sha256_b64u").and_then(Value::as_str) != Some(hash.as_str()) {
             return Err(fail(
@@ -726,7 +842,11 @@ pub fn verify_subject(path: &str, value: &Value, ctx: &VerifyContext) -> Subject
     if let Some(tier) = outcome.fleet_proof_tier {
         report.proof_tier = Some(tier.as_str().to_string());
     }
-    if let Some(id) = value.get("payload").and_then(|p| p.get("aggregate_id")).and_then(Value::as_str) {
+    if let Some(id) = value
+        .get("payload")
+        .and_then(|p| p.get("aggregate_id"))
+        .and_then(Value::as_str)
+    {
         report.fact("aggregate_id", id);
     }
     if let Some(n) = value

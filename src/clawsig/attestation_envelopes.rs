@@ -159,7 +159,13 @@ fn execution_payload(p: &Object, at: &str) -> ShapeResult {
                 "tcb",
                 "metadata",
             ],
-            &["attestation_type", "root_id", "tcb_version", "evidence_ref", "measurements"],
+            &[
+                "attestation_type",
+                "root_id",
+                "tcb_version",
+                "evidence_ref",
+                "measurements",
+            ],
             &here,
         )?;
     }
@@ -247,7 +253,12 @@ fn derivation_payload(p: &Object, at: &str) -> ShapeResult {
     for (i, a) in shape::array(p, "artifacts", 0, usize::MAX, at)?.iter().enumerate() {
         let here = format!("{at}.artifacts[{i}]");
         let a = a.as_object().ok_or_else(|| format!("{here} must be an object"))?;
-        shape::closed(a, &["type", "hash_b64u", "uri", "content_type"], &["type", "hash_b64u"], &here)?;
+        shape::closed(
+            a,
+            &["type", "hash_b64u", "uri", "content_type"],
+            &["type", "hash_b64u"],
+            &here,
+        )?;
         shape::string(a, "type", 1, &here)?;
         shape::b64u(a, "hash_b64u", 8, &here)?;
         shape::string(a, "uri", 0, &here)?;
@@ -292,7 +303,12 @@ fn audit_result_payload(p: &Object, at: &str) -> ShapeResult {
     )?;
     if let Some(pack) = shape::object(p, "audit_pack", at)? {
         let here = format!("{at}.audit_pack");
-        shape::closed(pack, &["pack_id", "pack_version", "pack_hash_b64u"], &["pack_hash_b64u"], &here)?;
+        shape::closed(
+            pack,
+            &["pack_id", "pack_version", "pack_hash_b64u"],
+            &["pack_hash_b64u"],
+            &here,
+        )?;
         shape::string(pack, "pack_id", 0, &here)?;
         shape::string(pack, "pack_version", 0, &here)?;
         shape::b64u(pack, "pack_hash_b64u", 8, &here)?;
@@ -307,7 +323,12 @@ fn audit_result_payload(p: &Object, at: &str) -> ShapeResult {
     shape::b64u(p, "derivation_attestation_hash_b64u", 8, at)?;
     if let Some(code) = shape::object(p, "audit_code", at)? {
         let here = format!("{at}.audit_code");
-        shape::closed(code, &["repo_uri", "commit_sha", "code_hash_b64u", "uri"], &["code_hash_b64u"], &here)?;
+        shape::closed(
+            code,
+            &["repo_uri", "commit_sha", "code_hash_b64u", "uri"],
+            &["code_hash_b64u"],
+            &here,
+        )?;
         shape::string(code, "repo_uri", 1, &here)?;
         shape::string(code, "commit_sha", 0, &here)?;
         shape::b64u(code, "code_hash_b64u", 8, &here)?;
@@ -328,14 +349,24 @@ fn audit_result_payload(p: &Object, at: &str) -> ShapeResult {
     }
     if let Some(proto) = shape::object(p, "protocol", at)? {
         let here = format!("{at}.protocol");
-        shape::closed(proto, &["name", "config_hash_b64u", "seed"], &["name", "config_hash_b64u"], &here)?;
+        shape::closed(
+            proto,
+            &["name", "config_hash_b64u", "seed"],
+            &["name", "config_hash_b64u"],
+            &here,
+        )?;
         shape::string(proto, "name", 1, &here)?;
         shape::b64u(proto, "config_hash_b64u", 8, &here)?;
         shape::number_min(proto, "seed", f64::MIN, &here)?;
     }
     if let Some(result) = shape::object(p, "result", at)? {
         let here = format!("{at}.result");
-        shape::closed(result, &["status", "results_hash_b64u", "summary"], &["status", "results_hash_b64u"], &here)?;
+        shape::closed(
+            result,
+            &["status", "results_hash_b64u", "summary"],
+            &["status", "results_hash_b64u"],
+            &here,
+        )?;
         shape::one_of(result, "status", &["pass", "fail", "warn"], &here)?;
         shape::b64u(result, "results_hash_b64u", 8, &here)?;
         shape::object(result, "summary", &here)?;
@@ -359,9 +390,8 @@ pub fn verify_attestation<'a>(
     let label = format!("{} {artifact}", kind.label());
     let env = envelope::parse_header(value, &HeaderRules::clawsig(kind.envelope_type()), &label)
         .map_err(|f| f.at(artifact))?;
-    envelope_schema(kind, value, artifact).map_err(|m| {
-        Failure::new("attestation.schema", ReasonCode::SchemaValidationFailed, m).at(artifact)
-    })?;
+    envelope_schema(kind, value, artifact)
+        .map_err(|m| Failure::new("attestation.schema", ReasonCode::SchemaValidationFailed, m).at(artifact))?;
     let allowlist = kind.allowlist(ctx);
     if allowlist.is_empty() {
         return Err(Failure::new(
@@ -379,7 +409,11 @@ pub fn verify_attestation<'a>(
         return Err(Failure::new(
             "attestation.allowlist",
             ReasonCode::ClaimNotFound,
-            format!("the {label} is signed by {}, which is not an allowlisted {} signer", env.signer_did, kind.label()),
+            format!(
+                "the {label} is signed by {}, which is not an allowlisted {} signer",
+                env.signer_did,
+                kind.label()
+            ),
         )
         .at(artifact));
     }
@@ -391,13 +425,22 @@ pub fn verify_attestation<'a>(
         format!("the {label} is signed by allowlisted {}", env.signer_did),
     );
     let payload = env.payload.as_object().ok_or_else(|| {
-        Failure::new("attestation.schema", ReasonCode::SchemaValidationFailed, format!("the {label}'s payload is not an object")).at(artifact)
+        Failure::new(
+            "attestation.schema",
+            ReasonCode::SchemaValidationFailed,
+            format!("the {label}'s payload is not an object"),
+        )
+        .at(artifact)
     })?;
     if let Some(proof) = payload.get("clawlogs").and_then(|c| c.get("inclusion_proof")) {
         let (proof_findings, failure) = log_proof::verify_log_inclusion_proof(proof, ctx);
         let proof_at = format!("{artifact}.payload.clawlogs.inclusion_proof");
         // Keep the passes and the weak-evidence warning; the failure goes back to the caller.
-        for mut check in proof_findings.checks.into_iter().filter(|c| c.status != CheckStatus::Fail) {
+        for mut check in proof_findings
+            .checks
+            .into_iter()
+            .filter(|c| c.status != CheckStatus::Fail)
+        {
             check.artifact.get_or_insert_with(|| proof_at.clone());
             findings.checks.push(check);
         }

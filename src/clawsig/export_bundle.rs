@@ -17,8 +17,9 @@ use crate::timeutil::{format_rfc3339, parse_rfc3339, Millis};
 
 use super::attestation_envelopes::{self as attestations, AttestationKind};
 use super::envelope::{self, describe};
-use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions, ProofTier};
+use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions};
 use super::shape;
+use super::tiers::ProofTier;
 
 /// Skew the reference allows on export and aggregate dates.
 pub const TTL_SKEW_MS: Millis = 300_000;
@@ -90,7 +91,11 @@ pub fn check_schema(obj: &Object) -> Result<(), String> {
     shape::string(obj, "export_id", 1, at)?;
     shape::date_time(obj, "created_at", at)?;
     shape::did(obj, "issuer_did", at)?;
-    shape::manifest(obj.get("manifest").unwrap_or(&Value::Null), MAX_MANIFEST_ENTRIES, "manifest")?;
+    shape::manifest(
+        obj.get("manifest").unwrap_or(&Value::Null),
+        MAX_MANIFEST_ENTRIES,
+        "manifest",
+    )?;
     let artifacts = obj
         .get("artifacts")
         .and_then(Value::as_object)
@@ -139,7 +144,13 @@ pub fn expected_manifest(artifacts: &Object) -> Vec<(String, String, usize)> {
     }
     for kind in AttestationKind::ALL {
         let key = kind.artifacts_key();
-        for (i, item) in artifacts.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, item) in artifacts
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let (hash, size) = content_address(item);
             out.push((format!("artifacts/{key}/{i}.json"), hash, size));
         }
@@ -150,7 +161,10 @@ pub fn expected_manifest(artifacts: &Object) -> Vec<(String, String, usize)> {
 
 /// Check manifest entries against what the artifacts hash to, with the export codes.
 fn check_manifest(manifest: &Value, artifacts: &Object) -> Result<usize, Failure> {
-    let entries: &[Value] = manifest.get("entries").and_then(Value::as_array).map_or(&[], Vec::as_slice);
+    let entries: &[Value] = manifest
+        .get("entries")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice);
     let mut seen = HashSet::new();
     for e in entries {
         let path = e.get("path").and_then(Value::as_str).unwrap_or("");
@@ -321,7 +335,8 @@ fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut Expo
         .as_object()
         .ok_or_else(|| schema_failure("the export bundle is not a JSON object".into()))?;
     check_schema(obj).map_err(schema_failure)?;
-    out.findings.pass("export.schema", "the bundle has the export_bundle.v1 shape");
+    out.findings
+        .pass("export.schema", "the bundle has the export_bundle.v1 shape");
 
     let issuer = obj.get("issuer_did").and_then(Value::as_str).unwrap_or("");
     if !crypto::did::is_valid_did_syntax(issuer) {
@@ -342,14 +357,27 @@ fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut Expo
             ))
         }
     };
-    check_dates(created, issued, &[("expires_at", date(obj, "expires_at"))], ctx, "export bundle")?;
-    out.findings.pass("export.dates", "created ≤ issued, not issued in the future, not expired");
+    check_dates(
+        created,
+        issued,
+        &[("expires_at", date(obj, "expires_at"))],
+        ctx,
+        "export bundle",
+    )?;
+    out.findings.pass(
+        "export.dates",
+        "created ≤ issued, not issued in the future, not expired",
+    );
 
-    let artifacts = obj.get("artifacts").and_then(Value::as_object).ok_or_else(|| {
-        schema_failure("artifacts must be an object".into())
-    })?;
+    let artifacts = obj
+        .get("artifacts")
+        .and_then(Value::as_object)
+        .ok_or_else(|| schema_failure("artifacts must be an object".into()))?;
     let count = check_manifest(obj.get("manifest").unwrap_or(&Value::Null), artifacts)?;
-    out.findings.pass("export.manifest", format!("{count} manifest entries match the artifacts (JCS hash and size)"));
+    out.findings.pass(
+        "export.manifest",
+        format!("{count} manifest entries match the artifacts (JCS hash and size)"),
+    );
 
     let computed = bundle_hash(obj);
     let claimed = obj.get("bundle_hash_b64u").and_then(Value::as_str).unwrap_or("");
@@ -379,7 +407,10 @@ fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut Expo
             format!("the export bundle's signature does not verify under issuer {issuer} ({e})"),
         )
     })?;
-    out.findings.pass("export.signature", format!("bundle hash {claimed} is signed by issuer {issuer}"));
+    out.findings.pass(
+        "export.signature",
+        format!("bundle hash {claimed} is signed by issuer {issuer}"),
+    );
 
     let proof_value = artifacts.get("proof_bundle_envelope").unwrap_or(&Value::Null);
     let proof_at = "artifacts.proof_bundle_envelope";
@@ -396,7 +427,10 @@ fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut Expo
     out.findings.pass_at(
         "export.proof_bundle",
         proof_at,
-        format!("the nested proof bundle verified (proof tier {})", nested.proof_tier.as_str()),
+        format!(
+            "the nested proof bundle verified (proof tier {})",
+            nested.proof_tier.as_str()
+        ),
     );
     out.proof_tier = Some(nested.proof_tier);
 
@@ -412,7 +446,11 @@ fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut Expo
             let artifact = f.artifact.clone().unwrap_or_else(|| proof_at.to_string());
             return Err(f.at(artifact));
         }
-        out.findings.pass_at("export.strict_receipts", proof_at, "every bound gateway receipt verified");
+        out.findings.pass_at(
+            "export.strict_receipts",
+            proof_at,
+            "every bound gateway receipt verified",
+        );
     }
     Ok(())
 }
@@ -428,7 +466,10 @@ fn check_attestation_links(
     ctx: &VerifyContext,
     findings: &mut Findings,
 ) -> Result<(), Failure> {
-    let bundle_hash = proof_value.get("payload_hash_b64u").and_then(Value::as_str).unwrap_or("");
+    let bundle_hash = proof_value
+        .get("payload_hash_b64u")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let payload = proof_value.get("payload");
     let agent = payload.and_then(|p| p.get("agent_did")).and_then(Value::as_str);
     let run_id = payload
@@ -440,7 +481,13 @@ fn check_attestation_links(
         .filter(|r| !r.is_empty());
     for kind in AttestationKind::ALL {
         let key = kind.artifacts_key();
-        for (i, item) in artifacts.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, item) in artifacts
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let at = format!("artifacts.{key}[{i}]");
             let p = attestations::verify_attestation(kind, item, ctx, &at, findings)?;
             let text = |k: &str| p.get(k).and_then(Value::as_str);
@@ -454,14 +501,20 @@ fn check_attestation_links(
                 if let Some(run) = run_id {
                     if text("run_id") != Some(run) {
                         return Err(cross_link(
-                            format!("the execution attestation's run_id {} is not the proof bundle's run {run}", describe(p.get("run_id"))),
+                            format!(
+                                "the execution attestation's run_id {} is not the proof bundle's run {run}",
+                                describe(p.get("run_id"))
+                            ),
                             at,
                         ));
                     }
                 }
                 if text("agent_did") != agent {
                     return Err(cross_link(
-                        format!("the execution attestation's agent_did {} is not the proof bundle's agent", describe(p.get("agent_did"))),
+                        format!(
+                            "the execution attestation's agent_did {} is not the proof bundle's agent",
+                            describe(p.get("agent_did"))
+                        ),
                         at,
                     ));
                 }
@@ -478,7 +531,11 @@ fn check_attestation_links(
                     ));
                 }
             }
-            findings.pass_at("export.attestation_link", &at, "the attestation is tied to this proof bundle");
+            findings.pass_at(
+                "export.attestation_link",
+                &at,
+                "the attestation is tied to this proof bundle",
+            );
         }
     }
     Ok(())

@@ -102,10 +102,7 @@ pub fn array<'a>(obj: &'a Object, key: &str, min: usize, max: usize, at: &str) -
     match obj.get(key) {
         None => Ok(&[]),
         Some(Value::Array(items)) if items.len() >= min && items.len() <= max => Ok(items),
-        Some(Value::Array(items)) => Err(format!(
-            "{at}.{key} has {} items, allowed {min} to {max}",
-            items.len()
-        )),
+        Some(Value::Array(items)) => Err(format!("{at}.{key} has {} items, allowed {min} to {max}", items.len())),
         Some(_) => Err(format!("{at}.{key} must be an array")),
     }
 }
@@ -141,7 +138,14 @@ pub fn model_identity(value: &Value, at: &str) -> ShapeResult {
     let obj = value.as_object().ok_or_else(|| format!("{at} must be an object"))?;
     closed(
         obj,
-        &["model_identity_version", "tier", "model", "gateway_observed", "artifacts", "metadata"],
+        &[
+            "model_identity_version",
+            "tier",
+            "model",
+            "gateway_observed",
+            "artifacts",
+            "metadata",
+        ],
         &["model_identity_version", "tier", "model"],
         at,
     )?;
@@ -149,14 +153,27 @@ pub fn model_identity(value: &Value, at: &str) -> ShapeResult {
     one_of(
         obj,
         "tier",
-        &["closed_opaque", "closed_provider_manifest", "openweights_hashable", "tee_measured"],
+        &[
+            "closed_opaque",
+            "closed_provider_manifest",
+            "openweights_hashable",
+            "tee_measured",
+        ],
         at,
     )?;
     if let Some(model) = object(obj, "model", at)? {
         let here = format!("{at}.model");
         closed(
             model,
-            &["provider", "name", "family", "endpoint", "region", "deployment_id", "revision"],
+            &[
+                "provider",
+                "name",
+                "family",
+                "endpoint",
+                "region",
+                "deployment_id",
+                "revision",
+            ],
             &["provider", "name"],
             &here,
         )?;
@@ -170,7 +187,13 @@ pub fn model_identity(value: &Value, at: &str) -> ShapeResult {
         let here = format!("{at}.gateway_observed");
         closed(
             observed,
-            &["gateway_id", "observed_at", "request_id", "provider_response_fingerprint", "transport"],
+            &[
+                "gateway_id",
+                "observed_at",
+                "request_id",
+                "provider_response_fingerprint",
+                "transport",
+            ],
             &["gateway_id", "observed_at"],
             &here,
         )?;
