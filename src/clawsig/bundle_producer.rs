@@ -356,3 +356,29 @@ pub fn sign_aggregate(signer: &Signer, payload: Object, issued_at: &str) -> Valu
     debug_assert!(aggregate::is_aggregate_shaped(&v));
     v
 }
+
+/// A `log_inclusion_proof.v1` for leaf `index` of a clawlogs tree over `leaves`, its root
+/// signed by `log_signer` (None when `index` is out of range).
+pub fn log_proof(log_signer: &Signer, leaves: &[[u8; 32]], index: usize, published_at: &str) -> Option<Value> {
+    let root = b64u_encode(&super::log_proof::clawlogs_root(leaves));
+    let path = super::log_proof::clawlogs_audit_path(leaves, index)?;
+    let leaf = leaves.get(index)?;
+    let signature = obj(vec![
+        ("signer_did", Value::from(log_signer.did())),
+        ("sig_b64u", Value::from(b64u_encode(&log_signer.sign(root.as_bytes())))),
+    ]);
+    Some(Value::Object(obj(vec![
+        ("proof_version", Value::from("1")),
+        ("log_id", Value::from("clawaudit-test-log")),
+        ("tree_size", num(leaves.len() as f64)),
+        ("leaf_hash_b64u", Value::from(b64u_encode(leaf))),
+        ("root_hash_b64u", Value::from(root)),
+        (
+            "audit_path",
+            Value::Array(path.iter().map(|h| Value::from(b64u_encode(h))).collect()),
+        ),
+        ("root_published_at", Value::from(published_at)),
+        ("root_signature", Value::Object(signature)),
+        ("metadata", Value::Object(obj(vec![("leaf_index", num(index as f64))]))),
+    ])))
+}
