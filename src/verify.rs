@@ -54,6 +54,14 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
         Kind::ProofBundle => crate::clawsig::proof_bundle::verify_subject(subject, &value, ctx),
         Kind::CommitSig => crate::clawsig::commit_sig::verify_subject(&subject.path, &value),
         // Each verifier module adds its arm here as it lands.
+        // The reference treats the two kinds as aliases and routes by content.
+        Kind::ExportBundle | Kind::AggregateBundle if crate::clawsig::aggregate::is_aggregate_shaped(&value) => {
+            crate::clawsig::aggregate::verify_subject(&subject.path, &value, ctx)
+        }
+        Kind::ExportBundle | Kind::AggregateBundle => {
+            crate::clawsig::export_bundle::verify_subject(&subject.path, &value, ctx)
+        }
+        Kind::LogInclusionProof => crate::clawsig::log_proof::verify_subject(&subject.path, &value, ctx),
         _ => {
             let mut f = Findings::new();
             f.fail(
@@ -96,6 +104,9 @@ pub fn detect_kind(value: &Value) -> Kind {
     }
     if obj.get("version").and_then(Value::as_str) == Some("m1") {
         return Kind::CommitSig;
+    }
+    if obj.contains_key("inclusion_proof_v1") {
+        return Kind::LogInclusionProof;
     }
     if obj.contains_key("proof_version") {
         // Ours carry a checkpoint; Clawsig log proofs carry a root signature.

@@ -17,6 +17,7 @@ use crate::trust::Trust;
 use crate::verify::{verify_subject, Subject};
 
 pub mod clawsig;
+pub mod export_aggregate;
 
 /// One file of the suite, path relative to `testvectors/`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +85,7 @@ impl Suite {
 pub fn build() -> Result<Vec<VectorFile>, String> {
     let mut suite = Suite::default();
     suite.extend(clawsig::suite()?);
+    suite.extend(export_aggregate::suite()?);
     let manifest = serde_json::json!({
         "manifest_version": "1",
         "vectors": suite.entries,

@@ -1,0 +1,452 @@
+//! Execution, derivation and audit-result attestation envelopes (wire-format §5.2), as carried
+//! by export bundles. Each is a standard SignedEnvelope signed by a key from its own allowlist
+//! (empty allowlist → `DEPENDENCY_NOT_CONFIGURED`, signer not listed → `CLAIM_NOT_FOUND`);
+//! derivation and audit-result payloads may embed a clawlogs inclusion proof, which must verify.
+
+use crate::context::VerifyContext;
+use crate::json::{Object, Value};
+use crate::reason::ReasonCode;
+use crate::report::{CheckStatus, Failure, Findings};
+use crate::trust::TrustEntry;
+
+use super::envelope::{self, HeaderRules};
+use super::log_proof;
+use super::shape::{self, ShapeResult};
+
+/// The three attestation kinds an export bundle may carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttestationKind {
+    Execution,
+    Derivation,
+    AuditResult,
+}
+
+/// The nine envelope fields; the attestation envelope schemas allow no `expires_at`.
+const ENVELOPE_KEYS: [&str; 9] = envelope::REQUIRED_KEYS;
+
+impl AttestationKind {
+    pub fn envelope_type(self) -> &'static str {
+        match self {
+            AttestationKind::Execution => "execution_attestation",
+            AttestationKind::Derivation => "derivation_attestation",
+            AttestationKind::AuditResult => "audit_result_attestation",
+        }
+    }
+
+    /// The export-bundle field holding this kind.
+    pub fn artifacts_key(self) -> &'static str {
+        match self {
+            AttestationKind::Execution => "execution_attestation_envelopes",
+            AttestationKind::Derivation => "derivation_attestation_envelopes",
+            AttestationKind::AuditResult => "audit_result_attestation_envelopes",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            AttestationKind::Execution => "execution attestation",
+            AttestationKind::Derivation => "derivation attestation",
+            AttestationKind::AuditResult => "audit-result attestation",
+        }
+    }
+
+    fn allowlist(self, ctx: &VerifyContext) -> &[TrustEntry] {
+        match self {
+            AttestationKind::Execution => &ctx.trust.execution_attesters,
+            AttestationKind::Derivation => &ctx.trust.derivation_attesters,
+            AttestationKind::AuditResult => &ctx.trust.audit_result_attesters,
+        }
+    }
+
+    fn allowlist_name(self) -> &'static str {
+        match self {
+            AttestationKind::Execution => "execution_attestation_signer_dids",
+            AttestationKind::Derivation => "derivation_attestation_signer_dids",
+            AttestationKind::AuditResult => "audit_result_attestation_signer_dids",
+        }
+    }
+
+    pub const ALL: [AttestationKind; 3] = [
+        AttestationKind::Execution,
+        AttestationKind::Derivation,
+        AttestationKind::AuditResult,
+    ];
+}
+
+/// The envelope schema of one attestation (`*_attestation_envelope.v1`), payload included.
+pub fn envelope_schema(kind: AttestationKind, value: &Value, at: &str) -> ShapeResult {
+    let obj = value.as_object().ok_or_else(|| format!("{at} must be an object"))?;
+    shape::closed(obj, &ENVELOPE_KEYS, &ENVELOPE_KEYS, at)?;
+    shape::constant(obj, "envelope_version", "1", at)?;
+    shape::constant(obj, "envelope_type", kind.envelope_type(), at)?;
+    shape::b64u(obj, "payload_hash_b64u", 8, at)?;
+    shape::one_of(obj, "hash_algorithm", &["SHA-256", "BLAKE3"], at)?;
+    shape::b64u(obj, "signature_b64u", 8, at)?;
+    shape::one_of(obj, "algorithm", &["Ed25519"], at)?;
+    shape::did(obj, "signer_did", at)?;
+    shape::date_time(obj, "issued_at", at)?;
+    let payload = obj
+        .get("payload")
+        .and_then(Value::as_object)
+        .ok_or_else(|| format!("{at}.payload must be an object"))?;
+    let at = format!("{at}.payload");
+    match kind {
+        AttestationKind::Execution => execution_payload(payload, &at),
+        AttestationKind::Derivation => derivation_payload(payload, &at),
+        AttestationKind::AuditResult => audit_result_payload(payload, &at),
+    }
+}
+
+fn execution_payload(p: &Object, at: &str) -> ShapeResult {
+    shape::closed(
+        p,
+        &[
+            "attestation_version",
+            "attestation_id",
+            "execution_type",
+            "agent_did",
+            "attester_did",
+            "run_id",
+            "proof_bundle_hash_b64u",
+            "harness",
+            "runtime_metadata",
+            "issued_at",
+            "expires_at",
+            "metadata",
+        ],
+        &[
+            "attestation_version",
+            "attestation_id",
+            "execution_type",
+            "agent_did",
+            "attester_did",
+            "issued_at",
+        ],
+        at,
+    )?;
+    shape::constant(p, "attestation_version", "1", at)?;
+    shape::string(p, "attestation_id", 1, at)?;
+    shape::one_of(p, "execution_type", &["sandbox_execution", "tee_execution"], at)?;
+    shape::did(p, "agent_did", at)?;
+    shape::did(p, "attester_did", at)?;
+    shape::string(p, "run_id", 0, at)?;
+    shape::b64u(p, "proof_bundle_hash_b64u", 8, at)?;
+    if let Some(h) = shape::object(p, "harness", at)? {
+        let here = format!("{at}.harness");
+        shape::closed(h, &["id", "version", "runtime", "config_hash_b64u"], &[], &here)?;
+        for k in ["id", "version", "runtime"] {
+            shape::string(h, k, 0, &here)?;
+        }
+        shape::b64u(h, "config_hash_b64u", 1, &here)?;
+    }
+    let runtime = shape::object(p, "runtime_metadata", at)?;
+    let tee = match runtime {
+        Some(r) => shape::object(r, "tee", &format!("{at}.runtime_metadata"))?,
+        None => None,
+    };
+    if p.get("execution_type").and_then(Value::as_str) == Some("tee_execution") {
+        let tee = tee.ok_or_else(|| format!("{at}: a tee_execution needs runtime_metadata.tee"))?;
+        let here = format!("{at}.runtime_metadata.tee");
+        shape::closed(
+            tee,
+            &[
+                "attestation_type",
+                "root_id",
+                "tcb_version",
+                "evidence_ref",
+                "nonce_binding_b64u",
+                "measurements",
+                "tcb",
+                "metadata",
+            ],
+            &[
+                "attestation_type",
+                "root_id",
+                "tcb_version",
+                "evidence_ref",
+                "measurements",
+            ],
+            &here,
+        )?;
+    }
+    shape::date_time(p, "issued_at", at)?;
+    shape::date_time(p, "expires_at", at)?;
+    shape::object(p, "metadata", at)?;
+    Ok(())
+}
+
+fn clawlogs(p: &Object, at: &str) -> ShapeResult {
+    if let Some(c) = shape::object(p, "clawlogs", at)? {
+        let here = format!("{at}.clawlogs");
+        shape::closed(c, &["log_entry_hash_b64u", "inclusion_proof"], &[], &here)?;
+        shape::b64u(c, "log_entry_hash_b64u", 8, &here)?;
+        // The proof's own schema is checked by the log-proof verifier (same code).
+        shape::object(c, "inclusion_proof", &here)?;
+    }
+    Ok(())
+}
+
+fn execution_ref(p: &Object, at: &str) -> ShapeResult {
+    if let Some(e) = shape::object(p, "execution", at)? {
+        let here = format!("{at}.execution");
+        shape::closed(
+            e,
+            &["execution_attestation_hash_b64u", "proof_bundle_hash_b64u"],
+            &[],
+            &here,
+        )?;
+        shape::b64u(e, "execution_attestation_hash_b64u", 8, &here)?;
+        shape::b64u(e, "proof_bundle_hash_b64u", 8, &here)?;
+    }
+    Ok(())
+}
+
+fn derivation_payload(p: &Object, at: &str) -> ShapeResult {
+    shape::closed(
+        p,
+        &[
+            "derivation_version",
+            "derivation_id",
+            "issued_at",
+            "input_model",
+            "output_model",
+            "transform",
+            "artifacts",
+            "execution",
+            "clawlogs",
+            "metadata",
+        ],
+        &[
+            "derivation_version",
+            "derivation_id",
+            "issued_at",
+            "input_model",
+            "output_model",
+            "transform",
+        ],
+        at,
+    )?;
+    shape::constant(p, "derivation_version", "1", at)?;
+    shape::string(p, "derivation_id", 1, at)?;
+    shape::date_time(p, "issued_at", at)?;
+    for k in ["input_model", "output_model"] {
+        if let Some(m) = p.get(k) {
+            shape::model_identity(m, &format!("{at}.{k}"))?;
+        }
+    }
+    if let Some(t) = shape::object(p, "transform", at)? {
+        let here = format!("{at}.transform");
+        shape::closed(
+            t,
+            &["kind", "code_hash_b64u", "params_hash_b64u", "build_steps"],
+            &["kind"],
+            &here,
+        )?;
+        shape::string(t, "kind", 1, &here)?;
+        shape::b64u(t, "code_hash_b64u", 8, &here)?;
+        shape::b64u(t, "params_hash_b64u", 8, &here)?;
+        let steps = shape::array(t, "build_steps", 0, usize::MAX, &here)?;
+        if steps.iter().any(|s| s.as_str().is_none()) {
+            return Err(format!("{here}.build_steps must hold strings"));
+        }
+    }
+    for (i, a) in shape::array(p, "artifacts", 0, usize::MAX, at)?.iter().enumerate() {
+        let here = format!("{at}.artifacts[{i}]");
+        let a = a.as_object().ok_or_else(|| format!("{here} must be an object"))?;
+        shape::closed(
+            a,
+            &["type", "hash_b64u", "uri", "content_type"],
+            &["type", "hash_b64u"],
+            &here,
+        )?;
+        shape::string(a, "type", 1, &here)?;
+        shape::b64u(a, "hash_b64u", 8, &here)?;
+        shape::string(a, "uri", 0, &here)?;
+        shape::string(a, "content_type", 0, &here)?;
+    }
+    execution_ref(p, at)?;
+    clawlogs(p, at)?;
+    shape::object(p, "metadata", at)?;
+    Ok(())
+}
+
+fn audit_result_payload(p: &Object, at: &str) -> ShapeResult {
+    shape::closed(
+        p,
+        &[
+            "audit_pack",
+            "audit_version",
+            "audit_id",
+            "issued_at",
+            "expires_at",
+            "model",
+            "derivation_attestation_hash_b64u",
+            "audit_code",
+            "dataset",
+            "protocol",
+            "result",
+            "execution",
+            "clawlogs",
+            "metadata",
+        ],
+        &[
+            "audit_version",
+            "audit_id",
+            "issued_at",
+            "model",
+            "audit_code",
+            "dataset",
+            "protocol",
+            "result",
+        ],
+        at,
+    )?;
+    if let Some(pack) = shape::object(p, "audit_pack", at)? {
+        let here = format!("{at}.audit_pack");
+        shape::closed(
+            pack,
+            &["pack_id", "pack_version", "pack_hash_b64u"],
+            &["pack_hash_b64u"],
+            &here,
+        )?;
+        shape::string(pack, "pack_id", 0, &here)?;
+        shape::string(pack, "pack_version", 0, &here)?;
+        shape::b64u(pack, "pack_hash_b64u", 8, &here)?;
+    }
+    shape::constant(p, "audit_version", "1", at)?;
+    shape::string(p, "audit_id", 1, at)?;
+    shape::date_time(p, "issued_at", at)?;
+    shape::date_time(p, "expires_at", at)?;
+    if let Some(m) = p.get("model") {
+        shape::model_identity(m, &format!("{at}.model"))?;
+    }
+    shape::b64u(p, "derivation_attestation_hash_b64u", 8, at)?;
+    if let Some(code) = shape::object(p, "audit_code", at)? {
+        let here = format!("{at}.audit_code");
+        shape::closed(
+            code,
+            &["repo_uri", "commit_sha", "code_hash_b64u", "uri"],
+            &["code_hash_b64u"],
+            &here,
+        )?;
+        shape::string(code, "repo_uri", 1, &here)?;
+        shape::string(code, "commit_sha", 0, &here)?;
+        shape::b64u(code, "code_hash_b64u", 8, &here)?;
+        shape::string(code, "uri", 0, &here)?;
+    }
+    if let Some(ds) = shape::object(p, "dataset", at)? {
+        let here = format!("{at}.dataset");
+        shape::closed(
+            ds,
+            &["dataset_id", "dataset_hash_b64u", "access", "uri"],
+            &["dataset_id", "dataset_hash_b64u", "access"],
+            &here,
+        )?;
+        shape::string(ds, "dataset_id", 1, &here)?;
+        shape::b64u(ds, "dataset_hash_b64u", 8, &here)?;
+        shape::one_of(ds, "access", &["public", "confidential"], &here)?;
+        shape::string(ds, "uri", 0, &here)?;
+    }
+    if let Some(proto) = shape::object(p, "protocol", at)? {
+        let here = format!("{at}.protocol");
+        shape::closed(
+            proto,
+            &["name", "config_hash_b64u", "seed"],
+            &["name", "config_hash_b64u"],
+            &here,
+        )?;
+        shape::string(proto, "name", 1, &here)?;
+        shape::b64u(proto, "config_hash_b64u", 8, &here)?;
+        shape::number_min(proto, "seed", f64::MIN, &here)?;
+    }
+    if let Some(result) = shape::object(p, "result", at)? {
+        let here = format!("{at}.result");
+        shape::closed(
+            result,
+            &["status", "results_hash_b64u", "summary"],
+            &["status", "results_hash_b64u"],
+            &here,
+        )?;
+        shape::one_of(result, "status", &["pass", "fail", "warn"], &here)?;
+        shape::b64u(result, "results_hash_b64u", 8, &here)?;
+        shape::object(result, "summary", &here)?;
+    }
+    execution_ref(p, at)?;
+    clawlogs(p, at)?;
+    shape::object(p, "metadata", at)?;
+    Ok(())
+}
+
+/// Verify one attestation envelope in the reference order: header, schema, allowlist, payload
+/// hash, signature, then the embedded clawlogs proof. Returns the verified payload.
+/// `artifact` names where it sits (e.g. `artifacts.derivation_attestation_envelopes[0]`).
+pub fn verify_attestation<'a>(
+    kind: AttestationKind,
+    value: &'a Value,
+    ctx: &VerifyContext,
+    artifact: &str,
+    findings: &mut Findings,
+) -> Result<&'a Object, Failure> {
+    let label = format!("{} {artifact}", kind.label());
+    let env = envelope::parse_header(value, &HeaderRules::clawsig(kind.envelope_type()), &label)
+        .map_err(|f| f.at(artifact))?;
+    envelope_schema(kind, value, artifact)
+        .map_err(|m| Failure::new("attestation.schema", ReasonCode::SchemaValidationFailed, m).at(artifact))?;
+    let allowlist = kind.allowlist(ctx);
+    if allowlist.is_empty() {
+        return Err(Failure::new(
+            "attestation.allowlist",
+            ReasonCode::DependencyNotConfigured,
+            format!(
+                "no {} signers are configured ({}), so the {label} cannot be trusted",
+                kind.label(),
+                kind.allowlist_name()
+            ),
+        )
+        .at(artifact));
+    }
+    if !allowlist.iter().any(|e| e.did == env.signer_did) {
+        return Err(Failure::new(
+            "attestation.allowlist",
+            ReasonCode::ClaimNotFound,
+            format!(
+                "the {label} is signed by {}, which is not an allowlisted {} signer",
+                env.signer_did,
+                kind.label()
+            ),
+        )
+        .at(artifact));
+    }
+    env.check_payload_hash(&label).map_err(|f| f.at(artifact))?;
+    env.verify_signature(&label).map_err(|f| f.at(artifact))?;
+    findings.pass_at(
+        "attestation.signature",
+        artifact,
+        format!("the {label} is signed by allowlisted {}", env.signer_did),
+    );
+    let payload = env.payload.as_object().ok_or_else(|| {
+        Failure::new(
+            "attestation.schema",
+            ReasonCode::SchemaValidationFailed,
+            format!("the {label}'s payload is not an object"),
+        )
+        .at(artifact)
+    })?;
+    if let Some(proof) = payload.get("clawlogs").and_then(|c| c.get("inclusion_proof")) {
+        let (proof_findings, failure) = log_proof::verify_log_inclusion_proof(proof, ctx);
+        let proof_at = format!("{artifact}.payload.clawlogs.inclusion_proof");
+        // Keep the passes and the weak-evidence warning; the failure goes back to the caller.
+        for mut check in proof_findings
+            .checks
+            .into_iter()
+            .filter(|c| c.status != CheckStatus::Fail)
+        {
+            check.artifact.get_or_insert_with(|| proof_at.clone());
+            findings.checks.push(check);
+        }
+        if let Some(f) = failure {
+            return Err(f.at(proof_at));
+        }
+    }
+    Ok(payload)
+}
