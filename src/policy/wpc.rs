@@ -533,6 +533,24 @@ pub fn policy_hash_of_file(value: &Value) -> Result<String, String> {
     }
 }
 
+/// The policy of a WPC file for a producer (`token mint --policy`, `approve --policy`):
+/// envelope hash, schema and extension are checked; trust is the verifier's business.
+pub fn read_policy_for_producer(value: &Value) -> Result<PolicyInfo, String> {
+    let hash = policy_hash_of_file(value)?;
+    let payload = value.get("payload").unwrap_or(value);
+    validate_payload(payload).map_err(|(_, why)| why)?;
+    let extension = parse_extension(payload).map_err(|why| format!("the clawaudit extension is invalid: {why}"))?;
+    let text = |k: &str| payload.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    Ok(PolicyInfo {
+        hash_b64u: hash,
+        issuer_did: text("issuer_did"),
+        policy_id: text("policy_id"),
+        payload: payload.clone(),
+        extension,
+        extension_error: None,
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
