@@ -22,7 +22,11 @@ fn committed_vectors_regenerate_identically_and_verify_as_listed() {
         "vector problems:\n{}",
         outcome.problems.join("\n")
     );
-    assert!(outcome.vectors_checked >= 10, "only {} vectors", outcome.vectors_checked);
+    assert!(
+        outcome.vectors_checked >= 10,
+        "only {} vectors",
+        outcome.vectors_checked
+    );
     println!(
         "testvectors: {} files compared, {} vectors verified",
         outcome.files_compared, outcome.vectors_checked
