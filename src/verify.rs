@@ -67,10 +67,7 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
             f.fail(
                 "input.kind",
                 ReasonCode::UnknownEnvelopeType,
-                format!(
-                    "{} is not a recognised artifact: no envelope_type, commit signature version, export, aggregate or proof marker",
-                    subject.path
-                ),
+                "the file is not a recognised artifact: it has no envelope_type, commit-signature version, export, aggregate or proof marker",
             );
             SubjectReport::from_findings(&subject.path, kind, f)
         }

@@ -9,6 +9,7 @@
 //! never exhaust the call stack.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
 use super::value::{Object, Value};
 
@@ -96,32 +97,42 @@ pub fn parse_str(s: &str) -> Result<Value, ParseError> {
     parse(s.as_bytes(), &ParseLimits::default())
 }
 
-/// A container that has been opened but not yet closed.
+/// A container that has been opened but not yet closed. Its elements live
+/// on shared scratch stacks (see [`Parser::parse_document`]) from `start`
+/// onward, so each finished container is moved out in one exact-size
+/// allocation instead of growing its own vector step by step.
 enum Frame {
-    Array(Vec<Value>),
+    Array { start: usize },
     Object(ObjectFrame),
 }
 
 struct ObjectFrame {
-    members: Vec<(String, Value)>,
+    start: usize,
     /// Key whose value is currently being parsed.
     pending_key: String,
     /// Built lazily once the object outgrows a linear duplicate scan.
-    seen: Option<HashSet<String>>,
+    index: Option<KeyHashes>,
 }
 
 impl ObjectFrame {
-    /// Records `key` as the next member name, rejecting repeats.
-    fn set_key(&mut self, key: String, offset: usize) -> Result<(), ParseError> {
-        let duplicate = match &mut self.seen {
-            Some(seen) => !seen.insert(key.clone()),
-            None if self.members.len() < LINEAR_KEY_SCAN_MAX => self.members.iter().any(|(k, _)| *k == key),
+    /// Records `key` as the next member name, rejecting repeats. `members`
+    /// are this object's members so far.
+    fn set_key(&mut self, members: &[(String, Value)], key: String, offset: usize) -> Result<(), ParseError> {
+        let is_known = |key: &str| members.iter().any(|(k, _)| k == key);
+        let duplicate = match &mut self.index {
+            // A hash hit is confirmed against the real keys, so a collision
+            // can only cost time (and with a keyed 64-bit hash practically
+            // never happens), never a wrong answer.
+            Some(index) => !index.insert(&key) && is_known(&key),
+            None if members.len() < LINEAR_KEY_SCAN_MAX => is_known(&key),
             None => {
                 // Switching to hashing keeps huge objects O(n) overall.
-                let mut seen: HashSet<String> = HashSet::with_capacity(self.members.len() * 2);
-                seen.extend(self.members.iter().map(|(k, _)| k.clone()));
-                let duplicate = !seen.insert(key.clone());
-                self.seen = Some(seen);
+                let mut index = KeyHashes::with_capacity(members.len() * 2);
+                for (k, _) in members {
+                    index.insert(k);
+                }
+                let duplicate = !index.insert(&key) && is_known(&key);
+                self.index = Some(index);
                 duplicate
             }
         };
@@ -130,6 +141,62 @@ impl ObjectFrame {
         }
         self.pending_key = key;
         Ok(())
+    }
+}
+
+/// Moves `stack[start..]` into a new vector of exactly that length.
+fn take_from<T>(stack: &mut Vec<T>, start: usize) -> Vec<T> {
+    // `start` never exceeds the length; clamping keeps this panic-free
+    // even if that bookkeeping were ever wrong.
+    stack.split_off(start.min(stack.len()))
+}
+
+/// The members of the innermost open object, given its start.
+fn members_from(members: &[(String, Value)], start: usize) -> &[(String, Value)] {
+    members.get(start..).unwrap_or_default()
+}
+
+/// Set of keyed 64-bit hashes of an object's keys. Storing hashes instead of
+/// copies of the keys avoids one allocation per member in large objects.
+struct KeyHashes {
+    /// Randomly keyed per parse, so hostile input cannot aim for collisions.
+    keys: RandomState,
+    seen: HashSet<u64, BuildHasherDefault<PassThroughHasher>>,
+}
+
+impl KeyHashes {
+    fn with_capacity(n: usize) -> Self {
+        KeyHashes {
+            keys: RandomState::new(),
+            seen: HashSet::with_capacity_and_hasher(n, BuildHasherDefault::default()),
+        }
+    }
+
+    /// False if an equal hash was already present.
+    fn insert(&mut self, key: &str) -> bool {
+        self.seen.insert(self.keys.hash_one(key))
+    }
+}
+
+/// The stored values are already uniformly distributed keyed hashes, so
+/// hashing them a second time would only cost time.
+#[derive(Default)]
+struct PassThroughHasher(u64);
+
+impl Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used in practice; mix anything else anyway.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -181,6 +248,10 @@ impl<'a> Parser<'a> {
 
     fn parse_document(mut self) -> Result<Value, ParseError> {
         let mut stack: Vec<Frame> = Vec::new();
+        // Elements of all open arrays, and members of all open objects,
+        // innermost last.
+        let mut values: Vec<Value> = Vec::new();
+        let mut members: Vec<(String, Value)> = Vec::new();
         loop {
             // Parse one value, or open a container and go round for its
             // first element.
@@ -194,7 +265,7 @@ impl<'a> Parser<'a> {
                         self.pos += 1;
                         Value::Array(Vec::new())
                     } else {
-                        stack.push(Frame::Array(Vec::new()));
+                        stack.push(Frame::Array { start: values.len() });
                         continue;
                     }
                 }
@@ -206,12 +277,12 @@ impl<'a> Parser<'a> {
                         Value::Object(Object::new())
                     } else {
                         let mut frame = ObjectFrame {
-                            members: Vec::new(),
+                            start: members.len(),
                             pending_key: String::new(),
-                            seen: None,
+                            index: None,
                         };
                         let (key, key_offset) = self.parse_member_name()?;
-                        frame.set_key(key, key_offset)?;
+                        frame.set_key(&[], key, key_offset)?;
                         stack.push(Frame::Object(frame));
                         continue;
                     }
@@ -235,8 +306,9 @@ impl<'a> Parser<'a> {
                         }
                         return Ok(value);
                     }
-                    Some(Frame::Array(items)) => {
-                        items.push(value);
+                    Some(Frame::Array { start }) => {
+                        let start = *start;
+                        values.push(value);
                         match self.peek() {
                             Some(b',') => {
                                 self.pos += 1;
@@ -244,34 +316,27 @@ impl<'a> Parser<'a> {
                             }
                             Some(b']') => {
                                 self.pos += 1;
-                                value = match stack.pop() {
-                                    Some(Frame::Array(items)) => Value::Array(items),
-                                    // Unreachable: the top frame was just
-                                    // seen to be an array.
-                                    _ => return Err(self.syntax(self.pos, "internal parser error")),
-                                };
+                                stack.pop();
+                                value = Value::Array(take_from(&mut values, start));
                             }
                             _ => return Err(self.unexpected("',' or ']'")),
                         }
                     }
                     Some(Frame::Object(frame)) => {
                         let key = std::mem::take(&mut frame.pending_key);
-                        frame.members.push((key, value));
+                        members.push((key, value));
                         match self.peek() {
                             Some(b',') => {
                                 self.pos += 1;
                                 let (key, key_offset) = self.parse_member_name()?;
-                                frame.set_key(key, key_offset)?;
+                                frame.set_key(members_from(&members, frame.start), key, key_offset)?;
                                 break;
                             }
                             Some(b'}') => {
                                 self.pos += 1;
-                                value = match stack.pop() {
-                                    Some(Frame::Object(frame)) => {
-                                        Value::Object(Object::from_unique_members(frame.members))
-                                    }
-                                    _ => return Err(self.syntax(self.pos, "internal parser error")),
-                                };
+                                let start = frame.start;
+                                stack.pop();
+                                value = Value::Object(Object::from_unique_members(take_from(&mut members, start)));
                             }
                             _ => return Err(self.unexpected("',' or '}'")),
                         }
@@ -599,6 +664,33 @@ mod tests {
                 assert!(is_syntax(&err(&format!("\"{body}"))));
             }
         }
+    }
+
+    #[test]
+    fn hash_collision_in_key_index_is_not_a_duplicate() {
+        // Simulate a colliding hash: the index already holds the hash of a
+        // key that is not actually a member, so the confirming scan must
+        // let the key through.
+        let members: Vec<(String, Value)> = (0..20).map(|i| (format!("k{i}"), Value::Null)).collect();
+        let mut index = KeyHashes::with_capacity(64);
+        for (k, _) in &members {
+            index.insert(k);
+        }
+        index.insert("ghost");
+        let mut frame = ObjectFrame {
+            start: 0,
+            pending_key: String::new(),
+            index: Some(index),
+        };
+        assert!(frame.set_key(&members, "ghost".into(), 0).is_ok());
+        assert_eq!(frame.pending_key, "ghost");
+        assert_eq!(
+            frame.set_key(&members, "k7".into(), 9),
+            Err(ParseError::DuplicateKey {
+                offset: 9,
+                key: "k7".into()
+            })
+        );
     }
 
     #[test]

@@ -110,7 +110,27 @@ fn vector_numbers() {
 
 #[test]
 fn vector_index_boundary_keys() {
-    // LAST_ROW_PLACEHOLDER
+    // The reference table elides this row's values, and we could not
+    // recover them: no candidate set we tried (key names, number words,
+    // letters, descriptive labels, small numbers, booleans, ~1.2e10
+    // combinations) reproduces the Node.js hashes
+    // 70YKVqRen6Ft7Ws-xgWIe2edeeyQ93H958BM2Mk8aAk (JSS) and
+    // mNDox6I9hjRHva9BDu1kLuvy7iKRXkVTrXHBjvOCG-c (JCS). So only the key
+    // order is asserted here; the values are our own stand-ins.
+    let v = parsed(r#"{"4294967294":"a","4294967295":"b","01":"c","-1":"d","1":"one"}"#);
+    let jss_keys: Vec<String> = match parse_str(&jss::to_string(&v)) {
+        Ok(Value::Object(o)) => o.keys().map(str::to_owned).collect(),
+        other => panic!("JSS output should reparse as an object: {other:?}"),
+    };
+    assert_eq!(jss_keys, ["1", "4294967294", "4294967295", "01", "-1"]);
+    assert_eq!(
+        jss::to_string(&v),
+        r#"{"1":"one","4294967294":"a","4294967295":"b","01":"c","-1":"d"}"#
+    );
+    assert_eq!(
+        jcs::to_string(&v),
+        r#"{"-1":"d","01":"c","1":"one","4294967294":"a","4294967295":"b"}"#
+    );
 }
 
 #[test]

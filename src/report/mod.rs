@@ -230,7 +230,11 @@ impl SubjectReport {
                 (
                     Status::Pass,
                     ReasonCode::Ok,
-                    format!("The {} verified: {n} checks passed.", kind_noun(kind)),
+                    format!(
+                        "The {} verified: {n} check{} passed.",
+                        kind_noun(kind),
+                        if n == 1 { "" } else { "s" }
+                    ),
                 )
             }
         };
@@ -270,11 +274,14 @@ fn kind_noun(kind: Kind) -> &'static str {
     }
 }
 
-/// Make a detail read as one sentence: capitalised, ending with a full stop.
+/// Make a detail read as one sentence: a leading plain word capitalised (never an identifier
+/// or a path), ending with a full stop.
 fn sentence(detail: &str) -> String {
     let mut s = detail.trim().to_string();
-    if let Some(first) = s.chars().next() {
-        if first.is_lowercase() {
+    let first_word = s.split(' ').next().unwrap_or("");
+    let plain_word = !first_word.is_empty() && first_word.chars().all(|c| c.is_ascii_lowercase());
+    if plain_word {
+        if let Some(first) = s.chars().next() {
             let upper: String = first.to_uppercase().collect();
             s.replace_range(..first.len_utf8(), &upper);
         }
@@ -308,5 +315,38 @@ impl Report {
             at,
             subjects,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_capitalise_plain_words_only() {
+        assert_eq!(sentence("the bundle expired"), "The bundle expired.");
+        assert_eq!(
+            sentence("event_chain[1] does not link"),
+            "event_chain[1] does not link."
+        );
+        assert_eq!(sentence("testvectors/x.json is bad."), "testvectors/x.json is bad.");
+    }
+
+    #[test]
+    fn a_fail_reason_names_the_first_failing_check_and_its_artifact() {
+        let mut f = Findings::new();
+        f.pass("a", "fine");
+        f.fail_at("b", ReasonCode::HashMismatch, "artifacts/x.json", "the hash differs");
+        f.fail("c", ReasonCode::SignatureInvalid, "later");
+        let r = SubjectReport::from_findings("p", Kind::AuditBundle, f);
+        assert_eq!(r.status, Status::Fail);
+        assert_eq!(r.reason_code, ReasonCode::HashMismatch);
+        assert_eq!(r.reason, "The hash differs. [artifacts/x.json]");
+        let ok = SubjectReport::from_findings("p", Kind::ProofBundle, {
+            let mut f = Findings::new();
+            f.pass("a", "fine");
+            f
+        });
+        assert_eq!(ok.reason, "The proof bundle verified: 1 check passed.");
     }
 }
