@@ -1,0 +1,10 @@
+//! Sealed audit bundles (spec 20): the ZIP container read safely, the manifest, the
+//! RFC 6962 Merkle tree over it, the signed checkpoint, sealing, inclusion proofs and the
+//! verification order of §5.
+
+pub mod central_directory;
+pub mod container;
+pub mod merkle;
+
+#[cfg(test)]
+mod container_tests;
