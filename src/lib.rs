@@ -10,6 +10,8 @@ pub mod cli;
 pub mod context;
 pub mod crypto;
 pub mod json;
+pub mod keys;
+pub mod policy;
 pub mod reason;
 pub mod report;
 pub mod timeutil;

@@ -50,8 +50,9 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
         }
     };
     let kind = subject.kind.unwrap_or_else(|| detect_kind(&value));
-    #[allow(clippy::match_single_binding)]
     match kind {
+        Kind::ProofBundle => crate::clawsig::proof_bundle::verify_subject(subject, &value, ctx),
+        Kind::CommitSig => crate::clawsig::commit_sig::verify_subject(&subject.path, &value),
         // Each verifier module adds its arm here as it lands.
         _ => {
             let mut f = Findings::new();

@@ -1,0 +1,460 @@
+//! Proof-bundle verification in the reference verifier's check order (§6.1), with the
+//! stricter rules of spec 00 ("Strictness") and §8 layered on top.
+//!
+//! Performance: the payload is parsed once; each receipt payload is serialized once (JSS for
+//! its hash, JCS for replay fingerprints), in parallel when there are many; every signature
+//! of the bundle is verified in one batch before the ordered checks, which then only read
+//! the results, so codes and order stay those of the reference.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use super::envelope::{self, HeaderRules};
+use super::event_chain::{self, VerifiedChain};
+use super::gateway_receipts::{self, GatewayReceiptInfo, ReceiptDigests};
+use super::signatures::SignatureCache;
+use super::tiers::{self, ProofTier};
+use super::{attestations, causal, payload, rate_limit, side_receipts, tool_receipts, urm};
+use crate::context::VerifyContext;
+use crate::json::Value;
+use crate::reason::ReasonCode;
+use crate::report::{Failure, Findings, Kind, SubjectReport};
+use crate::timeutil::Millis;
+use crate::verify::Subject;
+
+/// Receipt counts above which payload hashing runs on the rayon pool.
+const PARALLEL_RECEIPTS: usize = 32;
+
+/// Metadata evidence (§3.8) that we do not verify yet: a bundle carrying any of it FAILs.
+const UNSUPPORTED_METADATA: [&str; 7] = [
+    "policy_binding",
+    "data_handling",
+    "runner_measurement",
+    "runner_attestation_receipt",
+    "reviewer_signoff_receipts",
+    "prompt_pack",
+    "system_prompt_report",
+];
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProofBundleOptions<'a> {
+    /// Apply the CLI strict receipt rule (§3.4), extended to every gateway receipt.
+    pub strict_receipts: bool,
+    /// The URM document bytes, when the bundle references one.
+    pub urm: Option<&'a [u8]>,
+    /// Tolerance for the envelope's `expires_at` (the reference default is 0).
+    pub ttl_skew_ms: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BundleCounts {
+    pub events: usize,
+    pub receipts: usize,
+    pub receipts_signature_verified: usize,
+    pub receipts_verified: usize,
+    pub tool_receipts: usize,
+    pub side_effect_receipts: usize,
+    pub human_approval_receipts: usize,
+    pub attestations: usize,
+    pub attestations_verified: usize,
+}
+
+/// What the bundle says, for reports and for callers that cross-check it (sealed bundles).
+#[derive(Clone, Debug, Default)]
+pub struct BundleSummary {
+    pub bundle_id: String,
+    pub agent_did: String,
+    pub run_id: Option<String>,
+    pub event_hashes: Vec<String>,
+    pub expires_at: Option<Millis>,
+    pub gateway_receipts: Vec<GatewayReceiptInfo>,
+    pub rate_limit_claims: Vec<Value>,
+    pub counts: BundleCounts,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProofBundleOutcome {
+    pub findings: Findings,
+    pub failure: Option<Failure>,
+    pub proof_tier: ProofTier,
+    pub trust_tier: &'static str,
+    pub summary: BundleSummary,
+}
+
+struct Run<'v> {
+    findings: Findings,
+    summary: BundleSummary,
+    chain: Option<VerifiedChain<'v>>,
+}
+
+/// Verify a proof bundle (a SignedEnvelope) at `ctx.at`.
+pub fn verify_proof_bundle(value: &Value, ctx: &VerifyContext, opts: &ProofBundleOptions) -> ProofBundleOutcome {
+    let mut run = Run {
+        findings: Findings::new(),
+        summary: BundleSummary::default(),
+        chain: None,
+    };
+    match verify_inner(value, ctx, opts, &mut run) {
+        Ok((proof_tier, trust_tier)) => ProofBundleOutcome {
+            findings: run.findings,
+            failure: None,
+            proof_tier,
+            trust_tier,
+            summary: run.summary,
+        },
+        Err(failure) => {
+            run.findings.record(&failure);
+            ProofBundleOutcome {
+                findings: run.findings,
+                failure: Some(failure),
+                proof_tier: ProofTier::Unknown,
+                trust_tier: "unknown",
+                summary: run.summary,
+            }
+        }
+    }
+}
+
+fn verify_inner<'v>(
+    value: &'v Value,
+    ctx: &VerifyContext,
+    opts: &ProofBundleOptions,
+    run: &mut Run<'v>,
+) -> Result<(ProofTier, &'static str), Failure> {
+    let label = "proof bundle";
+    // W1: a bare payload is never "verified" (the reference accepts it unsigned).
+    if !envelope::is_envelope_shaped(value) {
+        return Err(Failure::new(
+            "envelope.shape",
+            ReasonCode::MalformedEnvelope,
+            "the input is not a SignedEnvelope (envelope_version, payload and signature_b64u are required); an unsigned payload cannot be verified",
+        ));
+    }
+    let mut rules = HeaderRules::clawsig("proof_bundle");
+    rules.expiry = Some((ctx.at, opts.ttl_skew_ms));
+    let env = envelope::parse_header(value, &rules, label)?;
+    run.summary.expires_at = env.expires_at;
+    run.findings.pass(
+        "envelope.header",
+        "envelope version, type, algorithms, signer DID syntax, dates and encodings are acceptable",
+    );
+
+    payload::check_envelope_schema(value).map_err(|e| e.into_failure("envelope.schema", label))?;
+    payload::check_payload_schema(env.payload).map_err(|e| e.into_failure("payload.schema", label))?;
+    run.findings.pass(
+        "payload.schema",
+        "the envelope and payload match proof_bundle v1 and the schemas it references",
+    );
+
+    payload::check_structure(env.payload)?;
+    let p = env.payload;
+    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("");
+    let agent_did = text("agent_did");
+    run.summary.bundle_id = text("bundle_id").to_string();
+    run.summary.agent_did = agent_did.to_string();
+    run.findings.pass(
+        "payload.structure",
+        "counts, metadata sizes and event ids are within the limits",
+    );
+
+    if env.signer_did != agent_did {
+        return Err(Failure::new(
+            "envelope.signer_did",
+            ReasonCode::InvalidDidFormat,
+            format!(
+                "the proof bundle is signed by {}, but its agent_did is {agent_did}",
+                env.signer_did
+            ),
+        ));
+    }
+
+    // Order-free work up front: receipt digests (parallel) and one signature batch.
+    let receipts = payload::normalized_receipts(p);
+    let digests: Vec<ReceiptDigests> = if receipts.len() >= PARALLEL_RECEIPTS {
+        receipts.par_iter().map(|r| gateway_receipts::digests(r)).collect()
+    } else {
+        receipts.iter().map(|r| gateway_receipts::digests(r)).collect()
+    };
+    let mut cache = SignatureCache::new();
+    cache.queue_b64u(env.signer_did, env.payload_hash_b64u.as_bytes(), env.signature_b64u);
+    for r in &receipts {
+        gateway_receipts::queue_signature(r, &mut cache);
+    }
+    tool_receipts::queue_signatures(p, &mut cache);
+    attestations::queue_signatures(p, &mut cache);
+    cache.run();
+
+    env.check_payload_hash(label)?;
+    let key = cache
+        .key(env.signer_did)
+        .map_err(|e| gateway_receipts::key_failure(&e, label))?;
+    let sig = envelope::decode_signature(env.signature_b64u, label)?;
+    if !cache.verifies(env.signer_did, &key, env.payload_hash_b64u.as_bytes(), &sig) {
+        return Err(envelope::signature_failure(label, "Ed25519 verification failed"));
+    }
+    run.findings.pass(
+        "envelope.signature",
+        format!("payload hash and signature by {} verify", env.signer_did),
+    );
+
+    run.chain = event_chain::verify_event_chain(p)?;
+    let chain = run.chain.as_ref();
+    if let Some(c) = chain {
+        run.summary.run_id = c.run_id.map(str::to_string);
+        run.summary.event_hashes = c.hashes.iter().map(|h| h.to_string()).collect();
+        run.summary.counts.events = c.hashes.len();
+        run.findings.pass(
+            "event_chain",
+            format!("{} events link and hash correctly", c.hashes.len()),
+        );
+    } else {
+        run.findings.skip("event_chain", "the bundle has no event chain");
+    }
+    let run_id = chain.and_then(|c| c.run_id);
+
+    let claims = rate_limit::verify_rate_limit_claims(p, run_id)?;
+    run.summary.rate_limit_claims = p
+        .get("rate_limit_claims")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if claims > 0 {
+        run.findings.pass(
+            "rate_limit_claims",
+            format!("{claims} rate-limit claims are consistent"),
+        );
+    }
+
+    check_metadata_evidence(p)?;
+
+    let urm_valid = urm::verify_urm(p, opts.urm, &ctx.limits.json, run_id, chain.and_then(|c| c.root()))?;
+    if urm_valid {
+        run.findings
+            .pass("urm", "the URM document matches the bundle and its hash");
+    }
+
+    // Gateway receipts: per-receipt results only (the core rule is non-fatal).
+    let mut infos = Vec::with_capacity(receipts.len());
+    for (i, (r, d)) in receipts.iter().zip(&digests).enumerate() {
+        let receipt_label = format!("gateway receipt receipts[{i}]");
+        let mut info = gateway_receipts::describe_receipt(r, d);
+        match gateway_receipts::check_receipt(r, d, ctx, &mut cache, &receipt_label) {
+            Ok(()) => info.signature_valid = true,
+            Err(f) => {
+                run.findings.warn("gateway_receipt", f.code, f.detail.clone());
+                info.failure = Some(f.at(format!("payload.receipts[{i}]")));
+            }
+        }
+        info.bound = gateway_receipts::is_bound(r, chain);
+        infos.push(info);
+    }
+    let sig_ok = infos.iter().filter(|i| i.signature_valid).count();
+    let verified = infos.iter().filter(|i| i.signature_valid && i.bound).count();
+    let receipts_valid = !infos.is_empty() && verified == infos.len();
+    run.summary.counts.receipts = infos.len();
+    run.summary.counts.receipts_signature_verified = sig_ok;
+    run.summary.counts.receipts_verified = verified;
+    if !infos.is_empty() {
+        run.findings.pass(
+            "gateway_receipts",
+            format!("{verified} of {} gateway receipts verified and bound", infos.len()),
+        );
+    }
+
+    let at = ctx.at;
+    run.summary.counts.tool_receipts =
+        tool_receipts::verify_tool_receipts(p, agent_did, chain, at, opts.ttl_skew_ms, &mut cache)?;
+    run.summary.counts.side_effect_receipts =
+        side_receipts::verify_side_receipts(p, agent_did, side_receipts::SideKind::SideEffect)?;
+    run.summary.counts.human_approval_receipts =
+        side_receipts::verify_side_receipts(p, agent_did, side_receipts::SideKind::HumanApproval)?;
+    run.findings.pass(
+        "tool_and_side_receipts",
+        "tool, side-effect and approval receipts are consistent",
+    );
+
+    let entries = causal::normalize(&receipts)?;
+    let ids: Vec<(&str, &str)> = infos
+        .iter()
+        .map(|i| (i.receipt_id.as_str(), i.payload_jcs.as_str()))
+        .collect();
+    // Precedence: the reference's rule (same receipt_id, DIFFERENT payload →
+    // CAUSAL_RECEIPT_REPLAY_DETECTED) runs first, exactly where the reference runs it, so its
+    // code is unchanged. Our stricter rule (any repeated receipt_id, i.e. an identical copy,
+    // or a repeated binding nonce → RECEIPT_REPLAY) runs immediately after it, before the
+    // causal graph rules. No conformance vector repeats a receipt, so none is affected.
+    causal::check_receipt_replay(&ids)?;
+    check_strict_replay(&infos)?;
+    causal::check_graph(&entries)?;
+    let declared: HashSet<String> = entries.iter().filter_map(|e| e.span_id.clone()).collect();
+    causal::check_anchoring(p, &declared)?;
+    run.findings
+        .pass("causal", "causal bindings, replay and anchoring rules hold");
+
+    let att = attestations::verify_attestations(p, agent_did, ctx, &mut cache);
+    let att_ok = att.iter().filter(|(ok, _)| *ok).count();
+    for (ok, note) in &att {
+        if !ok {
+            run.findings
+                .warn("attestation", ReasonCode::ClaimNotFound, note.clone());
+        }
+    }
+    run.summary.counts.attestations = att.len();
+    run.summary.counts.attestations_verified = att_ok;
+
+    let proof_tier = tiers::proof_tier(att_ok, verified);
+    let trust_tier = tiers::trust_tier(urm_valid, chain.is_some(), receipts_valid, false);
+    run.summary.gateway_receipts = infos;
+
+    if opts.strict_receipts {
+        check_strict_receipts(&run.summary.gateway_receipts, ctx)?;
+        run.findings.pass(
+            "receipts.strict",
+            "every gateway receipt verifies against the allowlist",
+        );
+    }
+    Ok((proof_tier, trust_tier))
+}
+
+fn check_metadata_evidence(p: &Value) -> Result<(), Failure> {
+    let Some(meta) = p.get("metadata") else { return Ok(()) };
+    let mut present: Vec<String> = UNSUPPORTED_METADATA
+        .iter()
+        .filter(|k| meta.get(k).is_some())
+        .map(|k| format!("metadata.{k}"))
+        .collect();
+    if meta
+        .get("sentinels")
+        .and_then(|s| s.get("interpose_state"))
+        .and_then(|s| s.get("cldd"))
+        .is_some()
+    {
+        present.push("metadata.sentinels.interpose_state.cldd".into());
+    }
+    if meta
+        .get("sentinels")
+        .and_then(|s| s.get("egress_policy_receipt"))
+        .is_some()
+    {
+        present.push("metadata.sentinels.egress_policy_receipt".into());
+    }
+    match present.first() {
+        None => Ok(()),
+        Some(first) => Err(Failure::new(
+            "metadata.evidence",
+            ReasonCode::UnsupportedEvidence,
+            format!("the proof bundle carries {first}, evidence clawaudit cannot verify yet, so it cannot pass"),
+        )
+        .at(format!("payload.{first}"))),
+    }
+}
+
+/// Stricter than the reference (W6): a receipt_id or binding nonce used twice is a replay.
+fn check_strict_replay(infos: &[GatewayReceiptInfo]) -> Result<(), Failure> {
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    let mut nonces: HashMap<&str, usize> = HashMap::new();
+    for (i, info) in infos.iter().enumerate() {
+        if let Some(first) = ids.insert(info.receipt_id.as_str(), i) {
+            return Err(Failure::new(
+                "receipts.replay",
+                ReasonCode::ReceiptReplay,
+                format!(
+                    "receipts[{i}] repeats receipt_id \"{}\" of receipts[{first}]",
+                    info.receipt_id
+                ),
+            )
+            .at(format!("payload.receipts[{i}]")));
+        }
+        if let Some(n) = info.nonce.as_deref() {
+            if let Some(first) = nonces.insert(n, i) {
+                return Err(Failure::new(
+                    "receipts.replay",
+                    ReasonCode::ReceiptReplay,
+                    format!("receipts[{i}] repeats the binding nonce \"{n}\" of receipts[{first}]"),
+                )
+                .at(format!("payload.receipts[{i}]")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The CLI strict rule of §3.4, then its extension to unbound receipts (W6).
+fn check_strict_receipts(infos: &[GatewayReceiptInfo], ctx: &VerifyContext) -> Result<(), Failure> {
+    let no_allowlist = ctx.trust.gateways.is_empty();
+    let claimed: Vec<&GatewayReceiptInfo> = infos.iter().filter(|i| i.claims_binding).collect();
+    let n = claimed.len();
+    if n > 0 {
+        if no_allowlist {
+            return Err(Failure::new(
+                "receipts.strict",
+                ReasonCode::DependencyNotConfigured,
+                format!(
+                    "the proof bundle has {n} bound gateway receipts, but no gateway signers are configured (--trust)"
+                ),
+            ));
+        }
+        let verified = infos.iter().filter(|i| i.signature_valid && i.bound).count();
+        if verified != n {
+            let all_signed = claimed.iter().all(|i| i.signature_valid);
+            let (code, why) = if all_signed {
+                (
+                    ReasonCode::ReceiptBindingMismatch,
+                    "are not bound to this bundle's event chain",
+                )
+            } else {
+                (ReasonCode::ReceiptVerificationFailed, "do not verify")
+            };
+            return Err(Failure::new(
+                "receipts.strict",
+                code,
+                format!("{} of {n} bound gateway receipts {why}", n - verified.min(n)),
+            ));
+        }
+    }
+    if let Some((i, bad)) = infos.iter().enumerate().find(|(_, i)| !i.signature_valid) {
+        let code = if no_allowlist {
+            ReasonCode::DependencyNotConfigured
+        } else {
+            ReasonCode::ReceiptVerificationFailed
+        };
+        let why = bad.failure.as_ref().map(|f| f.detail.clone()).unwrap_or_default();
+        return Err(Failure::new(
+            "receipts.strict",
+            code,
+            format!("gateway receipt receipts[{i}] does not verify: {why}"),
+        )
+        .at(format!("payload.receipts[{i}]")));
+    }
+    Ok(())
+}
+
+/// CLI entry: kind proof-bundle, strict receipt rule on, tiers and facts on the report.
+pub fn verify_subject(subject: &Subject, value: &Value, ctx: &VerifyContext) -> SubjectReport {
+    let opts = ProofBundleOptions {
+        strict_receipts: true,
+        urm: subject.urm.as_deref(),
+        ttl_skew_ms: 0,
+    };
+    let out = verify_proof_bundle(value, ctx, &opts);
+    let mut report = SubjectReport::from_findings(&subject.path, Kind::ProofBundle, out.findings);
+    if out.failure.is_none() {
+        report.proof_tier = Some(out.proof_tier.as_str().to_string());
+        report.trust_tier = Some(out.trust_tier.to_string());
+    }
+    let s = &out.summary;
+    if !s.bundle_id.is_empty() {
+        report.fact("bundle_id", s.bundle_id.clone());
+        report.fact("agent_did", s.agent_did.clone());
+    }
+    if let Some(r) = &s.run_id {
+        report.fact("run_id", r.clone());
+    }
+    report.fact("events", s.counts.events);
+    report.fact("gateway_receipts", s.counts.receipts);
+    report.fact("gateway_receipts_verified", s.counts.receipts_verified);
+    report.fact("tool_receipts", s.counts.tool_receipts);
+    report.fact("attestations_verified", s.counts.attestations_verified);
+    report
+}

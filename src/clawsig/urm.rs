@@ -1,0 +1,137 @@
+//! The URM (Universal Resource Manifest) a bundle references (§3.9). The document bytes come
+//! from the subject (`--urm` or the sibling file); this module only checks them.
+
+use super::schema::{Obj, SResult};
+use crate::crypto::sha256_b64u;
+use crate::json::{self, jss, ParseLimits, Value};
+use crate::reason::ReasonCode;
+use crate::report::Failure;
+
+fn check_resource(v: &Value, path: &str) -> SResult {
+    Obj::new(v, path)?
+        .closed(&[
+            "type",
+            "hash_b64u",
+            "content_type",
+            "uri",
+            "path",
+            "size_bytes",
+            "metadata",
+        ])?
+        .required(&["type", "hash_b64u"])?
+        .str_min("type", 1)?
+        .b64u("hash_b64u")?
+        .str_any("content_type")?
+        .str_any("uri")?
+        .str_any("path")?
+        .number_min0("size_bytes", true)?
+        .object("metadata")?;
+    Ok(())
+}
+
+/// `urm.v1.json`.
+pub fn check_urm_schema(v: &Value) -> SResult {
+    let keys = [
+        "urm_version",
+        "urm_id",
+        "run_id",
+        "agent_did",
+        "issued_at",
+        "harness",
+        "inputs",
+        "outputs",
+        "event_chain_root_hash_b64u",
+        "receipts_root_hash_b64u",
+        "proof_bundle_hash_b64u",
+        "metadata",
+    ];
+    let o = Obj::new(v, "urm")?;
+    o.closed(&keys)?
+        .required(&keys[..8])?
+        .konst("urm_version", "1")?
+        .str_min("urm_id", 1)?
+        .str_min("run_id", 1)?
+        .did("agent_did")?
+        .date_time("issued_at")?
+        .b64u("event_chain_root_hash_b64u")?
+        .b64u("receipts_root_hash_b64u")?
+        .b64u("proof_bundle_hash_b64u")?
+        .object("metadata")?
+        .each("inputs", 0, None, check_resource)?
+        .each("outputs", 0, None, check_resource)?;
+    if let Some(h) = o.get("harness") {
+        Obj::new(h, "urm.harness")?
+            .closed(&["id", "version", "runtime", "config_hash_b64u", "metadata"])?
+            .required(&["id", "version"])?
+            .str_min("id", 1)?
+            .str_min("version", 1)?
+            .str_any("runtime")?
+            .b64u("config_hash_b64u")?
+            .object("metadata")?;
+    }
+    Ok(())
+}
+
+fn fail(code: ReasonCode, why: String) -> Failure {
+    Failure::new("urm", code, why).at("payload.urm")
+}
+
+/// Verify the referenced URM document. Returns `Ok(false)` when the bundle has no URM.
+pub fn verify_urm(
+    payload: &Value,
+    urm_bytes: Option<&[u8]>,
+    limits: &ParseLimits,
+    chain_run_id: Option<&str>,
+    chain_root: Option<&str>,
+) -> Result<bool, Failure> {
+    let Some(reference) = payload.get("urm") else {
+        return Ok(false);
+    };
+    let bytes = urm_bytes.ok_or_else(|| {
+        fail(
+            ReasonCode::UrmMissing,
+            "the proof bundle references a URM, but no URM document was supplied (--urm or the sibling -urm.json)"
+                .into(),
+        )
+    })?;
+    let doc = json::parse(bytes, limits).map_err(|e| {
+        let code = match e {
+            json::ParseError::TooLarge { .. } => ReasonCode::InputTooLarge,
+            _ => ReasonCode::MalformedJson,
+        };
+        fail(code, format!("the URM document is not acceptable JSON: {e}"))
+    })?;
+    check_urm_schema(&doc).map_err(|e| e.into_failure("urm.schema", "URM document"))?;
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let mismatch = |what: &str| {
+        fail(
+            ReasonCode::UrmMismatch,
+            format!("the URM document's {what} does not match the proof bundle"),
+        )
+    };
+    if text(&doc, "urm_id") != text(reference, "urm_id") {
+        return Err(mismatch("urm_id"));
+    }
+    if text(&doc, "agent_did") != text(payload, "agent_did") {
+        return Err(mismatch("agent_did"));
+    }
+    if let Some(run) = chain_run_id {
+        if text(&doc, "run_id").as_deref() != Some(run) {
+            return Err(mismatch("run_id"));
+        }
+    }
+    if let Some(root) = doc.get("event_chain_root_hash_b64u").and_then(Value::as_str) {
+        if Some(root) != chain_root {
+            return Err(mismatch("event_chain_root_hash_b64u"));
+        }
+    }
+    let computed = sha256_b64u(jss::to_string(&doc).as_bytes());
+    let claimed = text(reference, "resource_hash_b64u").unwrap_or_default();
+    if computed != claimed {
+        return Err(fail(
+            ReasonCode::HashMismatch,
+            format!("the URM document hashes to {computed}, but the bundle's urm.resource_hash_b64u says {claimed}"),
+        ));
+    }
+    Ok(true)
+}

@@ -1,0 +1,46 @@
+//! Work Policy Contracts (WPC), scoped tokens (CST) and human approvals: the checks of
+//! sealed-bundle verification steps 4–6 (spec 20 §5) and the builders the producer
+//! subcommands and the vector generator share.
+//!
+//! The audit-bundle orchestrator builds a `CheckpointView` from its verified checkpoint
+//! payload and calls, in order, `wpc::check_policy`, `cst::check_token` (or
+//! `cst::check_token_absent`) and `approvals::check_approvals`.
+
+pub mod approvals;
+pub mod cst;
+pub mod extension;
+mod schema;
+pub mod wpc;
+
+use crate::timeutil::Millis;
+
+/// What steps 4–6 need from the signed checkpoint payload.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckpointView {
+    /// `subject.job_id`.
+    pub job_id: String,
+    /// `subject.run_id`, when the subject names a run.
+    pub run_id: Option<String>,
+    /// `subject.agent_did`, when named.
+    pub agent_did: Option<String>,
+    /// `created_at`, milliseconds since the epoch.
+    pub created_at: Millis,
+    /// `bindings.policy_hash_b64u`.
+    pub policy_hash: Option<String>,
+    /// `bindings.token_scope_hash_b64u`.
+    pub token_scope_hash: Option<String>,
+}
+
+/// Counts of characters as JSON Schema counts them (code points).
+pub(crate) fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Shorten an untrusted string for a message.
+pub(crate) fn short(s: &str) -> String {
+    const MAX: usize = 60;
+    match s.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", s.get(..cut).unwrap_or_default()),
+        None => s.to_string(),
+    }
+}
