@@ -490,9 +490,12 @@ pub enum ToolReceiptForm {
     PayloadV1,
 }
 
+/// A schema check over one value at a path.
+type SchemaFn = fn(&Value, &str) -> SResult;
+
 /// Classify a tool receipt: the first form whose schema it satisfies (§3.5).
 pub fn classify_tool_receipt(v: &Value, path: &str) -> SResult<ToolReceiptForm> {
-    let forms: [(ToolReceiptForm, fn(&Value, &str) -> SResult); 4] = [
+    let forms: [(ToolReceiptForm, SchemaFn); 4] = [
         (ToolReceiptForm::EnvelopeV2, check_tool_envelope_v2),
         (ToolReceiptForm::EnvelopeV1, check_tool_envelope_v1),
         (ToolReceiptForm::PayloadV2, check_tool_payload_v2),

@@ -58,6 +58,7 @@ pub fn is_date_time(text: &str) -> bool {
 }
 
 /// A JSON object under validation, with its path for messages.
+#[derive(Debug)]
 pub struct Obj<'a> {
     pub o: &'a Object,
     pub path: String,
