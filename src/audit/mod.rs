@@ -3,8 +3,11 @@
 //! verification order of §5.
 
 pub mod central_directory;
+pub mod checkpoint;
 pub mod container;
+pub mod manifest;
 pub mod merkle;
+pub mod seal;
 
 #[cfg(test)]
 mod container_tests;
