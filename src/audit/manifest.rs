@@ -24,7 +24,7 @@ pub struct ManifestEntry {
     pub value: Value,
 }
 
-/// A manifest whose shape passed; `canonical` tells whether the order rules hold too.
+/// A manifest whose shape passed (order is checked by `order_problem`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Manifest {
     pub entries: Vec<ManifestEntry>,
@@ -102,7 +102,7 @@ pub fn manifest_from_value(value: &Value) -> Result<Manifest, Failure> {
     let entries = items
         .iter()
         .enumerate()
-        .map(|(i, v)| parse_entry(i, v))
+        .map(|(i, v)| entry_from_value(i, v))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Manifest { entries })
 }
@@ -111,7 +111,8 @@ fn short(s: &str) -> String {
     crate::clawsig::envelope::describe(Some(&Value::from(s)))
 }
 
-fn parse_entry(i: usize, v: &Value) -> Result<ManifestEntry, Failure> {
+/// Shape-check one entry (`i` is its position, for messages).
+pub fn entry_from_value(i: usize, v: &Value) -> Result<ManifestEntry, Failure> {
     let obj = v
         .as_object()
         .ok_or_else(|| invalid(format!("manifest entry {i} is not an object")))?;

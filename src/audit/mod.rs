@@ -7,7 +7,12 @@ pub mod checkpoint;
 pub mod container;
 pub mod manifest;
 pub mod merkle;
+pub mod prove;
+pub mod sample;
 pub mod seal;
+pub mod verify;
 
 #[cfg(test)]
 mod container_tests;
+#[cfg(test)]
+mod verify_tests;

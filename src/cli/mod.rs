@@ -2,6 +2,8 @@
 //! maps its arguments to library calls and returns an exit code: 0 PASS, 1 FAIL, 2 usage,
 //! I/O or internal error.
 
+pub mod prove;
+pub mod seal;
 pub mod vectors;
 pub mod verify;
 
@@ -34,6 +36,10 @@ pub struct Cli {
 pub enum Command {
     /// Verify files or directories (every *.json below a directory is a subject).
     Verify(verify::VerifyArgs),
+    /// Seal DIR/artifacts/… into a signed, reproducible audit bundle (ZIP).
+    Seal(seal::SealArgs),
+    /// Write the inclusion proof of one artifact of a sealed bundle.
+    Prove(prove::ProveArgs),
     /// Generate or check the repository's own test vectors (testvectors/).
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
@@ -51,6 +57,8 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Verify(args) => verify::run(args),
+        Command::Seal(args) => seal::run(args),
+        Command::Prove(args) => prove::run(args),
         Command::Vectors(cmd) => vectors::run(cmd),
     };
     ExitCode::from(code)
