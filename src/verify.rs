@@ -37,7 +37,9 @@ impl Subject {
 /// Verify one subject. Never panics on any input; hostile input is FAIL, not an error.
 pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
     // ZIP archives are routed before any JSON parsing.
-    if subject.kind == Some(Kind::AuditBundle) || (subject.kind.is_none() && is_audit_bundle(&subject.path, &subject.bytes)) {
+    if subject.kind == Some(Kind::AuditBundle)
+        || (subject.kind.is_none() && is_audit_bundle(&subject.path, &subject.bytes))
+    {
         return crate::audit::verify::verify_audit_bundle(&subject.path, &subject.bytes, ctx);
     }
     let value = match parse_input(&subject.bytes, ctx) {

@@ -92,7 +92,9 @@ pub fn walk(b: &[u8], max_entries: usize) -> Result<CentralDirectory, WalkError>
     let mut cd_size = u64::from(size32);
     let mut cd_offset = u64::from(offset32);
     let mut cd_end_limit = eocd as u64;
-    let locator = eocd.checked_sub(20).filter(|&p| u32_at(b, p) == Some(ZIP64_LOCATOR_SIG));
+    let locator = eocd
+        .checked_sub(20)
+        .filter(|&p| u32_at(b, p) == Some(ZIP64_LOCATOR_SIG));
     if let Some(loc) = locator {
         let rec = u64_at(b, loc + 8).ok_or_else(|| invalid("truncated ZIP64 locator"))?;
         let rec = usize::try_from(rec).map_err(|_| invalid("ZIP64 record offset out of range"))?;
@@ -182,7 +184,10 @@ mod tests {
     #[test]
     fn empty_and_garbage_are_invalid() {
         assert!(matches!(walk(b"", 10), Err(WalkError::Invalid(_))));
-        assert!(matches!(walk(b"not a zip at all, just text", 10), Err(WalkError::Invalid(_))));
+        assert!(matches!(
+            walk(b"not a zip at all, just text", 10),
+            Err(WalkError::Invalid(_))
+        ));
     }
 
     #[test]

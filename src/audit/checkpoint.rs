@@ -4,7 +4,9 @@
 //! and is refused. The payload hash is JCS and the signed message is domain-separated.
 
 use super::merkle::{self, Hash};
-use crate::clawsig::envelope::{decode_signature, describe, parse_header, signature_failure, HeaderRules, REQUIRED_KEYS};
+use crate::clawsig::envelope::{
+    decode_signature, describe, parse_header, signature_failure, HeaderRules, REQUIRED_KEYS,
+};
 use crate::clawsig::producer::{envelope_with_hash, Signer};
 use crate::context::VerifyContext;
 use crate::crypto::{self, b64, b64u_encode, did, sha256_b64u};
@@ -212,15 +214,17 @@ pub fn parse_payload(payload: &Value) -> Result<CheckpointPayload, Failure> {
         ));
     }
     let bundle_id = req_text(p, "bundle_id", "payload")?;
-    let created_at = time(p, "created_at")?
-        .ok_or_else(|| schema("the checkpoint payload has no created_at".into()))?;
+    let created_at = time(p, "created_at")?.ok_or_else(|| schema("the checkpoint payload has no created_at".into()))?;
     let expires_at = time(p, "expires_at")?;
     let sealer_did = req_text(p, "sealer_did", "payload")?;
     if !did::is_valid_did_syntax(sealer_did) {
         return Err(Failure::new(
             "checkpoint.payload",
             ReasonCode::InvalidDidFormat,
-            format!("the checkpoint's sealer_did {} is not a valid DID", describe(p.get("sealer_did"))),
+            format!(
+                "the checkpoint's sealer_did {} is not a valid DID",
+                describe(p.get("sealer_did"))
+            ),
         ));
     }
     let subject = closed(p.get("subject"), &["job_id", "run_id", "agent_did"], "subject")?;
@@ -232,7 +236,10 @@ pub fn parse_payload(payload: &Value) -> Result<CheckpointPayload, Failure> {
             return Err(Failure::new(
                 "checkpoint.payload",
                 ReasonCode::InvalidDidFormat,
-                format!("the checkpoint subject's agent_did {} is not a valid DID", describe(subject.get("agent_did"))),
+                format!(
+                    "the checkpoint subject's agent_did {} is not a valid DID",
+                    describe(subject.get("agent_did"))
+                ),
             ));
         }
     }
@@ -252,7 +259,12 @@ pub fn parse_payload(payload: &Value) -> Result<CheckpointPayload, Failure> {
         .get("size")
         .and_then(Value::as_u64)
         .filter(|n| *n >= 1)
-        .ok_or_else(|| schema(format!("the checkpoint tree size {} is not a positive integer", describe(tree.get("size")))))?;
+        .ok_or_else(|| {
+            schema(format!(
+                "the checkpoint tree size {} is not a positive integer",
+                describe(tree.get("size"))
+            ))
+        })?;
     let root = tree
         .get("root_b64u")
         .and_then(Value::as_str)
@@ -287,7 +299,12 @@ pub fn parse_payload(payload: &Value) -> Result<CheckpointPayload, Failure> {
 /// payload schema, JCS hash, signature, sealer = signer, sealer trusted, `created_at` not in
 /// the future, not expired. Returns the payload whenever its schema passed, so the manifest
 /// can still be checked against it.
-pub fn check_checkpoint(value: &Value, ctx: &VerifyContext, artifact: &str, f: &mut Findings) -> Option<CheckpointPayload> {
+pub fn check_checkpoint(
+    value: &Value,
+    ctx: &VerifyContext,
+    artifact: &str,
+    f: &mut Findings,
+) -> Option<CheckpointPayload> {
     let label = format!("checkpoint {artifact}");
     let rules = HeaderRules {
         versions: &["1"],
@@ -307,7 +324,9 @@ pub fn check_checkpoint(value: &Value, ctx: &VerifyContext, artifact: &str, f: &
             "checkpoint.envelope",
             ReasonCode::MalformedEnvelope,
             artifact,
-            format!("the {label} has an envelope-level expires_at, which is unsigned; the expiry belongs in the payload"),
+            format!(
+                "the {label} has an envelope-level expires_at, which is unsigned; the expiry belongs in the payload"
+            ),
         );
         return None;
     }
@@ -320,7 +339,11 @@ pub fn check_checkpoint(value: &Value, ctx: &VerifyContext, artifact: &str, f: &
         );
         return None;
     }
-    f.pass_at("checkpoint.envelope", artifact, format!("the {label}'s envelope header is well formed"));
+    f.pass_at(
+        "checkpoint.envelope",
+        artifact,
+        format!("the {label}'s envelope header is well formed"),
+    );
     let payload = match parse_payload(env.payload) {
         Ok(p) => p,
         Err(failure) => {
@@ -328,7 +351,11 @@ pub fn check_checkpoint(value: &Value, ctx: &VerifyContext, artifact: &str, f: &
             return None;
         }
     };
-    f.pass_at("checkpoint.payload", artifact, format!("the {label}'s payload matches the schema"));
+    f.pass_at(
+        "checkpoint.payload",
+        artifact,
+        format!("the {label}'s payload matches the schema"),
+    );
 
     let computed = sha256_b64u(jcs::to_string(env.payload).as_bytes());
     if env.hash_algorithm != "SHA-256" || computed != env.payload_hash_b64u {
@@ -342,11 +369,19 @@ pub fn check_checkpoint(value: &Value, ctx: &VerifyContext, artifact: &str, f: &
             ),
         );
     } else {
-        f.pass_at("checkpoint.payload_hash", artifact, format!("the {label}'s JCS payload hash matches"));
+        f.pass_at(
+            "checkpoint.payload_hash",
+            artifact,
+            format!("the {label}'s JCS payload hash matches"),
+        );
     }
 
     match verify_signature(env.signer_did, env.signature_b64u, env.payload_hash_b64u, &label) {
-        Ok(()) => f.pass_at("checkpoint.signature", artifact, format!("the {label}'s signature verifies")),
+        Ok(()) => f.pass_at(
+            "checkpoint.signature",
+            artifact,
+            format!("the {label}'s signature verifies"),
+        ),
         Err(failure) => f.record(&failure.at(artifact)),
     }
 
@@ -362,13 +397,20 @@ pub fn check_checkpoint(value: &Value, ctx: &VerifyContext, artifact: &str, f: &
         );
     }
     if ctx.trust.is_sealer(env.signer_did) {
-        f.pass_at("checkpoint.trust", artifact, format!("the sealer {} is trusted", env.signer_did));
+        f.pass_at(
+            "checkpoint.trust",
+            artifact,
+            format!("the sealer {} is trusted", env.signer_did),
+        );
     } else {
         f.fail_at(
             "checkpoint.trust",
             ReasonCode::SignerNotTrusted,
             artifact,
-            format!("the {label} is signed by {}, which the trust file does not list as a sealer", env.signer_did),
+            format!(
+                "the {label} is signed by {}, which the trust file does not list as a sealer",
+                env.signer_did
+            ),
         );
     }
     check_times(&payload, ctx.at, &label, artifact, f);
@@ -410,6 +452,10 @@ fn check_times(p: &CheckpointPayload, at: Millis, label: &str, artifact: &str, f
         );
     }
     if ok {
-        f.pass_at("checkpoint.time", artifact, format!("the {label} is valid at the verification time"));
+        f.pass_at(
+            "checkpoint.time",
+            artifact,
+            format!("the {label} is valid at the verification time"),
+        );
     }
 }

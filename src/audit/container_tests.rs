@@ -211,7 +211,10 @@ fn duplicate_checkpoint_is_unsafe() {
 
 #[test]
 fn names_equal_ignoring_case_are_unsafe() {
-    let zip = bundle_with(&[("artifacts/Readme.txt", b"a"), ("artifacts/README.TXT", b"b")], deflated());
+    let zip = bundle_with(
+        &[("artifacts/Readme.txt", b"a"), ("artifacts/README.TXT", b"b")],
+        deflated(),
+    );
     assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
     let zip = bundle_with(&[("Manifest.json", b"{}")], deflated());
     assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
@@ -268,7 +271,10 @@ fn decompression_bomb_exceeds_the_ratio_limit() {
 
 #[test]
 fn entry_and_total_size_limits() {
-    let zip = bundle_with(&[("artifacts/a", &[7u8; 1000]), ("artifacts/b", &[8u8; 1000])], stored());
+    let zip = bundle_with(
+        &[("artifacts/a", &[7u8; 1000]), ("artifacts/b", &[8u8; 1000])],
+        stored(),
+    );
     let limits = ContainerLimits {
         max_entry_bytes: 999,
         ..ContainerLimits::default()

@@ -75,7 +75,8 @@ fn invalid(detail: String) -> Failure {
 
 /// Parse and shape-check `manifest.json` (`MANIFEST_INVALID`). Order is checked separately.
 pub fn parse_manifest(bytes: &[u8], limits: &ParseLimits) -> Result<Manifest, Failure> {
-    let value = json::parse(bytes, limits).map_err(|e| invalid(format!("manifest.json is not acceptable JSON: {e}")))?;
+    let value =
+        json::parse(bytes, limits).map_err(|e| invalid(format!("manifest.json is not acceptable JSON: {e}")))?;
     manifest_from_value(&value)
 }
 
@@ -118,7 +119,10 @@ pub fn entry_from_value(i: usize, v: &Value) -> Result<ManifestEntry, Failure> {
         .ok_or_else(|| invalid(format!("manifest entry {i} is not an object")))?;
     const KEYS: [&str; 4] = ["path", "kind", "sha256_b64u", "size_bytes"];
     if let Some(k) = obj.keys().find(|k| !KEYS.contains(k)) {
-        return Err(invalid(format!("manifest entry {i} has an unknown field '{}'", short(k))));
+        return Err(invalid(format!(
+            "manifest entry {i} has an unknown field '{}'",
+            short(k)
+        )));
     }
     let text = |k: &str| {
         obj.get(k)
@@ -129,8 +133,12 @@ pub fn entry_from_value(i: usize, v: &Value) -> Result<ManifestEntry, Failure> {
     if let Some(why) = name_problem(path.as_bytes(), true) {
         return Err(invalid(format!("manifest entry {i}: path {} {why}", short(path))));
     }
-    let kind = kind_for_path(path)
-        .ok_or_else(|| invalid(format!("manifest entry {i}: {} is not an artifact path of spec 20 §2", short(path))))?;
+    let kind = kind_for_path(path).ok_or_else(|| {
+        invalid(format!(
+            "manifest entry {i}: {} is not an artifact path of spec 20 §2",
+            short(path)
+        ))
+    })?;
     let stated_kind = text("kind")?;
     if stated_kind != kind {
         return Err(invalid(format!(
@@ -146,10 +154,12 @@ pub fn entry_from_value(i: usize, v: &Value) -> Result<ManifestEntry, Failure> {
             short(path)
         )));
     }
-    let size = obj
-        .get("size_bytes")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| invalid(format!("manifest entry {i}: size_bytes of {} is not a non-negative integer", short(path))))?;
+    let size = obj.get("size_bytes").and_then(Value::as_u64).ok_or_else(|| {
+        invalid(format!(
+            "manifest entry {i}: size_bytes of {} is not a non-negative integer",
+            short(path)
+        ))
+    })?;
     Ok(ManifestEntry {
         path: path.to_string(),
         kind,
@@ -201,7 +211,9 @@ mod tests {
     use crate::json::parse_str;
 
     fn code(text: &str) -> Option<ReasonCode> {
-        parse_manifest(text.as_bytes(), &ParseLimits::default()).err().map(|f| f.code)
+        parse_manifest(text.as_bytes(), &ParseLimits::default())
+            .err()
+            .map(|f| f.code)
     }
 
     const H: &str = "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU";
@@ -275,7 +287,9 @@ mod tests {
             one(&format!(
                 r#"{{"path":"artifacts/attachments/a","kind":"attachment","sha256_b64u":"{H}","size_bytes":0,"x":1}}"#
             )),
-            one(&format!(r#"{{"path":"artifacts/attachments/a","kind":"attachment","sha256_b64u":"{H}"}}"#)),
+            one(&format!(
+                r#"{{"path":"artifacts/attachments/a","kind":"attachment","sha256_b64u":"{H}"}}"#
+            )),
         ];
         for text in cases {
             assert_eq!(code(&text), Some(ReasonCode::ManifestInvalid), "{text}");
@@ -284,16 +298,17 @@ mod tests {
 
     #[test]
     fn order_problems_are_reported() {
-        let e = |p: &str| {
-            format!(r#"{{"path":"{p}","kind":"attachment","sha256_b64u":"{H}","size_bytes":0}}"#)
-        };
+        let e = |p: &str| format!(r#"{{"path":"{p}","kind":"attachment","sha256_b64u":"{H}","size_bytes":0}}"#);
         let unsorted = format!(
             r#"{{"manifest_version":"1","entries":[{},{}]}}"#,
             e("artifacts/attachments/b"),
             e("artifacts/attachments/a")
         );
         let m = parse_manifest(unsorted.as_bytes(), &ParseLimits::default()).unwrap();
-        assert_eq!(m.order_problem(), Some(("artifacts/attachments/b", "artifacts/attachments/a")));
+        assert_eq!(
+            m.order_problem(),
+            Some(("artifacts/attachments/b", "artifacts/attachments/a"))
+        );
         let dup = format!(
             r#"{{"manifest_version":"1","entries":[{},{}]}}"#,
             e("artifacts/attachments/a"),

@@ -199,7 +199,9 @@ mod tests {
             let picks: Vec<usize> = if n <= 40 {
                 (0..n).collect()
             } else {
-                (0..n).filter(|m| m % 17 == 0 || *m + 2 >= n || m.is_power_of_two()).collect()
+                (0..n)
+                    .filter(|m| m % 17 == 0 || *m + 2 >= n || m.is_power_of_two())
+                    .collect()
             };
             for m in picks {
                 let path = audit_path(leaves, m).unwrap();

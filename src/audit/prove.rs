@@ -30,11 +30,16 @@ pub fn build_proof(bundle: &[u8], entry_path: &str, limits: &ContainerLimits) ->
             .unwrap_or_default()
     })?;
     let parse_limits = ParseLimits::default();
-    let checkpoint_bytes = container.get(CHECKPOINT_NAME).ok_or("the bundle has no checkpoint.json")?;
+    let checkpoint_bytes = container
+        .get(CHECKPOINT_NAME)
+        .ok_or("the bundle has no checkpoint.json")?;
     let checkpoint =
         json::parse(checkpoint_bytes, &parse_limits).map_err(|e| format!("checkpoint.json is not valid JSON: {e}"))?;
-    let manifest = parse_manifest(container.get(MANIFEST_NAME).ok_or("the bundle has no manifest.json")?, &parse_limits)
-        .map_err(|f| f.detail)?;
+    let manifest = parse_manifest(
+        container.get(MANIFEST_NAME).ok_or("the bundle has no manifest.json")?,
+        &parse_limits,
+    )
+    .map_err(|f| f.detail)?;
     let (index, entry) = manifest
         .find(entry_path)
         .ok_or_else(|| format!("the manifest does not list {entry_path}"))?;
@@ -76,14 +81,21 @@ pub fn verify_subject(path: &str, value: &Value, artifact: Option<&[u8]>, ctx: &
 
 fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &mut Findings) {
     let Some(obj) = value.as_object() else {
-        f.fail("proof.shape", ReasonCode::SchemaValidationFailed, "the inclusion proof is not a JSON object");
+        f.fail(
+            "proof.shape",
+            ReasonCode::SchemaValidationFailed,
+            "the inclusion proof is not a JSON object",
+        );
         return;
     };
     if let Some(k) = obj.keys().find(|k| !PROOF_KEYS.contains(k)) {
         f.fail(
             "proof.shape",
             ReasonCode::SchemaValidationFailed,
-            format!("the inclusion proof has an unknown field {}", describe(Some(&Value::from(k)))),
+            format!(
+                "the inclusion proof has an unknown field {}",
+                describe(Some(&Value::from(k)))
+            ),
         );
         return;
     }
@@ -114,12 +126,19 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
             f.fail(
                 "proof.entry",
                 ReasonCode::SchemaValidationFailed,
-                format!("the inclusion proof's entry is not a manifest entry: {}", failure.detail),
+                format!(
+                    "the inclusion proof's entry is not a manifest entry: {}",
+                    failure.detail
+                ),
             );
             return;
         }
         None => {
-            f.fail("proof.shape", ReasonCode::SchemaValidationFailed, "the inclusion proof has no entry");
+            f.fail(
+                "proof.shape",
+                ReasonCode::SchemaValidationFailed,
+                "the inclusion proof has no entry",
+            );
             return;
         }
     };
@@ -171,7 +190,10 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
     }
 
     match artifact {
-        None => f.skip("proof.artifact", "no --artifact given: the artifact's bytes were not compared"),
+        None => f.skip(
+            "proof.artifact",
+            "no --artifact given: the artifact's bytes were not compared",
+        ),
         Some(bytes) => {
             let hash = sha256_b64u(bytes);
             if hash != entry.sha256_b64u || bytes.len() as u64 != entry.size_bytes {
@@ -187,7 +209,11 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
                     ),
                 );
             } else {
-                f.pass_at("proof.artifact", label, "the artifact file matches the entry's hash and size");
+                f.pass_at(
+                    "proof.artifact",
+                    label,
+                    "the artifact file matches the entry's hash and size",
+                );
             }
         }
     }

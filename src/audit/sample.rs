@@ -67,7 +67,10 @@ impl SampleKeys {
             sealers: vec![entry(&self.sealer)],
             policy_issuers: vec![entry(&self.policy_issuer)],
             token_issuers: vec![entry(&self.token_issuer)],
-            approvers: vec![approver(&self.alice, "alice@example.com"), approver(&self.bob, "bob@example.com")],
+            approvers: vec![
+                approver(&self.alice, "alice@example.com"),
+                approver(&self.bob, "bob@example.com"),
+            ],
             gateways: vec![entry(&self.gateway)],
             attesters: vec![],
             source: TrustSource::TrustFile,
@@ -182,7 +185,10 @@ pub fn artifacts(keys: &SampleKeys) -> Result<Vec<(String, Vec<u8>)>, String> {
         RECEIPT_AT,
         None,
     );
-    out.push(("artifacts/receipts/rcpt_file_1.json".to_string(), json_bytes(&file_receipt)));
+    out.push((
+        "artifacts/receipts/rcpt_file_1.json".to_string(),
+        json_bytes(&file_receipt),
+    ));
 
     // The proof bundle: two events and one receipt bound to the first.
     let mut events = Vec::new();
@@ -192,8 +198,10 @@ pub fn artifacts(keys: &SampleKeys) -> Result<Vec<(String, Vec<u8>)>, String> {
         let ph = sha256_b64u(id.as_bytes());
         let prev = hashes.last().cloned();
         let h = event_hash(&id, RUN_ID, "llm_call", RECEIPT_AT, &ph, prev.as_deref());
-        events.push(v(serde_json::json!({"event_id": id, "run_id": RUN_ID, "event_type": "llm_call",
-            "timestamp": RECEIPT_AT, "payload_hash_b64u": ph, "prev_hash_b64u": prev, "event_hash_b64u": h})));
+        events.push(v(
+            serde_json::json!({"event_id": id, "run_id": RUN_ID, "event_type": "llm_call",
+            "timestamp": RECEIPT_AT, "payload_hash_b64u": ph, "prev_hash_b64u": prev, "event_hash_b64u": h}),
+        ));
         hashes.push(h);
     }
     let first_event = hashes.first().cloned().unwrap_or_default();
@@ -204,7 +212,8 @@ pub fn artifacts(keys: &SampleKeys) -> Result<Vec<(String, Vec<u8>)>, String> {
         RECEIPT_AT,
         None,
     );
-    let mut payload = v(serde_json::json!({"bundle_version": "1", "bundle_id": "pb_sample", "agent_did": keys.agent.did()}));
+    let mut payload =
+        v(serde_json::json!({"bundle_version": "1", "bundle_id": "pb_sample", "agent_did": keys.agent.did()}));
     if let Some(o) = payload.as_object_mut() {
         o.insert("event_chain", Value::Array(events));
         o.insert("receipts", Value::Array(vec![bundle_receipt]));
@@ -212,10 +221,15 @@ pub fn artifacts(keys: &SampleKeys) -> Result<Vec<(String, Vec<u8>)>, String> {
     let proof_bundle = sign_envelope(&keys.agent, "proof_bundle", payload, RECEIPT_AT, None);
     out.push(("artifacts/proof_bundle.json".to_string(), json_bytes(&proof_bundle)));
 
-    let pulse = v(serde_json::json!({"trust_pulse_version": "1", "run_id": RUN_ID, "agent_did": keys.agent.did(),
-        "issued_at": RECEIPT_AT, "evidence_class": "self_reported", "tier_uplift": false, "tools": [], "files": []}));
+    let pulse = v(
+        serde_json::json!({"trust_pulse_version": "1", "run_id": RUN_ID, "agent_did": keys.agent.did(),
+        "issued_at": RECEIPT_AT, "evidence_class": "self_reported", "tier_uplift": false, "tools": [], "files": []}),
+    );
     out.push(("artifacts/trust_pulse.json".to_string(), json_bytes(&pulse)));
-    out.push(("artifacts/attachments/notes.txt".to_string(), b"rotation notes\n".to_vec()));
+    out.push((
+        "artifacts/attachments/notes.txt".to_string(),
+        b"rotation notes\n".to_vec(),
+    ));
     Ok(out)
 }
 

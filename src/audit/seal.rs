@@ -111,7 +111,11 @@ pub fn default_bundle_id(job_id: &str, root: &merkle::Hash) -> String {
 
 /// Seal artifacts (`(path, bytes)`, paths as in the ZIP) into a bundle. Refuses what the
 /// verifier would refuse: unknown artifact paths, limits, and malformed checkpoint fields.
-pub fn seal_entries(artifacts: &[(String, Vec<u8>)], signer: &Signer, options: &SealOptions) -> Result<Vec<u8>, String> {
+pub fn seal_entries(
+    artifacts: &[(String, Vec<u8>)],
+    signer: &Signer,
+    options: &SealOptions,
+) -> Result<Vec<u8>, String> {
     let limits = ContainerLimits::default();
     if artifacts.len() + 2 > limits.max_entries {
         return Err(format!("a bundle holds at most {} entries", limits.max_entries));
@@ -171,7 +175,9 @@ pub fn read_artifacts_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> 
         }
         let shown = item.path().display().to_string();
         if !ft.is_file() {
-            return Err(format!("{shown} is a symbolic link or special file; only regular files can be sealed"));
+            return Err(format!(
+                "{shown} is a symbolic link or special file; only regular files can be sealed"
+            ));
         }
         let rel = item
             .path()
@@ -237,7 +243,10 @@ mod tests {
             assert_eq!(f.unix_mode(), Some(0o100_644), "{}", f.name());
             assert_eq!(f.compression(), CompressionMethod::Deflated);
             let t = f.last_modified().unwrap();
-            assert_eq!((t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second()), (1980, 1, 1, 0, 0, 0));
+            assert_eq!(
+                (t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second()),
+                (1980, 1, 1, 0, 0, 0)
+            );
         }
         // Same inputs in another order: identical bytes.
         let mut reordered = artifacts.clone();

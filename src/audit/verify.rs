@@ -45,7 +45,15 @@ pub fn verify_audit_bundle(path: &str, bytes: &[u8], ctx: &VerifyContext) -> Sub
         let token = step_token(&container, ctx, policy.as_ref(), &view, &mut f);
         step_approvals(&container, ctx, policy.as_ref(), &view, &mut f);
         let bundle = run_proof_bundle(&container, ctx);
-        step_receipts(&container, ctx, policy.as_ref(), token.as_ref(), &view, bundle.as_ref(), &mut f);
+        step_receipts(
+            &container,
+            ctx,
+            policy.as_ref(),
+            token.as_ref(),
+            &view,
+            bundle.as_ref(),
+            &mut f,
+        );
         step_proof_bundle(bundle, &view, &mut f);
         step_trust_pulse(&container, ctx, &mut f);
         report_facts.push(("bundle_id", Value::from(cp.bundle_id.as_str())));
@@ -146,7 +154,11 @@ pub fn step_manifest(
             MANIFEST_NAME,
             format!("manifest entries must be sorted by path with no duplicates, but {a} comes before {b}"),
         ),
-        None => f.pass_at("manifest.shape", MANIFEST_NAME, format!("the manifest lists {} artifacts in canonical order", m.entries.len())),
+        None => f.pass_at(
+            "manifest.shape",
+            MANIFEST_NAME,
+            format!("the manifest lists {} artifacts in canonical order", m.entries.len()),
+        ),
     }
     let mut files_ok = true;
     for e in &m.entries {
@@ -181,10 +193,17 @@ pub fn step_manifest(
         }
     }
     if files_ok {
-        f.pass_at("manifest.files", MANIFEST_NAME, "every listed file matches its hash and size");
+        f.pass_at(
+            "manifest.files",
+            MANIFEST_NAME,
+            "every listed file matches its hash and size",
+        );
     }
     let Some(cp) = checkpoint else {
-        f.skip("manifest.tree", "the Merkle tree was not compared: the checkpoint could not be read");
+        f.skip(
+            "manifest.tree",
+            "the Merkle tree was not compared: the checkpoint could not be read",
+        );
         return;
     };
     let n = m.entries.len() as u64;
@@ -193,7 +212,10 @@ pub fn step_manifest(
             "manifest.tree_size",
             ReasonCode::MerkleSizeMismatch,
             MANIFEST_NAME,
-            format!("the checkpoint signs a tree of {} leaves, but the manifest lists {n}", cp.tree_size),
+            format!(
+                "the checkpoint signs a tree of {} leaves, but the manifest lists {n}",
+                cp.tree_size
+            ),
         );
     }
     let root = merkle::root(&m.leaves());
@@ -209,12 +231,21 @@ pub fn step_manifest(
             ),
         );
     } else if cp.tree_size == n {
-        f.pass_at("manifest.tree", MANIFEST_NAME, "the manifest reproduces the signed Merkle root");
+        f.pass_at(
+            "manifest.tree",
+            MANIFEST_NAME,
+            "the manifest reproduces the signed Merkle root",
+        );
     }
 }
 
 /// Step 4: the Work Policy Contract, when present (else its absence is judged).
-pub fn step_policy(container: &Container, ctx: &VerifyContext, view: &CheckpointView, f: &mut Findings) -> Option<PolicyInfo> {
+pub fn step_policy(
+    container: &Container,
+    ctx: &VerifyContext,
+    view: &CheckpointView,
+    f: &mut Findings,
+) -> Option<PolicyInfo> {
     match container.get(POLICY_PATH) {
         Some(bytes) => {
             let value = parse_json(bytes, ctx, POLICY_PATH, "policy.envelope", f)?;
@@ -339,7 +370,10 @@ pub fn step_receipts(
     if !seen.is_empty() && !failed {
         f.pass(
             "receipts.bindings",
-            format!("{} gateway receipts match the policy, token window and subject", seen.len()),
+            format!(
+                "{} gateway receipts match the policy, token window and subject",
+                seen.len()
+            ),
         );
     }
 }
@@ -360,7 +394,10 @@ fn check_receipt_bindings(
                 ReasonCode::ReceiptPolicyMismatch,
                 src,
                 match policy {
-                    Some(p) => format!("gateway receipt {id} is bound to policy {bound}, not the bundle's WPC {}", p.hash_b64u),
+                    Some(p) => format!(
+                        "gateway receipt {id} is bound to policy {bound}, not the bundle's WPC {}",
+                        p.hash_b64u
+                    ),
                     None => format!("gateway receipt {id} is bound to policy {bound}, but the bundle has no WPC"),
                 },
             );
@@ -377,7 +414,9 @@ fn check_receipt_bindings(
                         "gateway receipt {id} is bound to token scope {bound}, not the bundle token's {}",
                         t.scope_hash_b64u
                     ),
-                    None => format!("gateway receipt {id} is bound to token scope {bound}, but the bundle has no token"),
+                    None => {
+                        format!("gateway receipt {id} is bound to token scope {bound}, but the bundle has no token")
+                    }
                 },
             );
         }
@@ -416,14 +455,18 @@ fn check_receipt_replay(seen: &[ReceiptSeen], f: &mut Findings) {
     let mut ids: HashMap<&str, &ReceiptSeen> = HashMap::new();
     let mut nonces: HashMap<&str, &ReceiptSeen> = HashMap::new();
     for r in seen {
-        let same_receipt = |first: &ReceiptSeen| first.in_bundle != r.in_bundle && first.info.payload_jcs == r.info.payload_jcs;
+        let same_receipt =
+            |first: &ReceiptSeen| first.in_bundle != r.in_bundle && first.info.payload_jcs == r.info.payload_jcs;
         if let Some(first) = ids.get(r.info.receipt_id.as_str()) {
             if !same_receipt(first) {
                 f.fail_at(
                     "receipts.replay",
                     ReasonCode::ReceiptReplay,
                     &r.source,
-                    format!("receipt_id {} is used by {} and {}", r.info.receipt_id, first.source, r.source),
+                    format!(
+                        "receipt_id {} is used by {} and {}",
+                        r.info.receipt_id, first.source, r.source
+                    ),
                 );
             }
             continue;
@@ -447,7 +490,11 @@ fn check_receipt_replay(seen: &[ReceiptSeen], f: &mut Findings) {
 }
 
 /// Step 8: the proof bundle's own verdict, and its agent and run against the subject.
-pub fn step_proof_bundle(bundle: Option<Result<ProofBundleOutcome, Findings>>, view: &CheckpointView, f: &mut Findings) {
+pub fn step_proof_bundle(
+    bundle: Option<Result<ProofBundleOutcome, Findings>>,
+    view: &CheckpointView,
+    f: &mut Findings,
+) {
     let outcome = match bundle {
         None => return,
         Some(Err(parse_findings)) => {
@@ -470,7 +517,10 @@ pub fn step_proof_bundle(bundle: Option<Result<ProofBundleOutcome, Findings>>, v
                 "proof_bundle.subject",
                 ReasonCode::SubjectMismatch,
                 PROOF_BUNDLE_PATH,
-                format!("the proof bundle's agent is {}, but the checkpoint's subject is {agent}", s.agent_did),
+                format!(
+                    "the proof bundle's agent is {}, but the checkpoint's subject is {agent}",
+                    s.agent_did
+                ),
             );
         }
     }

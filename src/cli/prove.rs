@@ -40,7 +40,14 @@ fn run_inner(args: ProveArgs) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", args.bundle.display()))?;
     let proof = build_proof(&bytes, &args.entry, &limits).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
     std::fs::write(&args.output, json_bytes(&proof)).map_err(|e| format!("{}: {e}", args.output.display()))?;
-    let index = proof.get("leaf_index").and_then(crate::json::Value::as_u64).unwrap_or(0);
-    println!("wrote the inclusion proof of {} (leaf {index}) to {}", args.entry, args.output.display());
+    let index = proof
+        .get("leaf_index")
+        .and_then(crate::json::Value::as_u64)
+        .unwrap_or(0);
+    println!(
+        "wrote the inclusion proof of {} (leaf {index}) to {}",
+        args.entry,
+        args.output.display()
+    );
     Ok(())
 }

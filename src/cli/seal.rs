@@ -52,7 +52,7 @@ pub fn run(args: SealArgs) -> u8 {
 }
 
 fn run_inner(args: SealArgs) -> Result<(), String> {
-    let signer = crate::keys::load_key_file(&args.key).map_err(|e| format!("{}: {e}", args.key.display()))?;
+    let signer = crate::keys::load_key_file(&args.key)?;
     let artifacts = read_artifacts_dir(&args.dir)?;
     let options = SealOptions {
         job_id: args.job_id,
