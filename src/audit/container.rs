@@ -199,11 +199,35 @@ pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Containe
         }
         return Err(p.into_vec());
     }
+    check_no_overlap(&mut archive, cd.offset, &mut p);
     let entries = read_entries(&mut archive, &cd.entries, limits, &mut p);
     if p.is_empty() {
         Ok(Container { entries })
     } else {
         Err(p.into_vec())
+    }
+}
+
+/// Entry data must not overlap (nor run into the central directory): overlapping entries
+/// let a small file decompress to the total limit many times over.
+fn check_no_overlap(archive: &mut ZipArchive<Cursor<&[u8]>>, cd_offset: u64, p: &mut Problems) {
+    let mut spans = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        match archive.by_index_raw(i) {
+            Ok(f) => spans.push((f.header_start(), f.data_start().saturating_add(f.compressed_size()))),
+            Err(e) => {
+                p.invalid(format!("entry {i} cannot be located: {e}"), None);
+                return;
+            }
+        }
+    }
+    spans.sort_unstable();
+    let overlap = spans.windows(2).any(|w| w[0].1 > w[1].0) || spans.last().is_some_and(|last| last.1 > cd_offset);
+    if overlap {
+        p.invalid(
+            "the archive's entries overlap each other or the central directory".into(),
+            None,
+        );
     }
 }
 

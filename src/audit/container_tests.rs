@@ -374,3 +374,22 @@ fn invalid_comes_before_unsafe() {
     assert_eq!(failures[0].code, ReasonCode::ContainerInvalid);
     assert!(failures.iter().any(|f| f.code == ReasonCode::ContainerPathUnsafe));
 }
+
+#[test]
+fn overlapping_entries_are_invalid() {
+    // Entry o1 (stored) carries, as its content, a complete local header and data of o2.
+    // o2's central header is then pointed into o1's data: the names agree and every entry
+    // reads cleanly, but two entries share one byte range.
+    let donor = build(&[("artifacts/o2", b"same")], stored());
+    let donor_local = local_header(&donor, "artifacts/o2");
+    let donor_end = donor_local + 30 + "artifacts/o2".len() + 4;
+    let inner = donor[donor_local..donor_end].to_vec();
+    let mut zip = bundle_with(&[("artifacts/o1", &inner), ("artifacts/o2", b"same")], stored());
+    let o1 = local_header(&zip, "artifacts/o1");
+    let inner_at = o1 + 30 + "artifacts/o1".len();
+    let ch = central_header(&zip, "artifacts/o2");
+    put_u32(&mut zip, ch + 42, inner_at as u32);
+    let failures = read_container(&zip, &ContainerLimits::default()).unwrap_err();
+    assert_eq!(failures[0].code, ReasonCode::ContainerInvalid);
+    assert!(failures[0].detail.contains("overlap"), "{}", failures[0].detail);
+}
