@@ -2,8 +2,14 @@
 //! maps its arguments to library calls and returns an exit code: 0 PASS, 1 FAIL, 2 usage,
 //! I/O or internal error.
 
+pub mod approve;
+pub mod keygen;
+pub mod policy;
+mod produce;
 pub mod prove;
+pub mod receipt;
 pub mod seal;
+pub mod token;
 pub mod vectors;
 pub mod verify;
 
@@ -43,6 +49,19 @@ pub enum Command {
     /// Generate or check the repository's own test vectors (testvectors/).
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
+    /// Create an Ed25519 key file (mode 0600) and print its did:key.
+    Keygen(keygen::KeygenArgs),
+    /// Sign a Work Policy Contract, or print its hash.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+    /// Mint a scoped token (CST).
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Sign a human approval of a plan under a policy.
+    Approve(approve::ApproveArgs),
+    /// Sign a Clawsig gateway receipt bound to a policy and a token.
+    #[command(subcommand)]
+    Receipt(receipt::ReceiptCommand),
 }
 
 /// Parse arguments and run; clap's own usage errors exit 2 as well.
@@ -60,6 +79,11 @@ pub fn main() -> ExitCode {
         Command::Seal(args) => seal::run(args),
         Command::Prove(args) => prove::run(args),
         Command::Vectors(cmd) => vectors::run(cmd),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Policy(cmd) => policy::run(cmd),
+        Command::Token(cmd) => token::run(cmd),
+        Command::Approve(args) => approve::run(args),
+        Command::Receipt(cmd) => receipt::run(cmd),
     };
     ExitCode::from(code)
 }

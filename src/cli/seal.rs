@@ -6,7 +6,6 @@ use clap::Args;
 
 use super::{usage_error, EXIT_PASS};
 use crate::audit::seal::{read_artifacts_dir, seal_entries, SealOptions};
-use crate::timeutil::format_rfc3339;
 
 #[derive(Args, Debug)]
 #[command(
@@ -60,9 +59,7 @@ fn run_inner(args: SealArgs) -> Result<(), String> {
         agent_did: args.agent_did,
         bundle_id: args.bundle_id,
         // The CLI edge is the one place that reads the clock.
-        created_at: args
-            .created_at
-            .unwrap_or_else(|| format_rfc3339(super::verify::now_ms())),
+        created_at: args.created_at.unwrap_or_else(super::produce::now_rfc3339),
         expires_at: args.expires_at,
     };
     let bytes = seal_entries(&artifacts, &signer, &options)?;

@@ -157,7 +157,7 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
 }
 
 /// The CLI is the one place that reads the clock.
-pub(crate) fn now_ms() -> i64 {
+fn now_ms() -> i64 {
     let now = std::time::SystemTime::now();
     match now.duration_since(std::time::UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
