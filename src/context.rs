@@ -10,6 +10,8 @@ use crate::trust::Trust;
 pub struct Limits {
     /// Strict JSON parsing limits (input bytes, nesting depth).
     pub json: ParseLimits,
+    /// Limits for reading sealed-bundle ZIP archives.
+    pub container: crate::audit::container::ContainerLimits,
 }
 
 /// Everything a verification depends on apart from the subject itself.

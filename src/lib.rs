@@ -4,6 +4,7 @@
 //! `VerifyContext` → `report::SubjectReport` → renderers. Check code does no I/O and never
 //! reads the clock.
 
+pub mod audit;
 pub mod clawsig;
 pub mod cli;
 pub mod context;

@@ -36,6 +36,12 @@ impl Subject {
 
 /// Verify one subject. Never panics on any input; hostile input is FAIL, not an error.
 pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
+    // ZIP archives are routed before any JSON parsing.
+    if subject.kind == Some(Kind::AuditBundle)
+        || (subject.kind.is_none() && is_audit_bundle(&subject.path, &subject.bytes))
+    {
+        return crate::audit::verify::verify_audit_bundle(&subject.path, &subject.bytes, ctx);
+    }
     let value = match parse_input(&subject.bytes, ctx) {
         Ok(v) => v,
         Err((code, detail)) => {
@@ -53,6 +59,9 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
     match kind {
         Kind::ProofBundle => crate::clawsig::proof_bundle::verify_subject(subject, &value, ctx),
         Kind::CommitSig => crate::clawsig::commit_sig::verify_subject(&subject.path, &value),
+        Kind::InclusionProof => {
+            crate::audit::prove::verify_subject(&subject.path, &value, subject.artifact.as_deref(), ctx)
+        }
         // Each verifier module adds its arm here as it lands.
         // The reference treats the two kinds as aliases and routes by content.
         Kind::ExportBundle | Kind::AggregateBundle if crate::clawsig::aggregate::is_aggregate_shaped(&value) => {
@@ -72,6 +81,11 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
             SubjectReport::from_findings(&subject.path, kind, f)
         }
     }
+}
+
+/// A sealed audit bundle: the ZIP signature `PK`, or a name ending in `.zip` (spec 20 §4).
+pub fn is_audit_bundle(path: &str, bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK") || path.to_ascii_lowercase().ends_with(".zip")
 }
 
 /// Parse with the context's limits; map errors to reason codes.

@@ -6,7 +6,9 @@ pub mod approve;
 pub mod keygen;
 pub mod policy;
 mod produce;
+pub mod prove;
 pub mod receipt;
+pub mod seal;
 pub mod token;
 pub mod vectors;
 pub mod verify;
@@ -40,6 +42,10 @@ pub struct Cli {
 pub enum Command {
     /// Verify files or directories (every *.json below a directory is a subject).
     Verify(verify::VerifyArgs),
+    /// Seal DIR/artifacts/… into a signed, reproducible audit bundle (ZIP).
+    Seal(seal::SealArgs),
+    /// Write the inclusion proof of one artifact of a sealed bundle.
+    Prove(prove::ProveArgs),
     /// Generate or check the repository's own test vectors (testvectors/).
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
@@ -70,6 +76,8 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Verify(args) => verify::run(args),
+        Command::Seal(args) => seal::run(args),
+        Command::Prove(args) => prove::run(args),
         Command::Vectors(cmd) => vectors::run(cmd),
         Command::Keygen(args) => keygen::run(args),
         Command::Policy(cmd) => policy::run(cmd),

@@ -174,7 +174,14 @@ fn load_subject(
 ) -> Subject {
     let display = path.display().to_string();
     // An unreadable or oversized file is still a subject: the verifier reports it as FAIL.
-    let bytes = read_bounded(path, max_bytes).unwrap_or_default();
+    let mut bytes = read_bounded(path, max_bytes).unwrap_or_default();
+    // Sealed bundles have their own, larger archive limit (spec 20 §4).
+    let zip_like =
+        kind == Some(Kind::AuditBundle) || (kind.is_none() && crate::verify::is_audit_bundle(&display, &bytes));
+    if bytes.len() > max_bytes && zip_like {
+        let archive_limit = crate::audit::container::ContainerLimits::default().max_archive_bytes;
+        bytes = read_bounded(path, usize::try_from(archive_limit).unwrap_or(usize::MAX)).unwrap_or_default();
+    }
     let mut subject = Subject::new(display, bytes);
     subject.kind = kind;
     subject.urm = urm_override.cloned().or_else(|| sibling_urm(path, max_bytes));

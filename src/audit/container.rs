@@ -1,0 +1,461 @@
+//! Reading a sealed bundle's ZIP safely (spec 20 §4): from bytes in memory, never to disk,
+//! with every limit enforced on bytes actually decompressed.
+//!
+//! Failures come back grouped in the spec's order (`CONTAINER_INVALID`, then
+//! `CONTAINER_PATH_UNSAFE`, then `CONTAINER_LIMIT_EXCEEDED`), so the first one is the one that
+//! decides. `CONTAINER_UNEXPECTED_ENTRY` needs the manifest and is checked by the caller.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{Cursor, Read};
+
+use zip::read::{ArchiveOffset, Config};
+use zip::ZipArchive;
+
+use super::central_directory::{self, RawEntry, WalkError};
+use crate::reason::ReasonCode;
+use crate::report::Failure;
+
+/// Entry names every bundle must contain.
+pub const CHECKPOINT_NAME: &str = "checkpoint.json";
+pub const MANIFEST_NAME: &str = "manifest.json";
+
+const MIB: u64 = 1024 * 1024;
+
+/// Resource limits for reading an archive (spec 20 §4 defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContainerLimits {
+    /// Largest archive accepted, in bytes.
+    pub max_archive_bytes: u64,
+    /// Most entries, `checkpoint.json` and `manifest.json` included.
+    pub max_entries: usize,
+    /// Largest decompressed entry.
+    pub max_entry_bytes: u64,
+    /// Largest sum of decompressed entries.
+    pub max_total_bytes: u64,
+    /// Highest decompressed:compressed ratio ...
+    pub max_ratio: u64,
+    /// ... for entries larger than this many decompressed bytes.
+    pub ratio_min_bytes: u64,
+}
+
+impl Default for ContainerLimits {
+    fn default() -> Self {
+        ContainerLimits {
+            max_archive_bytes: 1024 * MIB,
+            max_entries: 100_000,
+            max_entry_bytes: 64 * MIB,
+            max_total_bytes: 4096 * MIB,
+            max_ratio: 200,
+            ratio_min_bytes: MIB,
+        }
+    }
+}
+
+/// The decompressed entries of an archive that passed every container check, in archive order.
+#[derive(Clone, Debug, Default)]
+pub struct Container {
+    entries: Vec<(String, Vec<u8>)>,
+}
+
+impl Container {
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.entries.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_slice())
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(n, _)| n.as_str())
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Failures sorted into the spec's order.
+#[derive(Default)]
+struct Problems {
+    invalid: Vec<Failure>,
+    unsafe_path: Vec<Failure>,
+    limit: Vec<Failure>,
+}
+
+impl Problems {
+    fn invalid(&mut self, detail: String, artifact: Option<&str>) {
+        self.invalid.push(with_artifact(
+            Failure::new("container.structure", ReasonCode::ContainerInvalid, detail),
+            artifact,
+        ));
+    }
+    fn unsafe_path(&mut self, detail: String, artifact: Option<&str>) {
+        self.unsafe_path.push(with_artifact(
+            Failure::new("container.paths", ReasonCode::ContainerPathUnsafe, detail),
+            artifact,
+        ));
+    }
+    fn limit(&mut self, detail: String, artifact: Option<&str>) {
+        self.limit.push(with_artifact(
+            Failure::new("container.limits", ReasonCode::ContainerLimitExceeded, detail),
+            artifact,
+        ));
+    }
+    fn into_vec(self) -> Vec<Failure> {
+        let mut all = self.invalid;
+        all.extend(self.unsafe_path);
+        all.extend(self.limit);
+        all
+    }
+    fn is_empty(&self) -> bool {
+        self.invalid.is_empty() && self.unsafe_path.is_empty() && self.limit.is_empty()
+    }
+}
+
+fn with_artifact(f: Failure, artifact: Option<&str>) -> Failure {
+    match artifact {
+        Some(a) => f.at(a),
+        None => f,
+    }
+}
+
+/// A printable form of a raw name for messages (lossy, shortened, control characters escaped).
+pub fn display_name(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let mut out: String = text.chars().take(120).flat_map(char::escape_debug).collect();
+    if text.chars().count() > 120 {
+        out.push('…');
+    }
+    out
+}
+
+/// Read and check an archive. On failure every problem found is returned, first deciding.
+pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Container, Vec<Failure>> {
+    let one = |f: Failure| vec![f];
+    if bytes.len() as u64 > limits.max_archive_bytes {
+        return Err(one(Failure::new(
+            "container.limits",
+            ReasonCode::ContainerLimitExceeded,
+            format!(
+                "the archive is {} bytes, more than the limit of {} bytes",
+                bytes.len(),
+                limits.max_archive_bytes
+            ),
+        )));
+    }
+    let cd = match central_directory::walk(bytes, limits.max_entries) {
+        Ok(cd) => cd,
+        Err(WalkError::Invalid(why)) => {
+            return Err(one(Failure::new(
+                "container.structure",
+                ReasonCode::ContainerInvalid,
+                format!("the file is not a readable ZIP archive: {why}"),
+            )))
+        }
+        Err(WalkError::TooManyEntries { declared, limit }) => {
+            return Err(one(Failure::new(
+                "container.limits",
+                ReasonCode::ContainerLimitExceeded,
+                format!("the archive declares {declared} entries, more than the limit of {limit}"),
+            )))
+        }
+    };
+    let config = Config {
+        archive_offset: ArchiveOffset::Known(0),
+    };
+    let mut archive = match ZipArchive::with_config(config, Cursor::new(bytes)) {
+        Ok(a) => a,
+        Err(e) => {
+            return Err(one(Failure::new(
+                "container.structure",
+                ReasonCode::ContainerInvalid,
+                format!("the file is not a readable ZIP archive: {e}"),
+            )))
+        }
+    };
+    let mut p = Problems::default();
+    if archive.central_directory_start() != cd.offset {
+        p.invalid(
+            "the archive's central directory is ambiguous (readers disagree on where it is)".into(),
+            None,
+        );
+    }
+    check_metadata(bytes, &cd.entries, &mut p);
+    check_names(&cd.entries, &mut p);
+    // The crate's view must be the raw view, entry for entry, before its data is trusted.
+    let same_view = archive.len() == cd.entries.len()
+        && cd.entries.iter().enumerate().all(|(i, raw)| {
+            archive
+                .by_index_raw(i)
+                .is_ok_and(|f| f.name_raw() == raw.name.as_slice())
+        });
+    if !same_view {
+        if p.unsafe_path.is_empty() {
+            p.unsafe_path(
+                "an entry's name differs between the central directory and its extra fields".into(),
+                None,
+            );
+        }
+        return Err(p.into_vec());
+    }
+    check_no_overlap(&mut archive, cd.offset, &mut p);
+    let entries = read_entries(&mut archive, &cd.entries, limits, &mut p);
+    if p.is_empty() {
+        Ok(Container { entries })
+    } else {
+        Err(p.into_vec())
+    }
+}
+
+/// Entry data must not overlap (nor run into the central directory): overlapping entries
+/// let a small file decompress to the total limit many times over.
+fn check_no_overlap(archive: &mut ZipArchive<Cursor<&[u8]>>, cd_offset: u64, p: &mut Problems) {
+    let mut spans = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        match archive.by_index_raw(i) {
+            Ok(f) => spans.push((f.header_start(), f.data_start().saturating_add(f.compressed_size()))),
+            Err(e) => {
+                p.invalid(format!("entry {i} cannot be located: {e}"), None);
+                return;
+            }
+        }
+    }
+    spans.sort_unstable();
+    let overlap = spans.windows(2).any(|w| w[0].1 > w[1].0) || spans.last().is_some_and(|last| last.1 > cd_offset);
+    if overlap {
+        p.invalid(
+            "the archive's entries overlap each other or the central directory".into(),
+            None,
+        );
+    }
+}
+
+/// Structural metadata: required entries, encryption, compression method, local headers.
+fn check_metadata(bytes: &[u8], entries: &[RawEntry], p: &mut Problems) {
+    for required in [CHECKPOINT_NAME, MANIFEST_NAME] {
+        if !entries.iter().any(|e| e.name == required.as_bytes()) {
+            p.invalid(format!("the archive has no {required}"), None);
+        }
+    }
+    for e in entries {
+        let name = display_name(&e.name);
+        // Bit 0: encrypted; bit 6: strong encryption; bit 13: masked central directory.
+        if e.flags & 0x2041 != 0 || e.method == 99 {
+            p.invalid(format!("entry '{name}' is encrypted"), Some(&name));
+        } else if e.method != 0 && e.method != 8 {
+            p.invalid(
+                format!(
+                    "entry '{name}' uses compression method {}; only stored (0) and deflate (8) are accepted",
+                    e.method
+                ),
+                Some(&name),
+            );
+        }
+        if e.local_header_offset != u32::MAX
+            && !central_directory::local_name_matches(bytes, u64::from(e.local_header_offset), &e.name)
+        {
+            p.invalid(
+                format!("entry '{name}' has no local header with the same name"),
+                Some(&name),
+            );
+        }
+    }
+}
+
+/// Why a raw name is unsafe, if it is.
+pub fn name_problem(raw: &[u8], utf8_flag: bool) -> Option<&'static str> {
+    let Ok(name) = std::str::from_utf8(raw) else {
+        return Some("is not valid UTF-8");
+    };
+    if !name.is_ascii() && !utf8_flag {
+        return Some("is not ASCII and not marked as UTF-8");
+    }
+    if name.is_empty() {
+        return Some("is empty");
+    }
+    if name.contains('\0') {
+        return Some("contains a NUL byte");
+    }
+    if name.chars().any(char::is_control) {
+        return Some("contains a control character");
+    }
+    if name.contains('\\') {
+        return Some("contains a backslash");
+    }
+    if name.starts_with('/') {
+        return Some("is absolute");
+    }
+    let b = name.as_bytes();
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+        return Some("starts with a drive letter");
+    }
+    for segment in name.split('/') {
+        match segment {
+            "" => return Some("has an empty path segment (or names a directory)"),
+            "." | ".." => return Some("has a '.' or '..' segment"),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Unix file type bits of the external attributes, when the entry was made on Unix.
+fn special_file(e: &RawEntry) -> Option<&'static str> {
+    const S_IFMT: u32 = 0o170_000;
+    const S_IFREG: u32 = 0o100_000;
+    const S_IFLNK: u32 = 0o120_000;
+    const S_IFDIR: u32 = 0o040_000;
+    // MS-DOS directory attribute.
+    if e.external_attributes & 0x10 != 0 {
+        return Some("a directory");
+    }
+    if e.version_made_by >> 8 == 3 {
+        match (e.external_attributes >> 16) & S_IFMT {
+            0 | S_IFREG => None,
+            S_IFLNK => Some("a symbolic link"),
+            S_IFDIR => Some("a directory"),
+            _ => Some("a special file (device, FIFO or socket)"),
+        }
+    } else {
+        None
+    }
+}
+
+/// Name rules, duplicates, case-insensitive collisions and special files.
+fn check_names(entries: &[RawEntry], p: &mut Problems) {
+    let mut exact: HashMap<&[u8], usize> = HashMap::new();
+    let mut folded: BTreeMap<String, String> = BTreeMap::new();
+    for e in entries {
+        let name = display_name(&e.name);
+        if let Some(why) = name_problem(&e.name, e.flags & 0x0800 != 0) {
+            p.unsafe_path(format!("entry name '{name}' {why}"), Some(&name));
+            continue;
+        }
+        if let Some(kind) = special_file(e) {
+            p.unsafe_path(format!("entry '{name}' is {kind}"), Some(&name));
+        }
+        let seen = exact.entry(e.name.as_slice()).or_insert(0);
+        *seen += 1;
+        if *seen == 2 {
+            p.unsafe_path(format!("entry name '{name}' appears more than once"), Some(&name));
+            continue;
+        }
+        if *seen > 2 {
+            continue;
+        }
+        let key = String::from_utf8_lossy(&e.name).to_lowercase();
+        if let Some(other) = folded.get(&key) {
+            p.unsafe_path(
+                format!("entry names '{other}' and '{name}' are equal ignoring case"),
+                Some(&name),
+            );
+        } else {
+            folded.insert(key, name);
+        }
+    }
+}
+
+/// Decompress every entry through a bounded reader and compare with the declared sizes.
+fn read_entries(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    raw: &[RawEntry],
+    limits: &ContainerLimits,
+    p: &mut Problems,
+) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut total: u64 = 0;
+    let mut declared_total: u64 = 0;
+    for (i, e) in raw.iter().enumerate() {
+        let name = display_name(&e.name);
+        let method_ok = e.flags & 0x2041 == 0 && (e.method == 0 || e.method == 8);
+        if !method_ok {
+            continue;
+        }
+        let mut file = match archive.by_index(i) {
+            Ok(f) => f,
+            Err(err) => {
+                p.invalid(format!("entry '{name}' cannot be read: {err}"), Some(&name));
+                continue;
+            }
+        };
+        let declared = file.size();
+        let compressed = file.compressed_size();
+        declared_total = declared_total.saturating_add(declared);
+        if declared > limits.max_entry_bytes {
+            p.limit(
+                format!(
+                    "entry '{name}' declares {declared} bytes, more than the limit of {} bytes",
+                    limits.max_entry_bytes
+                ),
+                Some(&name),
+            );
+            continue;
+        }
+        if declared_total > limits.max_total_bytes {
+            p.limit(
+                format!(
+                    "the entries declare more than the limit of {} bytes in total",
+                    limits.max_total_bytes
+                ),
+                Some(&name),
+            );
+            break;
+        }
+        let mut data = Vec::new();
+        // Read one byte past the limit so that an entry which lies about its size is caught
+        // without decompressing more than the limit.
+        let read = (&mut file)
+            .take(limits.max_entry_bytes.saturating_add(1))
+            .read_to_end(&mut data);
+        if let Err(err) = read {
+            p.invalid(
+                format!("entry '{name}' does not decompress cleanly: {err}"),
+                Some(&name),
+            );
+            continue;
+        }
+        let actual = data.len() as u64;
+        if actual > limits.max_entry_bytes {
+            p.limit(
+                format!(
+                    "entry '{name}' decompresses to more than the limit of {} bytes",
+                    limits.max_entry_bytes
+                ),
+                Some(&name),
+            );
+            continue;
+        }
+        if actual != declared {
+            p.invalid(
+                format!("entry '{name}' decompresses to {actual} bytes but declares {declared}"),
+                Some(&name),
+            );
+            continue;
+        }
+        total = total.saturating_add(actual);
+        if total > limits.max_total_bytes {
+            p.limit(
+                format!(
+                    "the entries decompress to more than the limit of {} bytes in total",
+                    limits.max_total_bytes
+                ),
+                Some(&name),
+            );
+            break;
+        }
+        if actual > limits.ratio_min_bytes && actual > compressed.saturating_mul(limits.max_ratio) {
+            p.limit(
+                format!(
+                    "entry '{name}' expands {actual} bytes from {compressed}, more than {}:1",
+                    limits.max_ratio
+                ),
+                Some(&name),
+            );
+            continue;
+        }
+        // Names passed `check_names` or the archive is rejected anyway: lossy is harmless.
+        out.push((String::from_utf8_lossy(&e.name).into_owned(), data));
+    }
+    out
+}

@@ -1,0 +1,395 @@
+//! Hostile archives, each built by hand, each asserting the exact container code.
+
+use std::io::{Cursor, Write};
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
+
+use super::container::{read_container, ContainerLimits};
+use crate::reason::ReasonCode;
+
+fn stored() -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .last_modified_time(zip::DateTime::default())
+}
+
+fn deflated() -> SimpleFileOptions {
+    stored().compression_method(CompressionMethod::Deflated)
+}
+
+/// A ZIP with the given (name, bytes) entries, written by the `zip` crate.
+fn build(entries: &[(&str, &[u8])], options: SimpleFileOptions) -> Vec<u8> {
+    let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        w.start_file(*name, options).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// The two required entries plus `extra`.
+fn bundle_with(extra: &[(&str, &[u8])], options: SimpleFileOptions) -> Vec<u8> {
+    let mut all: Vec<(&str, &[u8])> = vec![("checkpoint.json", b"{}"), ("manifest.json", b"{}")];
+    all.extend_from_slice(extra);
+    build(&all, options)
+}
+
+fn first_code(bytes: &[u8], limits: &ContainerLimits) -> ReasonCode {
+    match read_container(bytes, limits) {
+        Ok(_) => ReasonCode::Ok,
+        Err(failures) => failures[0].code,
+    }
+}
+
+fn code(bytes: &[u8]) -> ReasonCode {
+    first_code(bytes, &ContainerLimits::default())
+}
+
+/// Offsets of every occurrence of `needle`.
+fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
+    (0..=hay.len().saturating_sub(needle.len()))
+        .filter(|&i| &hay[i..i + needle.len()] == needle)
+        .collect()
+}
+
+/// Offset of the central directory header of `name`.
+fn central_header(zip: &[u8], name: &str) -> usize {
+    find_all(zip, &[0x50, 0x4b, 0x01, 0x02])
+        .into_iter()
+        .find(|&p| {
+            let len = u16::from_le_bytes([zip[p + 28], zip[p + 29]]) as usize;
+            &zip[p + 46..p + 46 + len] == name.as_bytes()
+        })
+        .unwrap()
+}
+
+/// Offset of the local header of `name`.
+fn local_header(zip: &[u8], name: &str) -> usize {
+    find_all(zip, &[0x50, 0x4b, 0x03, 0x04])
+        .into_iter()
+        .find(|&p| {
+            let len = u16::from_le_bytes([zip[p + 26], zip[p + 27]]) as usize;
+            &zip[p + 30..p + 30 + len] == name.as_bytes()
+        })
+        .unwrap()
+}
+
+fn put_u16(zip: &mut [u8], at: usize, v: u16) {
+    zip[at..at + 2].copy_from_slice(&v.to_le_bytes());
+}
+
+fn put_u32(zip: &mut [u8], at: usize, v: u32) {
+    zip[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+/// Replace a name everywhere (same length), to forge names the writer refuses.
+fn rename(zip: &mut [u8], from: &str, to: &str) {
+    assert_eq!(from.len(), to.len());
+    for p in find_all(zip, from.as_bytes()) {
+        zip[p..p + to.len()].copy_from_slice(to.as_bytes());
+    }
+}
+
+#[test]
+fn a_plain_bundle_is_read() {
+    let zip = bundle_with(&[("artifacts/a.txt", b"hello")], deflated());
+    let c = read_container(&zip, &ContainerLimits::default()).unwrap();
+    assert_eq!(c.len(), 3);
+    assert_eq!(c.get("artifacts/a.txt"), Some(&b"hello"[..]));
+    assert_eq!(
+        c.names().collect::<Vec<_>>(),
+        ["checkpoint.json", "manifest.json", "artifacts/a.txt"]
+    );
+}
+
+#[test]
+fn not_a_zip_is_invalid() {
+    assert_eq!(code(b"hello, I am not a ZIP file"), ReasonCode::ContainerInvalid);
+    assert_eq!(code(b""), ReasonCode::ContainerInvalid);
+    assert_eq!(code(b"PK\x03\x04 truncated"), ReasonCode::ContainerInvalid);
+}
+
+#[test]
+fn truncated_archive_is_invalid() {
+    let zip = bundle_with(&[("artifacts/a.txt", b"hello")], deflated());
+    assert_eq!(code(&zip[..zip.len() - 30]), ReasonCode::ContainerInvalid);
+    assert_eq!(code(&zip[..zip.len() / 2]), ReasonCode::ContainerInvalid);
+}
+
+#[test]
+fn trailing_bytes_after_the_end_record_are_invalid() {
+    let mut zip = bundle_with(&[], deflated());
+    zip.extend_from_slice(b"junk");
+    assert_eq!(code(&zip), ReasonCode::ContainerInvalid);
+}
+
+#[test]
+fn missing_required_entries_are_invalid() {
+    let zip = build(&[("manifest.json", b"{}")], deflated());
+    assert_eq!(code(&zip), ReasonCode::ContainerInvalid);
+    let zip = build(&[("checkpoint.json", b"{}")], deflated());
+    assert_eq!(code(&zip), ReasonCode::ContainerInvalid);
+}
+
+#[test]
+fn path_traversal_is_unsafe() {
+    let zip = bundle_with(&[("../x", b"evil")], deflated());
+    assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
+    let zip = bundle_with(&[("artifacts/../../x", b"evil")], deflated());
+    assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
+    let zip = bundle_with(&[("artifacts/./x", b"evil")], deflated());
+    assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
+}
+
+#[test]
+fn absolute_backslash_drive_nul_and_empty_segments_are_unsafe() {
+    for name in [
+        "/x",
+        "/etc/passwd",
+        "a\\b",
+        "artifacts\\..\\x",
+        "C:x",
+        "c:/windows/x",
+        "artifacts//x",
+        "artifacts/dir/",
+        "a\0b",
+        "a\x07b",
+    ] {
+        let zip = bundle_with(&[(name, b"x")], deflated());
+        assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe, "{name:?}");
+    }
+}
+
+#[test]
+fn invalid_utf8_name_is_unsafe() {
+    let mut zip = bundle_with(&[("artifacts/xx", b"x")], deflated());
+    for p in find_all(&zip, b"artifacts/xx") {
+        zip[p + 10] = 0xff;
+        zip[p + 11] = 0xfe;
+    }
+    assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
+}
+
+#[test]
+fn non_ascii_name_without_utf8_flag_is_unsafe() {
+    // The writer sets the UTF-8 flag for non-ASCII names; clear it in the central header.
+    let mut zip = bundle_with(&[("artifacts/é", b"x")], deflated());
+    let ch = central_header(&zip, "artifacts/é");
+    let flags = u16::from_le_bytes([zip[ch + 8], zip[ch + 9]]);
+    assert_ne!(flags & 0x0800, 0);
+    put_u16(&mut zip, ch + 8, flags & !0x0800);
+    assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
+    // With the flag, the same name is fine.
+    let ok = bundle_with(&[("artifacts/é", b"x")], deflated());
+    assert_eq!(code(&ok), ReasonCode::Ok);
+}
+
+#[test]
+fn duplicate_names_are_unsafe() {
+    // The writer refuses duplicates: write two names and forge the second into the first.
+    let mut zip = bundle_with(&[("artifacts/a1", b"one"), ("artifacts/a2", b"two")], stored());
+    rename(&mut zip, "artifacts/a2", "artifacts/a1");
+    assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
+    let failures = read_container(&zip, &ContainerLimits::default()).unwrap_err();
+    assert!(failures[0].detail.contains("more than once"), "{}", failures[0].detail);
+}
+
+#[test]
+fn duplicate_checkpoint_is_unsafe() {
+    let mut zip = build(
+        &[
+            ("checkpoint.json", b"{}"),
+            ("checkpoint.jsoX", b"{\"evil\":1}"),
+            ("manifest.json", b"{}"),
+        ],
+        stored(),
+    );
+    rename(&mut zip, "checkpoint.jsoX", "checkpoint.json");
+    assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
+}
+
+#[test]
+fn names_equal_ignoring_case_are_unsafe() {
+    let zip = bundle_with(
+        &[("artifacts/Readme.txt", b"a"), ("artifacts/README.TXT", b"b")],
+        deflated(),
+    );
+    assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
+    let zip = bundle_with(&[("Manifest.json", b"{}")], deflated());
+    assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
+}
+
+#[test]
+fn symlink_entry_is_unsafe() {
+    let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+    for name in ["checkpoint.json", "manifest.json"] {
+        w.start_file(name, deflated()).unwrap();
+        w.write_all(b"{}").unwrap();
+    }
+    w.add_symlink("artifacts/link", "/etc/passwd", deflated()).unwrap();
+    let zip = w.finish().unwrap().into_inner();
+    assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
+}
+
+#[test]
+fn special_file_modes_are_unsafe() {
+    // A regular file whose Unix mode is rewritten to a FIFO (0o010644) and to a directory.
+    for mode in [0o010_644u32, 0o040_755, 0o020_644] {
+        let mut zip = bundle_with(&[("artifacts/f", b"x")], deflated().unix_permissions(0o644));
+        let ch = central_header(&zip, "artifacts/f");
+        assert_eq!(zip[ch + 5], 3, "made on Unix");
+        put_u32(&mut zip, ch + 38, mode << 16);
+        assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe, "{mode:o}");
+    }
+}
+
+#[test]
+fn directory_entry_is_unsafe() {
+    let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+    for name in ["checkpoint.json", "manifest.json"] {
+        w.start_file(name, deflated()).unwrap();
+        w.write_all(b"{}").unwrap();
+    }
+    w.add_directory("artifacts/", deflated()).unwrap();
+    let zip = w.finish().unwrap().into_inner();
+    assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
+}
+
+#[test]
+fn decompression_bomb_exceeds_the_ratio_limit() {
+    // 4 MiB of zeros deflate to a few KiB: far beyond 200:1.
+    let zeros = vec![0u8; 4 * 1024 * 1024];
+    let zip = bundle_with(&[("artifacts/bomb.bin", &zeros)], deflated());
+    assert!(zip.len() < 64 * 1024);
+    assert_eq!(code(&zip), ReasonCode::ContainerLimitExceeded);
+    // Below 1 MiB the ratio is not judged.
+    let small = vec![0u8; 1024 * 1024];
+    let zip = bundle_with(&[("artifacts/zeros.bin", &small)], deflated());
+    assert_eq!(code(&zip), ReasonCode::Ok);
+}
+
+#[test]
+fn entry_and_total_size_limits() {
+    let zip = bundle_with(
+        &[("artifacts/a", &[7u8; 1000]), ("artifacts/b", &[8u8; 1000])],
+        stored(),
+    );
+    let limits = ContainerLimits {
+        max_entry_bytes: 999,
+        ..ContainerLimits::default()
+    };
+    assert_eq!(first_code(&zip, &limits), ReasonCode::ContainerLimitExceeded);
+    let limits = ContainerLimits {
+        max_total_bytes: 1500,
+        ..ContainerLimits::default()
+    };
+    assert_eq!(first_code(&zip, &limits), ReasonCode::ContainerLimitExceeded);
+    let limits = ContainerLimits {
+        max_entries: 3,
+        ..ContainerLimits::default()
+    };
+    assert_eq!(first_code(&zip, &limits), ReasonCode::ContainerLimitExceeded);
+    let limits = ContainerLimits {
+        max_archive_bytes: 100,
+        ..ContainerLimits::default()
+    };
+    assert_eq!(first_code(&zip, &limits), ReasonCode::ContainerLimitExceeded);
+    assert_eq!(code(&zip), ReasonCode::Ok);
+}
+
+#[test]
+fn a_deflated_entry_larger_than_declared_is_caught_within_the_limit() {
+    // The entry really holds 5000 bytes but declares 10 (central and local headers).
+    let mut zip = bundle_with(&[("artifacts/big", &[b'a'; 5000])], deflated());
+    let ch = central_header(&zip, "artifacts/big");
+    let lh = local_header(&zip, "artifacts/big");
+    put_u32(&mut zip, ch + 24, 10);
+    put_u32(&mut zip, lh + 22, 10);
+    assert_eq!(code(&zip), ReasonCode::ContainerInvalid);
+    // With a 100-byte entry limit the lie is caught as over the limit, reading at most 101 bytes.
+    let limits = ContainerLimits {
+        max_entry_bytes: 100,
+        ..ContainerLimits::default()
+    };
+    assert_eq!(first_code(&zip, &limits), ReasonCode::ContainerLimitExceeded);
+}
+
+#[test]
+fn a_stored_entry_whose_declared_size_lies_is_invalid() {
+    let mut zip = bundle_with(&[("artifacts/s", b"0123456789")], stored());
+    let ch = central_header(&zip, "artifacts/s");
+    let lh = local_header(&zip, "artifacts/s");
+    put_u32(&mut zip, ch + 24, 20);
+    put_u32(&mut zip, lh + 22, 20);
+    assert_eq!(code(&zip), ReasonCode::ContainerInvalid);
+}
+
+#[test]
+fn encrypted_entry_is_invalid() {
+    let mut zip = bundle_with(&[("artifacts/secret", b"x")], stored());
+    let ch = central_header(&zip, "artifacts/secret");
+    let lh = local_header(&zip, "artifacts/secret");
+    put_u16(&mut zip, ch + 8, 0x0001);
+    put_u16(&mut zip, lh + 6, 0x0001);
+    assert_eq!(code(&zip), ReasonCode::ContainerInvalid);
+}
+
+#[test]
+fn unsupported_compression_is_invalid() {
+    for method in [12u16, 14, 93, 99] {
+        let mut zip = bundle_with(&[("artifacts/m", b"x")], stored());
+        let ch = central_header(&zip, "artifacts/m");
+        let lh = local_header(&zip, "artifacts/m");
+        put_u16(&mut zip, ch + 10, method);
+        put_u16(&mut zip, lh + 8, method);
+        assert_eq!(code(&zip), ReasonCode::ContainerInvalid, "method {method}");
+    }
+}
+
+#[test]
+fn corrupt_deflate_data_is_invalid() {
+    let mut zip = bundle_with(&[("artifacts/c", &[b'z'; 3000])], deflated());
+    let lh = local_header(&zip, "artifacts/c");
+    let data = lh + 30 + "artifacts/c".len();
+    for b in &mut zip[data..data + 8] {
+        *b ^= 0xff;
+    }
+    assert_eq!(code(&zip), ReasonCode::ContainerInvalid);
+}
+
+#[test]
+fn local_header_name_must_match() {
+    let mut zip = bundle_with(&[("artifacts/n", b"x")], stored());
+    let lh = local_header(&zip, "artifacts/n");
+    zip[lh + 30 + 10] = b'm';
+    assert_eq!(code(&zip), ReasonCode::ContainerInvalid);
+}
+
+#[test]
+fn invalid_comes_before_unsafe() {
+    // Missing manifest.json and a traversal name: the structural problem decides.
+    let zip = build(&[("checkpoint.json", b"{}"), ("../x", b"x")], stored());
+    let failures = read_container(&zip, &ContainerLimits::default()).unwrap_err();
+    assert_eq!(failures[0].code, ReasonCode::ContainerInvalid);
+    assert!(failures.iter().any(|f| f.code == ReasonCode::ContainerPathUnsafe));
+}
+
+#[test]
+fn overlapping_entries_are_invalid() {
+    // Entry o1 (stored) carries, as its content, a complete local header and data of o2.
+    // o2's central header is then pointed into o1's data: the names agree and every entry
+    // reads cleanly, but two entries share one byte range.
+    let donor = build(&[("artifacts/o2", b"same")], stored());
+    let donor_local = local_header(&donor, "artifacts/o2");
+    let donor_end = donor_local + 30 + "artifacts/o2".len() + 4;
+    let inner = donor[donor_local..donor_end].to_vec();
+    let mut zip = bundle_with(&[("artifacts/o1", &inner), ("artifacts/o2", b"same")], stored());
+    let o1 = local_header(&zip, "artifacts/o1");
+    let inner_at = o1 + 30 + "artifacts/o1".len();
+    let ch = central_header(&zip, "artifacts/o2");
+    put_u32(&mut zip, ch + 42, inner_at as u32);
+    let failures = read_container(&zip, &ContainerLimits::default()).unwrap_err();
+    assert_eq!(failures[0].code, ReasonCode::ContainerInvalid);
+    assert!(failures[0].detail.contains("overlap"), "{}", failures[0].detail);
+}

@@ -1,0 +1,230 @@
+//! Inclusion proofs for one artifact of a sealed bundle (spec 20 §6):
+//! `{"proof_version":"1","checkpoint":{…},"entry":{…},"leaf_index":i,"audit_path_b64u":[…]}`.
+//!
+//! A third party holding the proof (and optionally the artifact) checks the signed
+//! checkpoint, then that the entry's leaf hash climbs the audit path to the signed root.
+
+use super::checkpoint::check_checkpoint;
+use super::container::{read_container, ContainerLimits, CHECKPOINT_NAME, MANIFEST_NAME};
+use super::manifest::{entry_from_value, parse_manifest};
+use super::merkle::{self, Hash};
+use crate::clawsig::envelope::describe;
+use crate::context::VerifyContext;
+use crate::crypto::{b64, b64u_encode, sha256_b64u};
+use crate::json::{self, Object, ParseLimits, Value};
+use crate::reason::ReasonCode;
+use crate::report::{Findings, Kind, SubjectReport};
+
+pub const PROOF_VERSION: &str = "1";
+/// A tree of at most 2^64 leaves never needs a longer path.
+const MAX_PATH_LEN: usize = 64;
+
+/// Build the inclusion proof of `entry_path` from a bundle's bytes. The bundle must be a
+/// readable container whose manifest reproduces the checkpoint's root (otherwise the proof
+/// could never verify); trust and signatures are the verifier's business.
+pub fn build_proof(bundle: &[u8], entry_path: &str, limits: &ContainerLimits) -> Result<Value, String> {
+    let container = read_container(bundle, limits).map_err(|failures| {
+        failures
+            .first()
+            .map(|f| format!("{}: {}", f.code, f.detail))
+            .unwrap_or_default()
+    })?;
+    let parse_limits = ParseLimits::default();
+    let checkpoint_bytes = container
+        .get(CHECKPOINT_NAME)
+        .ok_or("the bundle has no checkpoint.json")?;
+    let checkpoint =
+        json::parse(checkpoint_bytes, &parse_limits).map_err(|e| format!("checkpoint.json is not valid JSON: {e}"))?;
+    let manifest = parse_manifest(
+        container.get(MANIFEST_NAME).ok_or("the bundle has no manifest.json")?,
+        &parse_limits,
+    )
+    .map_err(|f| f.detail)?;
+    let (index, entry) = manifest
+        .find(entry_path)
+        .ok_or_else(|| format!("the manifest does not list {entry_path}"))?;
+    let leaves = manifest.leaves();
+    let root = merkle::root(&leaves).ok_or("the manifest lists no entries")?;
+    let signed_root = checkpoint
+        .get("payload")
+        .and_then(|p| p.get("tree"))
+        .and_then(|t| t.get("root_b64u"))
+        .and_then(Value::as_str);
+    if signed_root != Some(b64u_encode(&root).as_str()) {
+        return Err("the manifest does not reproduce the checkpoint's Merkle root; no valid proof exists".into());
+    }
+    let path = merkle::audit_path(&leaves, index).ok_or("leaf index out of range")?;
+    let mut p = Object::new();
+    p.insert("proof_version", Value::from(PROOF_VERSION));
+    p.insert("checkpoint", checkpoint);
+    p.insert("entry", entry.value.clone());
+    p.insert("leaf_index", Value::from(index as u64));
+    p.insert(
+        "audit_path_b64u",
+        Value::Array(path.iter().map(|h| Value::from(b64u_encode(h))).collect()),
+    );
+    Ok(Value::Object(p))
+}
+
+const PROOF_KEYS: [&str; 5] = ["proof_version", "checkpoint", "entry", "leaf_index", "audit_path_b64u"];
+
+/// Verify an inclusion proof (kind `inclusion-proof`), and with `artifact` the file's bytes.
+pub fn verify_subject(path: &str, value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext) -> SubjectReport {
+    let mut f = Findings::new();
+    check_proof(value, artifact, ctx, &mut f);
+    let mut report = SubjectReport::from_findings(path, Kind::InclusionProof, f);
+    if let Some(e) = value.get("entry").and_then(|e| e.get("path")).and_then(Value::as_str) {
+        report.fact("entry_path", e);
+    }
+    report
+}
+
+fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &mut Findings) {
+    let Some(obj) = value.as_object() else {
+        f.fail(
+            "proof.shape",
+            ReasonCode::SchemaValidationFailed,
+            "the inclusion proof is not a JSON object",
+        );
+        return;
+    };
+    if let Some(k) = obj.keys().find(|k| !PROOF_KEYS.contains(k)) {
+        f.fail(
+            "proof.shape",
+            ReasonCode::SchemaValidationFailed,
+            format!(
+                "the inclusion proof has an unknown field {}",
+                describe(Some(&Value::from(k)))
+            ),
+        );
+        return;
+    }
+    if obj.get("proof_version").and_then(Value::as_str) != Some(PROOF_VERSION) {
+        f.fail(
+            "proof.version",
+            ReasonCode::UnknownVersion,
+            format!(
+                "the inclusion proof has proof_version {}, only \"1\" is known",
+                describe(obj.get("proof_version"))
+            ),
+        );
+        return;
+    }
+    let index = obj.get("leaf_index").and_then(Value::as_u64);
+    let path_items = obj.get("audit_path_b64u").and_then(Value::as_array);
+    let (Some(index), Some(path_items)) = (index, path_items) else {
+        f.fail(
+            "proof.shape",
+            ReasonCode::SchemaValidationFailed,
+            "the inclusion proof needs a non-negative integer leaf_index and an audit_path_b64u array",
+        );
+        return;
+    };
+    let entry = match obj.get("entry").map(|e| entry_from_value(0, e)) {
+        Some(Ok(e)) => e,
+        Some(Err(failure)) => {
+            f.fail(
+                "proof.entry",
+                ReasonCode::SchemaValidationFailed,
+                format!(
+                    "the inclusion proof's entry is not a manifest entry: {}",
+                    failure.detail
+                ),
+            );
+            return;
+        }
+        None => {
+            f.fail(
+                "proof.shape",
+                ReasonCode::SchemaValidationFailed,
+                "the inclusion proof has no entry",
+            );
+            return;
+        }
+    };
+    f.pass("proof.shape", "the inclusion proof is well formed");
+
+    let checkpoint = obj.get("checkpoint").unwrap_or(&Value::Null);
+    let Some(payload) = check_checkpoint(checkpoint, ctx, "checkpoint", f) else {
+        return;
+    };
+
+    let path = decode_path(path_items);
+    let label = &entry.path;
+    match path {
+        Some(path) if index < payload.tree_size => {
+            let leaf = merkle::entry_leaf(&entry.value);
+            if merkle::verify_inclusion(&leaf, index, payload.tree_size, &path, &payload.root) {
+                f.pass_at(
+                    "proof.inclusion",
+                    label,
+                    format!(
+                        "{label} is leaf {index} of the {}-leaf tree under the signed root",
+                        payload.tree_size
+                    ),
+                );
+            } else {
+                f.fail_at(
+                    "proof.inclusion",
+                    ReasonCode::InclusionProofInvalid,
+                    label,
+                    format!(
+                        "the audit path does not lead from {label} (leaf {index} of {}) to the signed root",
+                        payload.tree_size
+                    ),
+                );
+            }
+        }
+        Some(_) => f.fail_at(
+            "proof.inclusion",
+            ReasonCode::InclusionProofInvalid,
+            label,
+            format!("leaf_index {index} is not below the tree size {}", payload.tree_size),
+        ),
+        None => f.fail_at(
+            "proof.inclusion",
+            ReasonCode::InclusionProofInvalid,
+            label,
+            format!("the audit path is longer than {MAX_PATH_LEN} or holds a value that is not a base64url SHA-256"),
+        ),
+    }
+
+    match artifact {
+        None => f.skip(
+            "proof.artifact",
+            "no --artifact given: the artifact's bytes were not compared",
+        ),
+        Some(bytes) => {
+            let hash = sha256_b64u(bytes);
+            if hash != entry.sha256_b64u || bytes.len() as u64 != entry.size_bytes {
+                f.fail_at(
+                    "proof.artifact",
+                    ReasonCode::HashMismatch,
+                    label,
+                    format!(
+                        "the artifact file has {} bytes and hash {hash}, but the proof's entry says {} bytes and {}",
+                        bytes.len(),
+                        entry.size_bytes,
+                        entry.sha256_b64u
+                    ),
+                );
+            } else {
+                f.pass_at(
+                    "proof.artifact",
+                    label,
+                    "the artifact file matches the entry's hash and size",
+                );
+            }
+        }
+    }
+}
+
+fn decode_path(items: &[Value]) -> Option<Vec<Hash>> {
+    if items.len() > MAX_PATH_LEN {
+        return None;
+    }
+    items
+        .iter()
+        .map(|v| v.as_str().and_then(|s| b64::b64u_decode_array::<32>(s).ok()))
+        .collect()
+}

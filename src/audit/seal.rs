@@ -1,0 +1,282 @@
+//! Sealing (spec 20 §3): manifest, Merkle root and signed checkpoint over a set of
+//! artifacts, written as a reproducible ZIP.
+//!
+//! Reproducible means: entries in a fixed order (`checkpoint.json`, `manifest.json`, then the
+//! artifacts by path), the DOS epoch (1980-01-01 00:00:00) as every timestamp, mode 0644,
+//! deflate at one fixed level, no extra fields. Nothing about the files on disk (mtime,
+//! permissions, location) reaches the archive, so the same inputs give the same bytes.
+//!
+//! The pieces are public so that a test-vector generator can assemble deliberately faulty
+//! bundles (a tampered manifest, a re-signed checkpoint) with the same writer.
+
+use std::io::{Cursor, Write};
+use std::path::Path;
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use super::checkpoint::{parse_payload, payload_value, sign_checkpoint, CheckpointFields};
+use super::container::{ContainerLimits, CHECKPOINT_NAME, MANIFEST_NAME};
+use super::manifest::{build_manifest, manifest_from_value};
+use super::merkle;
+use crate::clawsig::producer::Signer;
+use crate::crypto::{b64u_encode, sha256_b64u};
+use crate::json::{self, jss, Value};
+use crate::policy::{cst, wpc};
+
+/// The deflate level every sealed bundle uses.
+pub const DEFLATE_LEVEL: i64 = 6;
+pub const POLICY_PATH: &str = "artifacts/policy/wpc.json";
+pub const TOKEN_PATH: &str = "artifacts/token/cst.jwt";
+
+/// What the caller chooses about a checkpoint (the artifacts decide the rest).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SealOptions {
+    pub job_id: String,
+    pub run_id: Option<String>,
+    pub agent_did: Option<String>,
+    /// Default: derived from the job id and the Merkle root.
+    pub bundle_id: Option<String>,
+    /// RFC 3339; the CLI defaults it to the current time.
+    pub created_at: String,
+    pub expires_at: Option<String>,
+}
+
+/// The fixed ZIP options of every entry.
+fn entry_options() -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(DEFLATE_LEVEL))
+        .last_modified_time(DateTime::default())
+        .unix_permissions(0o644)
+        .large_file(false)
+}
+
+/// Write `files` in the given order with the fixed options.
+pub fn write_zip(files: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
+    let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in files {
+        w.start_file(*name, entry_options())
+            .map_err(|e| format!("{name}: {e}"))?;
+        w.write_all(bytes).map_err(|e| format!("{name}: {e}"))?;
+    }
+    let cursor = w.finish().map_err(|e| format!("finishing the archive: {e}"))?;
+    Ok(cursor.into_inner())
+}
+
+/// The bytes a JSON document is stored as inside a bundle.
+pub fn json_bytes(value: &Value) -> Vec<u8> {
+    let mut text = jss::to_string(value);
+    text.push('\n');
+    text.into_bytes()
+}
+
+/// Assemble a bundle from ready-made parts: `checkpoint.json`, `manifest.json`, then the
+/// artifacts sorted by path. No check is made here (vector generators rely on that).
+pub fn assemble(checkpoint: &[u8], manifest: &[u8], artifacts: &[(String, Vec<u8>)]) -> Result<Vec<u8>, String> {
+    let mut sorted: Vec<&(String, Vec<u8>)> = artifacts.iter().collect();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut files: Vec<(&str, &[u8])> = vec![(CHECKPOINT_NAME, checkpoint), (MANIFEST_NAME, manifest)];
+    files.extend(sorted.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
+    write_zip(&files)
+}
+
+/// The checkpoint bindings the artifacts imply: the WPC hash (JCS of its payload) when a
+/// policy is present, and the token scope hash (wire-format §4.2) when a token is.
+pub fn bindings_for(artifacts: &[(String, Vec<u8>)]) -> Result<(Option<String>, Option<String>), String> {
+    let find = |path: &str| artifacts.iter().find(|(p, _)| p == path).map(|(_, b)| b.as_slice());
+    let policy = match find(POLICY_PATH) {
+        Some(bytes) => {
+            let value = json::parse(bytes, &json::ParseLimits::default()).map_err(|e| format!("{POLICY_PATH}: {e}"))?;
+            Some(wpc::policy_hash_of_file(&value).map_err(|e| format!("{POLICY_PATH}: {e}"))?)
+        }
+        None => None,
+    };
+    let token = match find(TOKEN_PATH) {
+        Some(bytes) => {
+            let jws = cst::decode_compact(bytes).map_err(|e| format!("{TOKEN_PATH}: {e}"))?;
+            Some(cst::token_scope_hash(&jws.claims).map_err(|e| format!("{TOKEN_PATH}: {e}"))?)
+        }
+        None => None,
+    };
+    Ok((policy, token))
+}
+
+/// The default bundle id: a short digest of the job id and the root, so it is stable for
+/// the same inputs and differs between runs with different artifacts.
+pub fn default_bundle_id(job_id: &str, root: &merkle::Hash) -> String {
+    let digest = sha256_b64u(format!("clawaudit/bundle-id/v1\n{job_id}\n{}", b64u_encode(root)).as_bytes());
+    format!("ab_{}", digest.get(..22).unwrap_or(&digest))
+}
+
+/// Seal artifacts (`(path, bytes)`, paths as in the ZIP) into a bundle. Refuses what the
+/// verifier would refuse: unknown artifact paths, limits, and malformed checkpoint fields.
+pub fn seal_entries(
+    artifacts: &[(String, Vec<u8>)],
+    signer: &Signer,
+    options: &SealOptions,
+) -> Result<Vec<u8>, String> {
+    let limits = ContainerLimits::default();
+    if artifacts.len() + 2 > limits.max_entries {
+        return Err(format!("a bundle holds at most {} entries", limits.max_entries));
+    }
+    if let Some((p, b)) = artifacts.iter().find(|(_, b)| b.len() as u64 > limits.max_entry_bytes) {
+        return Err(format!(
+            "{p} is {} bytes; the verifier accepts entries of at most {} bytes",
+            b.len(),
+            limits.max_entry_bytes
+        ));
+    }
+    let manifest = build_manifest(artifacts)?;
+    let parsed = manifest_from_value(&manifest).map_err(|f| f.detail)?;
+    let leaves = parsed.leaves();
+    let root = merkle::root(&leaves).ok_or("a bundle needs at least one artifact")?;
+    let (policy_hash, scope_hash) = bindings_for(artifacts)?;
+    let fields = CheckpointFields {
+        bundle_id: options
+            .bundle_id
+            .clone()
+            .unwrap_or_else(|| default_bundle_id(&options.job_id, &root)),
+        created_at: options.created_at.clone(),
+        expires_at: options.expires_at.clone(),
+        job_id: options.job_id.clone(),
+        run_id: options.run_id.clone(),
+        agent_did: options.agent_did.clone(),
+        tree_size: leaves.len() as u64,
+        root,
+        policy_hash_b64u: policy_hash,
+        token_scope_hash_b64u: scope_hash,
+    };
+    // The sealer never writes a checkpoint its own verifier would refuse.
+    let payload = parse_payload(&payload_value(&fields, signer.did())).map_err(|f| f.detail)?;
+    if let Some(exp) = payload.expires_at {
+        if exp <= payload.created_at {
+            return Err("--expires-at must be later than --created-at".into());
+        }
+    }
+    let checkpoint = sign_checkpoint(signer, &fields);
+    assemble(&json_bytes(&checkpoint), &json_bytes(&manifest), artifacts)
+}
+
+/// Read `DIR/artifacts/**` into `(path, bytes)` pairs named as in the ZIP. Symbolic links,
+/// special files and names that are not UTF-8 are refused.
+pub fn read_artifacts_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let root = dir.join("artifacts");
+    let meta = std::fs::symlink_metadata(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    if !meta.is_dir() {
+        return Err(format!("{} is not a directory", root.display()));
+    }
+    let mut out = Vec::new();
+    for item in walkdir::WalkDir::new(&root).follow_links(false).sort_by_file_name() {
+        let item = item.map_err(|e| format!("{}: {e}", root.display()))?;
+        let ft = item.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        let shown = item.path().display().to_string();
+        if !ft.is_file() {
+            return Err(format!(
+                "{shown} is a symbolic link or special file; only regular files can be sealed"
+            ));
+        }
+        let rel = item
+            .path()
+            .strip_prefix(dir)
+            .map_err(|_| format!("{shown} is outside {}", dir.display()))?;
+        let mut parts = Vec::new();
+        for c in rel.components() {
+            let text = c
+                .as_os_str()
+                .to_str()
+                .ok_or_else(|| format!("{shown}: the file name is not UTF-8"))?;
+            parts.push(text);
+        }
+        let path = parts.join("/");
+        let bytes = std::fs::read(item.path()).map_err(|e| format!("{shown}: {e}"))?;
+        out.push((path, bytes));
+    }
+    if out.is_empty() {
+        return Err(format!("{} has no files to seal", root.display()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::container::{read_container, ContainerLimits};
+
+    fn options() -> SealOptions {
+        SealOptions {
+            job_id: "job-1".into(),
+            run_id: Some("run_1".into()),
+            agent_did: None,
+            bundle_id: None,
+            created_at: "2026-02-18T00:00:00Z".into(),
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn sealed_bundle_has_fixed_layout_and_metadata() {
+        let artifacts = vec![
+            ("artifacts/trust_pulse.json".to_string(), b"{}".to_vec()),
+            ("artifacts/attachments/b.txt".to_string(), b"bee".to_vec()),
+            ("artifacts/attachments/a.txt".to_string(), b"ay".to_vec()),
+        ];
+        let signer = Signer::from_label("sealer");
+        let zip = seal_entries(&artifacts, &signer, &options()).unwrap();
+        let c = read_container(&zip, &ContainerLimits::default()).unwrap();
+        assert_eq!(
+            c.names().collect::<Vec<_>>(),
+            [
+                "checkpoint.json",
+                "manifest.json",
+                "artifacts/attachments/a.txt",
+                "artifacts/attachments/b.txt",
+                "artifacts/trust_pulse.json"
+            ]
+        );
+        let mut archive = zip::ZipArchive::new(Cursor::new(&zip)).unwrap();
+        for i in 0..archive.len() {
+            let f = archive.by_index(i).unwrap();
+            assert_eq!(f.unix_mode(), Some(0o100_644), "{}", f.name());
+            assert_eq!(f.compression(), CompressionMethod::Deflated);
+            let t = f.last_modified().unwrap();
+            assert_eq!(
+                (t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second()),
+                (1980, 1, 1, 0, 0, 0)
+            );
+        }
+        // Same inputs in another order: identical bytes.
+        let mut reordered = artifacts.clone();
+        reordered.reverse();
+        assert_eq!(seal_entries(&reordered, &signer, &options()).unwrap(), zip);
+    }
+
+    #[test]
+    fn sealing_refuses_what_the_verifier_refuses() {
+        let signer = Signer::from_label("sealer");
+        let bad_path = vec![("artifacts/other.json".to_string(), b"{}".to_vec())];
+        assert!(seal_entries(&bad_path, &signer, &options()).is_err());
+        let ok = vec![("artifacts/attachments/a".to_string(), b"x".to_vec())];
+        let mut o = options();
+        o.created_at = "yesterday".into();
+        assert!(seal_entries(&ok, &signer, &o).is_err());
+        let mut o = options();
+        o.job_id = String::new();
+        assert!(seal_entries(&ok, &signer, &o).is_err());
+        let mut o = options();
+        o.expires_at = Some("2026-02-17T00:00:00Z".into());
+        assert!(seal_entries(&ok, &signer, &o).is_err());
+        assert!(seal_entries(&[], &signer, &options()).is_err());
+    }
+
+    #[test]
+    fn bundle_id_default_is_stable() {
+        let root = [7u8; 32];
+        assert_eq!(default_bundle_id("j", &root), default_bundle_id("j", &root));
+        assert_ne!(default_bundle_id("j", &root), default_bundle_id("k", &root));
+        assert_eq!(default_bundle_id("j", &root).len(), 25);
+    }
+}

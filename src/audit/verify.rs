@@ -1,0 +1,547 @@
+//! Verification of a sealed audit bundle in the order of spec 20 §5.
+//!
+//! The first failing check decides the verdict; later steps still run where they can, so the
+//! report lists every finding. Each step is a function of what it needs: the container, the
+//! checkpoint payload, the policy and token found by earlier steps.
+
+use std::collections::HashMap;
+
+use super::checkpoint::{check_checkpoint, CheckpointPayload};
+use super::container::{read_container, Container, CHECKPOINT_NAME, MANIFEST_NAME};
+use super::manifest::{kind_for_path, parse_manifest, Manifest};
+use super::merkle;
+use super::seal::{POLICY_PATH, TOKEN_PATH};
+use crate::clawsig::gateway_receipts::{verify_gateway_receipt, GatewayReceiptInfo};
+use crate::clawsig::proof_bundle::{verify_proof_bundle, ProofBundleOptions, ProofBundleOutcome};
+use crate::context::VerifyContext;
+use crate::crypto::{b64u_encode, sha256_b64u};
+use crate::json::{self, Value};
+use crate::policy::cst::{self, TokenInfo};
+use crate::policy::wpc::{self, PolicyInfo};
+use crate::policy::{approvals, CheckpointView};
+use crate::reason::ReasonCode;
+use crate::report::{CheckStatus, Findings, Kind, SubjectReport};
+use crate::timeutil::{format_rfc3339, secs_to_ms};
+
+pub const PROOF_BUNDLE_PATH: &str = "artifacts/proof_bundle.json";
+
+/// Verify a sealed bundle given as bytes. Never panics; a hostile archive is FAIL.
+pub fn verify_audit_bundle(path: &str, bytes: &[u8], ctx: &VerifyContext) -> SubjectReport {
+    let mut f = Findings::new();
+    let Some(container) = step_container(bytes, ctx, &mut f) else {
+        return SubjectReport::from_findings(path, Kind::AuditBundle, f);
+    };
+    let manifest = parse_manifest(container.get(MANIFEST_NAME).unwrap_or_default(), &ctx.limits.json);
+    if let Ok(m) = &manifest {
+        check_unexpected_entries(&container, m, &mut f);
+    }
+    let checkpoint = step_checkpoint(&container, ctx, &mut f);
+    step_manifest(&container, &manifest, checkpoint.as_ref(), &mut f);
+
+    let mut report_facts = Vec::new();
+    if let Some(cp) = &checkpoint {
+        let view = cp.view();
+        let policy = step_policy(&container, ctx, &view, &mut f);
+        let token = step_token(&container, ctx, policy.as_ref(), &view, &mut f);
+        step_approvals(&container, ctx, policy.as_ref(), &view, &mut f);
+        let bundle = run_proof_bundle(&container, ctx);
+        step_receipts(
+            &container,
+            ctx,
+            policy.as_ref(),
+            token.as_ref(),
+            &view,
+            bundle.as_ref(),
+            &mut f,
+        );
+        step_proof_bundle(bundle, &view, &mut f);
+        step_trust_pulse(&container, ctx, &mut f);
+        report_facts.push(("bundle_id", Value::from(cp.bundle_id.as_str())));
+        report_facts.push(("job_id", Value::from(cp.job_id.as_str())));
+        report_facts.push(("sealer_did", Value::from(cp.sealer_did.as_str())));
+        report_facts.push(("created_at", Value::from(format_rfc3339(cp.created_at))));
+        report_facts.push(("tree_size", Value::from(cp.tree_size)));
+        report_facts.push(("root_b64u", Value::from(b64u_encode(&cp.root))));
+        if let Some(p) = &policy {
+            report_facts.push(("policy_hash_b64u", Value::from(p.hash_b64u.as_str())));
+        }
+    } else {
+        f.skip(
+            "bundle.artifacts",
+            "the artifacts were not judged: the checkpoint they are bound to could not be read",
+        );
+    }
+    let mut report = SubjectReport::from_findings(path, Kind::AuditBundle, f);
+    for (k, v) in report_facts {
+        report.fact(k, v.to_serde());
+    }
+    report
+}
+
+/// Step 1: the ZIP container (spec 20 §4).
+pub fn step_container(bytes: &[u8], ctx: &VerifyContext, f: &mut Findings) -> Option<Container> {
+    match read_container(bytes, &ctx.limits.container) {
+        Ok(c) => {
+            f.pass(
+                "container.read",
+                format!("the archive is a safe ZIP of {} entries within the limits", c.len()),
+            );
+            Some(c)
+        }
+        Err(failures) => {
+            for failure in &failures {
+                f.record(failure);
+            }
+            None
+        }
+    }
+}
+
+/// Step 1, last rule: every entry besides the checkpoint and manifest must be listed.
+pub fn check_unexpected_entries(container: &Container, manifest: &Manifest, f: &mut Findings) {
+    for name in container.names() {
+        if name == CHECKPOINT_NAME || name == MANIFEST_NAME || manifest.find(name).is_some() {
+            continue;
+        }
+        f.fail_at(
+            "container.entries",
+            ReasonCode::ContainerUnexpectedEntry,
+            name,
+            format!("the archive holds {name}, which the manifest does not list"),
+        );
+    }
+}
+
+fn parse_json(bytes: &[u8], ctx: &VerifyContext, artifact: &str, check: &str, f: &mut Findings) -> Option<Value> {
+    match json::parse(bytes, &ctx.limits.json) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let code = match e {
+                json::ParseError::TooLarge { .. } => ReasonCode::InputTooLarge,
+                _ => ReasonCode::MalformedJson,
+            };
+            f.fail_at(check, code, artifact, format!("{artifact} is not acceptable JSON: {e}"));
+            None
+        }
+    }
+}
+
+/// Step 2: the signed checkpoint.
+pub fn step_checkpoint(container: &Container, ctx: &VerifyContext, f: &mut Findings) -> Option<CheckpointPayload> {
+    let bytes = container.get(CHECKPOINT_NAME).unwrap_or_default();
+    let value = parse_json(bytes, ctx, CHECKPOINT_NAME, "checkpoint.envelope", f)?;
+    check_checkpoint(&value, ctx, CHECKPOINT_NAME, f)
+}
+
+/// Step 3: manifest shape and order, every listed file's bytes, tree size and root.
+pub fn step_manifest(
+    container: &Container,
+    manifest: &Result<Manifest, crate::report::Failure>,
+    checkpoint: Option<&CheckpointPayload>,
+    f: &mut Findings,
+) {
+    let m = match manifest {
+        Ok(m) => m,
+        Err(failure) => {
+            f.record(failure);
+            return;
+        }
+    };
+    match m.order_problem() {
+        Some((a, b)) => f.fail_at(
+            "manifest.order",
+            ReasonCode::ManifestNotCanonical,
+            MANIFEST_NAME,
+            format!("manifest entries must be sorted by path with no duplicates, but {a} comes before {b}"),
+        ),
+        None => f.pass_at(
+            "manifest.shape",
+            MANIFEST_NAME,
+            format!("the manifest lists {} artifacts in canonical order", m.entries.len()),
+        ),
+    }
+    let mut files_ok = true;
+    for e in &m.entries {
+        match container.get(&e.path) {
+            None => {
+                files_ok = false;
+                f.fail_at(
+                    "manifest.files",
+                    ReasonCode::ManifestEntryMissing,
+                    &e.path,
+                    format!("the manifest lists {}, which the archive does not contain", e.path),
+                );
+            }
+            Some(bytes) => {
+                let hash = sha256_b64u(bytes);
+                if hash != e.sha256_b64u || bytes.len() as u64 != e.size_bytes {
+                    files_ok = false;
+                    f.fail_at(
+                        "manifest.files",
+                        ReasonCode::HashMismatch,
+                        &e.path,
+                        format!(
+                            "{} has {} bytes and hash {hash}, but the manifest says {} bytes and {}",
+                            e.path,
+                            bytes.len(),
+                            e.size_bytes,
+                            e.sha256_b64u
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if files_ok {
+        f.pass_at(
+            "manifest.files",
+            MANIFEST_NAME,
+            "every listed file matches its hash and size",
+        );
+    }
+    let Some(cp) = checkpoint else {
+        f.skip(
+            "manifest.tree",
+            "the Merkle tree was not compared: the checkpoint could not be read",
+        );
+        return;
+    };
+    let n = m.entries.len() as u64;
+    if cp.tree_size != n {
+        f.fail_at(
+            "manifest.tree_size",
+            ReasonCode::MerkleSizeMismatch,
+            MANIFEST_NAME,
+            format!(
+                "the checkpoint signs a tree of {} leaves, but the manifest lists {n}",
+                cp.tree_size
+            ),
+        );
+    }
+    let root = merkle::root(&m.leaves());
+    if root != Some(cp.root) {
+        f.fail_at(
+            "manifest.tree_root",
+            ReasonCode::MerkleRootMismatch,
+            MANIFEST_NAME,
+            format!(
+                "the manifest's Merkle root is {}, but the checkpoint signs {}",
+                root.map(|r| b64u_encode(&r)).unwrap_or_default(),
+                b64u_encode(&cp.root)
+            ),
+        );
+    } else if cp.tree_size == n {
+        f.pass_at(
+            "manifest.tree",
+            MANIFEST_NAME,
+            "the manifest reproduces the signed Merkle root",
+        );
+    }
+}
+
+/// Step 4: the Work Policy Contract, when present (else its absence is judged).
+pub fn step_policy(
+    container: &Container,
+    ctx: &VerifyContext,
+    view: &CheckpointView,
+    f: &mut Findings,
+) -> Option<PolicyInfo> {
+    match container.get(POLICY_PATH) {
+        Some(bytes) => {
+            let value = parse_json(bytes, ctx, POLICY_PATH, "policy.envelope", f)?;
+            wpc::check_policy(&value, ctx, view.policy_hash.as_deref(), POLICY_PATH, f)
+        }
+        None => {
+            wpc::check_policy_absent(ctx, view.policy_hash.as_deref(), f);
+            None
+        }
+    }
+}
+
+/// Step 5: the scoped token, when present (else its absence is judged).
+pub fn step_token(
+    container: &Container,
+    ctx: &VerifyContext,
+    policy: Option<&PolicyInfo>,
+    view: &CheckpointView,
+    f: &mut Findings,
+) -> Option<TokenInfo> {
+    match container.get(TOKEN_PATH) {
+        Some(bytes) => cst::check_token(bytes, ctx, policy, view, TOKEN_PATH, f),
+        None => {
+            cst::check_token_absent(policy, view, f);
+            None
+        }
+    }
+}
+
+/// Entries of one kind, parsed, in path order (container order is not trusted for that).
+fn artifacts_of_kind(container: &Container, kind: &str, ctx: &VerifyContext, f: &mut Findings) -> Vec<(String, Value)> {
+    let mut paths: Vec<&str> = container.names().filter(|n| kind_for_path(n) == Some(kind)).collect();
+    paths.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            let bytes = container.get(p)?;
+            parse_json(bytes, ctx, p, &format!("{kind}.json"), f).map(|v| (p.to_string(), v))
+        })
+        .collect()
+}
+
+/// Step 6: approvals and gates.
+pub fn step_approvals(
+    container: &Container,
+    ctx: &VerifyContext,
+    policy: Option<&PolicyInfo>,
+    view: &CheckpointView,
+    f: &mut Findings,
+) {
+    let approvals_found = artifacts_of_kind(container, "approval", ctx, f);
+    let plans = artifacts_of_kind(container, "plan", ctx, f);
+    approvals::check_approvals(&approvals_found, &plans, policy, view, ctx, f);
+}
+
+/// Step 8's verification, run before step 7 so that the receipts inside the proof bundle can
+/// be judged with the files (its findings are recorded in step 8's place).
+pub fn run_proof_bundle(container: &Container, ctx: &VerifyContext) -> Option<Result<ProofBundleOutcome, Findings>> {
+    let bytes = container.get(PROOF_BUNDLE_PATH)?;
+    let mut f = Findings::new();
+    let Some(value) = parse_json(bytes, ctx, PROOF_BUNDLE_PATH, "proof_bundle.json", &mut f) else {
+        return Some(Err(f));
+    };
+    let opts = ProofBundleOptions {
+        strict_receipts: true,
+        urm: None,
+        ttl_skew_ms: 0,
+    };
+    Some(Ok(verify_proof_bundle(&value, ctx, &opts)))
+}
+
+/// One gateway receipt and where it came from.
+struct ReceiptSeen<'a> {
+    info: &'a GatewayReceiptInfo,
+    /// The file path, or `artifacts/proof_bundle.json` for receipts inside the bundle.
+    source: String,
+    in_bundle: bool,
+}
+
+/// Step 7: every gateway receipt (files, and those inside the proof bundle) against the
+/// policy, token, subject and each other.
+pub fn step_receipts(
+    container: &Container,
+    ctx: &VerifyContext,
+    policy: Option<&PolicyInfo>,
+    token: Option<&TokenInfo>,
+    view: &CheckpointView,
+    bundle: Option<&Result<ProofBundleOutcome, Findings>>,
+    f: &mut Findings,
+) {
+    let files = artifacts_of_kind(container, "gateway_receipt", ctx, f);
+    let mut verified = Vec::new();
+    for (path, value) in &files {
+        match verify_gateway_receipt(value, ctx, &format!("gateway receipt {path}")) {
+            Ok(info) => verified.push((path.clone(), info)),
+            Err(failure) => f.record(&failure.at(path.as_str())),
+        }
+    }
+    let mut seen: Vec<ReceiptSeen> = verified
+        .iter()
+        .map(|(p, info)| ReceiptSeen {
+            info,
+            source: p.clone(),
+            in_bundle: false,
+        })
+        .collect();
+    if let Some(Ok(outcome)) = bundle {
+        for (i, info) in outcome.summary.gateway_receipts.iter().enumerate() {
+            seen.push(ReceiptSeen {
+                info,
+                source: format!("{PROOF_BUNDLE_PATH} receipts[{i}]"),
+                in_bundle: true,
+            });
+        }
+    }
+    let before = f.checks.len();
+    for r in &seen {
+        check_receipt_bindings(r, policy, token, view, f);
+    }
+    check_receipt_replay(&seen, f);
+    let failed = f.checks[before..].iter().any(|c| c.status == CheckStatus::Fail);
+    if !seen.is_empty() && !failed {
+        f.pass(
+            "receipts.bindings",
+            format!(
+                "{} gateway receipts match the policy, token window and subject",
+                seen.len()
+            ),
+        );
+    }
+}
+
+fn check_receipt_bindings(
+    r: &ReceiptSeen,
+    policy: Option<&PolicyInfo>,
+    token: Option<&TokenInfo>,
+    view: &CheckpointView,
+    f: &mut Findings,
+) {
+    let src = r.source.as_str();
+    let id = &r.info.receipt_id;
+    if let Some(bound) = &r.info.policy_hash {
+        if policy.map(|p| p.hash_b64u.as_str()) != Some(bound.as_str()) {
+            f.fail_at(
+                "receipts.policy",
+                ReasonCode::ReceiptPolicyMismatch,
+                src,
+                match policy {
+                    Some(p) => format!(
+                        "gateway receipt {id} is bound to policy {bound}, not the bundle's WPC {}",
+                        p.hash_b64u
+                    ),
+                    None => format!("gateway receipt {id} is bound to policy {bound}, but the bundle has no WPC"),
+                },
+            );
+        }
+    }
+    if let Some(bound) = &r.info.token_scope_hash_b64u {
+        if token.map(|t| t.scope_hash_b64u.as_str()) != Some(bound.as_str()) {
+            f.fail_at(
+                "receipts.scope",
+                ReasonCode::ReceiptScopeMismatch,
+                src,
+                match token {
+                    Some(t) => format!(
+                        "gateway receipt {id} is bound to token scope {bound}, not the bundle token's {}",
+                        t.scope_hash_b64u
+                    ),
+                    None => {
+                        format!("gateway receipt {id} is bound to token scope {bound}, but the bundle has no token")
+                    }
+                },
+            );
+        }
+    }
+    if let (Some(t), Some(ts)) = (token, r.info.timestamp) {
+        let (from, to) = (secs_to_ms(t.iat), secs_to_ms(t.exp));
+        if ts < from || ts > to {
+            f.fail_at(
+                "receipts.token_window",
+                ReasonCode::ReceiptOutsideTokenWindow,
+                src,
+                format!(
+                    "gateway receipt {id} is dated {}, outside the token's window {} to {}",
+                    format_rfc3339(ts),
+                    format_rfc3339(from),
+                    format_rfc3339(to)
+                ),
+            );
+        }
+    }
+    if let (Some(want), Some(got)) = (&view.run_id, &r.info.run_id) {
+        if want != got {
+            f.fail_at(
+                "receipts.run",
+                ReasonCode::ReceiptBindingMismatch,
+                src,
+                format!("gateway receipt {id} is bound to run {got}, but the checkpoint's subject is run {want}"),
+            );
+        }
+    }
+}
+
+/// Duplicate `receipt_id` or `binding.nonce` is a replay. The same receipt carried both as a
+/// file and inside the proof bundle (identical payload) is one receipt, not a replay.
+fn check_receipt_replay(seen: &[ReceiptSeen], f: &mut Findings) {
+    let mut ids: HashMap<&str, &ReceiptSeen> = HashMap::new();
+    let mut nonces: HashMap<&str, &ReceiptSeen> = HashMap::new();
+    for r in seen {
+        let same_receipt =
+            |first: &ReceiptSeen| first.in_bundle != r.in_bundle && first.info.payload_jcs == r.info.payload_jcs;
+        if let Some(first) = ids.get(r.info.receipt_id.as_str()) {
+            if !same_receipt(first) {
+                f.fail_at(
+                    "receipts.replay",
+                    ReasonCode::ReceiptReplay,
+                    &r.source,
+                    format!(
+                        "receipt_id {} is used by {} and {}",
+                        r.info.receipt_id, first.source, r.source
+                    ),
+                );
+            }
+            continue;
+        }
+        ids.insert(r.info.receipt_id.as_str(), r);
+        if let Some(nonce) = r.info.nonce.as_deref() {
+            if let Some(first) = nonces.get(nonce) {
+                if !same_receipt(first) {
+                    f.fail_at(
+                        "receipts.replay",
+                        ReasonCode::ReceiptReplay,
+                        &r.source,
+                        format!("binding nonce {nonce} is used by {} and {}", first.source, r.source),
+                    );
+                }
+            } else {
+                nonces.insert(nonce, r);
+            }
+        }
+    }
+}
+
+/// Step 8: the proof bundle's own verdict, and its agent and run against the subject.
+pub fn step_proof_bundle(
+    bundle: Option<Result<ProofBundleOutcome, Findings>>,
+    view: &CheckpointView,
+    f: &mut Findings,
+) {
+    let outcome = match bundle {
+        None => return,
+        Some(Err(parse_findings)) => {
+            f.extend(parse_findings);
+            return;
+        }
+        Some(Ok(outcome)) => outcome,
+    };
+    for mut check in outcome.findings.checks {
+        check.id = format!("proof_bundle.{}", check.id);
+        if check.status == CheckStatus::Fail && check.artifact.is_none() {
+            check.artifact = Some(PROOF_BUNDLE_PATH.to_string());
+        }
+        f.checks.push(check);
+    }
+    let s = &outcome.summary;
+    if let Some(agent) = &view.agent_did {
+        if !s.agent_did.is_empty() && &s.agent_did != agent {
+            f.fail_at(
+                "proof_bundle.subject",
+                ReasonCode::SubjectMismatch,
+                PROOF_BUNDLE_PATH,
+                format!(
+                    "the proof bundle's agent is {}, but the checkpoint's subject is {agent}",
+                    s.agent_did
+                ),
+            );
+        }
+    }
+    if let (Some(want), Some(got)) = (&view.run_id, &s.run_id) {
+        if want != got {
+            f.fail_at(
+                "proof_bundle.subject",
+                ReasonCode::SubjectMismatch,
+                PROOF_BUNDLE_PATH,
+                format!("the proof bundle is for run {got}, but the checkpoint's subject is run {want}"),
+            );
+        }
+    }
+}
+
+/// The trust pulse is self-reported: it is parsed, never trusted, never raises a tier.
+pub fn step_trust_pulse(container: &Container, ctx: &VerifyContext, f: &mut Findings) {
+    for (path, _) in artifacts_of_kind(container, "trust_pulse", ctx, f) {
+        f.skip(
+            "trust_pulse.schema",
+            format!("{path} is self-reported and does not affect the verdict"),
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! `clawaudit prove RUN.audit.zip ENTRY_PATH -o proof.json`
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{usage_error, EXIT_PASS};
+use crate::audit::container::ContainerLimits;
+use crate::audit::prove::build_proof;
+use crate::audit::seal::json_bytes;
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Example:\n  clawaudit prove run-42.audit.zip artifacts/policy/wpc.json -o wpc.proof.json\n  clawaudit verify wpc.proof.json --artifact wpc.json --trust trust.json"
+)]
+pub struct ProveArgs {
+    /// The sealed bundle.
+    pub bundle: PathBuf,
+    /// The entry to prove, as listed in the manifest (e.g. artifacts/policy/wpc.json).
+    pub entry: String,
+    /// Output file.
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+}
+
+pub fn run(args: ProveArgs) -> u8 {
+    match run_inner(args) {
+        Ok(()) => EXIT_PASS,
+        Err(message) => usage_error(message),
+    }
+}
+
+fn run_inner(args: ProveArgs) -> Result<(), String> {
+    let limits = ContainerLimits::default();
+    let file = std::fs::File::open(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
+    let mut bytes = Vec::new();
+    file.take(limits.max_archive_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{}: {e}", args.bundle.display()))?;
+    let proof = build_proof(&bytes, &args.entry, &limits).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
+    std::fs::write(&args.output, json_bytes(&proof)).map_err(|e| format!("{}: {e}", args.output.display()))?;
+    let index = proof
+        .get("leaf_index")
+        .and_then(crate::json::Value::as_u64)
+        .unwrap_or(0);
+    println!(
+        "wrote the inclusion proof of {} (leaf {index}) to {}",
+        args.entry,
+        args.output.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! `clawaudit seal DIR --key KEY --job-id J -o RUN.audit.zip`
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{usage_error, EXIT_PASS};
+use crate::audit::seal::{read_artifacts_dir, seal_entries, SealOptions};
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "DIR holds artifacts/… exactly as they will appear in the ZIP (artifacts/policy/wpc.json, artifacts/token/cst.jwt,\n\
+artifacts/plans/<gate>.json, artifacts/approvals/<id>.json, artifacts/receipts/<id>.json, artifacts/proof_bundle.json,\n\
+artifacts/trust_pulse.json, artifacts/attachments/…). The same inputs, key, --bundle-id and --created-at give a byte-identical file.\n\n\
+Example:\n  clawaudit seal run-42/ --key sealer.key.json --job-id job-42 --run-id run_42 --created-at 2026-02-18T00:00:00Z -o run-42.audit.zip"
+)]
+pub struct SealArgs {
+    /// Directory containing artifacts/.
+    pub dir: PathBuf,
+    /// Sealer key file ({"key_version":"1","did":…,"secret_key_b64u":…}).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Job the run belongs to (checkpoint subject.job_id).
+    #[arg(long)]
+    pub job_id: String,
+    /// Run id (checkpoint subject.run_id).
+    #[arg(long)]
+    pub run_id: Option<String>,
+    /// Agent DID (checkpoint subject.agent_did).
+    #[arg(long)]
+    pub agent_did: Option<String>,
+    /// Bundle id (default: derived from the job id and the Merkle root).
+    #[arg(long)]
+    pub bundle_id: Option<String>,
+    /// Checkpoint creation time, RFC 3339 (default: now).
+    #[arg(long)]
+    pub created_at: Option<String>,
+    /// Checkpoint expiry, RFC 3339 (signed, inside the payload).
+    #[arg(long)]
+    pub expires_at: Option<String>,
+    /// Output file.
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+}
+
+pub fn run(args: SealArgs) -> u8 {
+    match run_inner(args) {
+        Ok(()) => EXIT_PASS,
+        Err(message) => usage_error(message),
+    }
+}
+
+fn run_inner(args: SealArgs) -> Result<(), String> {
+    let signer = crate::keys::load_key_file(&args.key)?;
+    let artifacts = read_artifacts_dir(&args.dir)?;
+    let options = SealOptions {
+        job_id: args.job_id,
+        run_id: args.run_id,
+        agent_did: args.agent_did,
+        bundle_id: args.bundle_id,
+        // The CLI edge is the one place that reads the clock.
+        created_at: args.created_at.unwrap_or_else(super::produce::now_rfc3339),
+        expires_at: args.expires_at,
+    };
+    let bytes = seal_entries(&artifacts, &signer, &options)?;
+    std::fs::write(&args.output, &bytes).map_err(|e| format!("{}: {e}", args.output.display()))?;
+    println!(
+        "sealed {} artifacts into {} ({} bytes), sealer {}",
+        artifacts.len(),
+        args.output.display(),
+        bytes.len(),
+        signer.did()
+    );
+    Ok(())
+}

@@ -1,0 +1,299 @@
+//! `clawaudit seal` and `clawaudit prove` from the command line: happy paths, the
+//! reproducibility promise, and usage errors (exit 2).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use assert_cmd::Command;
+use clawaudit::audit::sample::{self, SampleKeys};
+use clawaudit::keys::key_file_text;
+use predicates::str::contains;
+
+fn clawaudit() -> Command {
+    Command::cargo_bin("clawaudit").unwrap()
+}
+
+/// Write the sample's artifacts below `dir/artifacts/…`, with the given mtime and mode.
+fn write_artifacts(dir: &Path, mtime: SystemTime, mode: u32) {
+    let keys = SampleKeys::new();
+    for (path, bytes) in sample::artifacts(&keys).unwrap() {
+        let target = dir.join(&path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(&target, bytes).unwrap();
+        let f = std::fs::File::options().write(true).open(&target).unwrap();
+        f.set_modified(mtime).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let _ = mode;
+    }
+}
+
+struct Fixture {
+    tmp: tempfile::TempDir,
+    key: PathBuf,
+    trust: PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = SampleKeys::new();
+    let key = tmp.path().join("sealer.key.json");
+    std::fs::write(&key, key_file_text(&keys.sealer)).unwrap();
+    let trust = tmp.path().join("trust.json");
+    let e = |s: &clawaudit::clawsig::producer::Signer| serde_json::json!({"did": s.did()});
+    let a = |s: &clawaudit::clawsig::producer::Signer, subject: &str| serde_json::json!({"did": s.did(), "subject": subject, "groups": ["change-board"]});
+    let doc = serde_json::json!({
+        "trust_version": "1",
+        "sealers": [e(&keys.sealer)],
+        "policy_issuers": [e(&keys.policy_issuer)],
+        "token_issuers": [e(&keys.token_issuer)],
+        "approvers": [a(&keys.alice, "alice@example.com"), a(&keys.bob, "bob@example.com")],
+        "gateways": [e(&keys.gateway)],
+    });
+    std::fs::write(&trust, doc.to_string()).unwrap();
+    Fixture { tmp, key, trust }
+}
+
+fn seal(fx: &Fixture, dir: &Path, out: &Path) -> assert_cmd::assert::Assert {
+    let keys = SampleKeys::new();
+    clawaudit()
+        .arg("seal")
+        .arg(dir)
+        .arg("--key")
+        .arg(&fx.key)
+        .args(["--job-id", sample::JOB_ID, "--run-id", sample::RUN_ID])
+        .arg(format!("--agent-did={}", keys.agent.did()))
+        .args(["--bundle-id=ab_sample", "--created-at", sample::CREATED_AT, "-o"])
+        .arg(out)
+        .assert()
+}
+
+#[test]
+fn seal_verify_prove_round_trip() {
+    let fx = fixture();
+    let dir = fx.tmp.path().join("run");
+    write_artifacts(&dir, SystemTime::now(), 0o644);
+    let out = fx.tmp.path().join("run.audit.zip");
+    seal(&fx, &dir, &out).success().stdout(contains("sealed 9 artifacts"));
+    let bytes = std::fs::read(&out).unwrap();
+    // The CLI seals exactly what the library seals.
+    assert_eq!(bytes, sample::bundle(&SampleKeys::new()).unwrap());
+
+    clawaudit()
+        .arg("verify")
+        .arg(&out)
+        .arg("--trust")
+        .arg(&fx.trust)
+        .args(["--at", sample::VERIFY_AT])
+        .assert()
+        .code(0)
+        .stdout(contains("PASS"));
+
+    let proof = fx.tmp.path().join("wpc.proof.json");
+    clawaudit()
+        .arg("prove")
+        .arg(&out)
+        .arg("artifacts/policy/wpc.json")
+        .arg("-o")
+        .arg(&proof)
+        .assert()
+        .success();
+    let wpc = dir.join("artifacts/policy/wpc.json");
+    clawaudit()
+        .arg("verify")
+        .arg(&proof)
+        .arg("--artifact")
+        .arg(&wpc)
+        .arg("--trust")
+        .arg(&fx.trust)
+        .args(["--at", sample::VERIFY_AT])
+        .assert()
+        .code(0);
+    // Another file as the artifact: HASH_MISMATCH, exit 1.
+    clawaudit()
+        .arg("verify")
+        .arg(&proof)
+        .arg("--artifact")
+        .arg(dir.join("artifacts/attachments/notes.txt"))
+        .arg("--trust")
+        .arg(&fx.trust)
+        .args(["--at", sample::VERIFY_AT, "--format", "json"])
+        .assert()
+        .code(1)
+        .stdout(contains("\"HASH_MISMATCH\""));
+    // Without trust, the sealer is not trusted: FAIL, never PASS.
+    clawaudit()
+        .arg("verify")
+        .arg(&out)
+        .args(["--at", sample::VERIFY_AT, "--format", "json"])
+        .assert()
+        .code(1)
+        .stdout(contains("\"SIGNER_NOT_TRUSTED\""));
+}
+
+#[test]
+fn sealing_is_reproducible_across_mtimes_modes_and_locations() {
+    let fx = fixture();
+    let a = fx.tmp.path().join("first/place");
+    let b = fx.tmp.path().join("second");
+    write_artifacts(&a, SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000), 0o600);
+    write_artifacts(&b, SystemTime::now(), 0o755);
+    let (out_a, out_b) = (fx.tmp.path().join("a.zip"), fx.tmp.path().join("b.zip"));
+    seal(&fx, &a, &out_a).success();
+    seal(&fx, &b, &out_b).success();
+    assert_eq!(std::fs::read(&out_a).unwrap(), std::fs::read(&out_b).unwrap());
+}
+
+#[test]
+fn hostile_archive_is_exit_1() {
+    let fx = fixture();
+    let zip = fx.tmp.path().join("evil.zip");
+    std::fs::write(&zip, b"PK\x03\x04 this is not really a zip").unwrap();
+    clawaudit()
+        .arg("verify")
+        .arg(&zip)
+        .arg("--trust")
+        .arg(&fx.trust)
+        .args(["--format", "json"])
+        .assert()
+        .code(1)
+        .stdout(contains("\"CONTAINER_INVALID\""));
+}
+
+#[test]
+fn seal_usage_errors_exit_2() {
+    let fx = fixture();
+    let dir = fx.tmp.path().join("run");
+    write_artifacts(&dir, SystemTime::now(), 0o644);
+    let out = fx.tmp.path().join("x.zip");
+    // Missing --key, missing --job-id, missing -o.
+    clawaudit()
+        .arg("seal")
+        .arg(&dir)
+        .args(["--job-id", "j", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    clawaudit()
+        .arg("seal")
+        .arg(&dir)
+        .arg("--key")
+        .arg(&fx.key)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    clawaudit()
+        .arg("seal")
+        .arg(&dir)
+        .arg("--key")
+        .arg(&fx.key)
+        .args(["--job-id", "j"])
+        .assert()
+        .code(2);
+    // Directory without artifacts/.
+    clawaudit()
+        .arg("seal")
+        .arg(fx.tmp.path().join("nowhere"))
+        .arg("--key")
+        .arg(&fx.key)
+        .args(["--job-id", "j", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains("nowhere"));
+    // Bad time, expiry before creation.
+    clawaudit()
+        .arg("seal")
+        .arg(&dir)
+        .arg("--key")
+        .arg(&fx.key)
+        .args(["--job-id", "j", "--created-at", "yesterday", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    clawaudit()
+        .arg("seal")
+        .arg(&dir)
+        .arg("--key")
+        .arg(&fx.key)
+        .args([
+            "--job-id",
+            "j",
+            "--created-at",
+            "2026-02-18T00:00:00Z",
+            "--expires-at",
+            "2026-02-17T00:00:00Z",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2);
+    // A key file that is not a key file.
+    clawaudit()
+        .arg("seal")
+        .arg(&dir)
+        .arg("--key")
+        .arg(&fx.trust)
+        .args(["--job-id", "j", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    // A file that is no artifact of spec 20 §2.
+    std::fs::write(dir.join("artifacts/unknown.json"), b"{}").unwrap();
+    clawaudit()
+        .arg("seal")
+        .arg(&dir)
+        .arg("--key")
+        .arg(&fx.key)
+        .args(["--job-id", "j", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains("artifacts/unknown.json"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn prove_usage_errors_exit_2() {
+    let fx = fixture();
+    let bundle = fx.tmp.path().join("run.audit.zip");
+    std::fs::write(&bundle, sample::bundle(&SampleKeys::new()).unwrap()).unwrap();
+    let out = fx.tmp.path().join("p.json");
+    clawaudit()
+        .arg("prove")
+        .arg(&bundle)
+        .arg("artifacts/attachments/none.txt")
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains("does not list"));
+    clawaudit()
+        .arg("prove")
+        .arg(fx.tmp.path().join("missing.zip"))
+        .arg("artifacts/policy/wpc.json")
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    clawaudit()
+        .arg("prove")
+        .arg(&fx.trust)
+        .arg("artifacts/policy/wpc.json")
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains("CONTAINER_INVALID"));
+    clawaudit()
+        .arg("prove")
+        .arg(&bundle)
+        .arg("artifacts/policy/wpc.json")
+        .assert()
+        .code(2);
+    assert!(!out.exists());
+}
