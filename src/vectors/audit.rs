@@ -849,7 +849,7 @@ fn proofs(b: &mut Builder) -> Result<(), String> {
     let limits = ContainerLimits::default();
     let s = Scenario::sample();
     let zip = s.build()?;
-    let (artifacts, _, _) = s.artifacts()?;
+    let artifacts = s.artifacts()?.files;
     let wpc = artifacts
         .iter()
         .find(|(p, _)| p == WPC)

@@ -16,8 +16,20 @@ use crate::json::{jcs, Object, Value};
 use crate::policy::approvals::{self, build_approval, ApprovalRequest, Decision};
 use crate::policy::{cst, wpc};
 
-/// An edit applied to a JSON object (an envelope or a payload).
+/// An edit applied to a JSON object (an envelope, a payload, the manifest).
 pub type ObjectEdit = Box<dyn Fn(&mut Object)>;
+/// A rewrite of a compact token.
+pub type TextEdit = Box<dyn Fn(&str) -> String>;
+/// A rewrite of the finished archive.
+pub type BytesEdit = Box<dyn Fn(Vec<u8>) -> Result<Vec<u8>, String>>;
+
+/// The listed artifacts of a scenario and the hashes they bind.
+pub struct Artifacts {
+    /// `(path, bytes)`, paths as in the ZIP.
+    pub files: Vec<(String, Vec<u8>)>,
+    pub policy_hash: Option<String>,
+    pub scope_hash: Option<String>,
+}
 
 /// One approval file, `artifacts/approvals/<file>.json`.
 pub struct Approval {
@@ -102,7 +114,7 @@ pub struct Scenario {
     pub token_scope_claim: Option<String>,
     pub token_signer: Signer,
     /// Rewrites the compact token after signing.
-    pub token_edit: Option<Box<dyn Fn(&str) -> String>>,
+    pub token_edit: Option<TextEdit>,
     /// Each at `artifacts/plans/<gate_id>.json`.
     pub plans: Vec<Value>,
     pub approvals: Vec<Approval>,
@@ -112,7 +124,7 @@ pub struct Scenario {
     /// Files under `artifacts/attachments/`.
     pub attachments: Vec<(String, Vec<u8>)>,
     /// Changes the manifest after it is built; the tree is computed from the result.
-    pub manifest_edit: Option<Box<dyn Fn(&mut Object)>>,
+    pub manifest_edit: Option<ObjectEdit>,
     pub bundle_id: String,
     pub created_at: String,
     pub expires_at: Option<String>,
@@ -138,7 +150,7 @@ pub struct Scenario {
     /// Archived files the manifest does not list.
     pub unlisted_files: Vec<(String, Vec<u8>)>,
     /// Rewrites the finished archive's bytes.
-    pub zip_edit: Option<Box<dyn Fn(Vec<u8>) -> Result<Vec<u8>, String>>>,
+    pub zip_edit: Option<BytesEdit>,
 }
 
 /// The claims of the sample token before the pin and scope hash are added.
@@ -276,7 +288,7 @@ impl Scenario {
             return Ok(env);
         };
         let mut payload = env.get("payload").cloned().ok_or("approval without payload")?;
-        payload.as_object_mut().map(|o| edit(o)).ok_or("approval payload")?;
+        payload.as_object_mut().map(edit).ok_or("approval payload")?;
         let hash = sha256_b64u(jcs::to_string(&payload).as_bytes());
         Ok(envelope_with_hash(
             &a.signer,
@@ -365,8 +377,8 @@ impl Scenario {
         }))
     }
 
-    /// Every listed artifact as `(path, bytes)`, and the policy and scope hashes they bind.
-    pub fn artifacts(&self) -> Result<(Vec<(String, Vec<u8>)>, Option<String>, Option<String>), String> {
+    /// Every listed artifact, and the policy and scope hashes they bind.
+    pub fn artifacts(&self) -> Result<Artifacts, String> {
         let mut out = Vec::new();
         let policy = self.policy()?;
         let policy_hash = policy.as_ref().map(|(_, h)| h.clone());
@@ -416,12 +428,20 @@ impl Scenario {
         for (name, bytes) in &self.attachments {
             out.push((format!("artifacts/attachments/{name}"), bytes.clone()));
         }
-        Ok((out, policy_hash, scope_hash))
+        Ok(Artifacts {
+            files: out,
+            policy_hash,
+            scope_hash,
+        })
     }
 
     /// The sealed archive.
     pub fn build(&self) -> Result<Vec<u8>, String> {
-        let (artifacts, policy_hash, scope_hash) = self.artifacts()?;
+        let Artifacts {
+            files: artifacts,
+            policy_hash,
+            scope_hash,
+        } = self.artifacts()?;
         let mut manifest = build_manifest(&artifacts)?;
         if let (Some(edit), Some(obj)) = (&self.manifest_edit, manifest.as_object_mut()) {
             edit(obj);
@@ -483,9 +503,8 @@ mod tests {
     fn the_default_scenario_is_the_sample_bundle() {
         let s = Scenario::sample();
         assert_eq!(s.build().unwrap(), sample::bundle(&s.keys).unwrap());
-        let (ours, _, _) = s.artifacts().unwrap();
+        let mut ours = s.artifacts().unwrap().files;
         let mut theirs = sample::artifacts(&s.keys).unwrap();
-        let mut ours = ours;
         ours.sort();
         theirs.sort();
         assert_eq!(ours, theirs);
