@@ -6,6 +6,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::container::{read_container, ContainerLimits};
+use super::zip_forge::{self, find_all};
 use crate::reason::ReasonCode;
 
 fn stored() -> SimpleFileOptions {
@@ -46,49 +47,24 @@ fn code(bytes: &[u8]) -> ReasonCode {
     first_code(bytes, &ContainerLimits::default())
 }
 
-/// Offsets of every occurrence of `needle`.
-fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
-    (0..=hay.len().saturating_sub(needle.len()))
-        .filter(|&i| &hay[i..i + needle.len()] == needle)
-        .collect()
-}
-
-/// Offset of the central directory header of `name`.
 fn central_header(zip: &[u8], name: &str) -> usize {
-    find_all(zip, &[0x50, 0x4b, 0x01, 0x02])
-        .into_iter()
-        .find(|&p| {
-            let len = u16::from_le_bytes([zip[p + 28], zip[p + 29]]) as usize;
-            &zip[p + 46..p + 46 + len] == name.as_bytes()
-        })
-        .unwrap()
+    zip_forge::central_header(zip, name).unwrap()
 }
 
-/// Offset of the local header of `name`.
 fn local_header(zip: &[u8], name: &str) -> usize {
-    find_all(zip, &[0x50, 0x4b, 0x03, 0x04])
-        .into_iter()
-        .find(|&p| {
-            let len = u16::from_le_bytes([zip[p + 26], zip[p + 27]]) as usize;
-            &zip[p + 30..p + 30 + len] == name.as_bytes()
-        })
-        .unwrap()
+    zip_forge::local_header(zip, name).unwrap()
 }
 
 fn put_u16(zip: &mut [u8], at: usize, v: u16) {
-    zip[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    zip_forge::put_u16(zip, at, v).unwrap();
 }
 
 fn put_u32(zip: &mut [u8], at: usize, v: u32) {
-    zip[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    zip_forge::put_u32(zip, at, v).unwrap();
 }
 
-/// Replace a name everywhere (same length), to forge names the writer refuses.
 fn rename(zip: &mut [u8], from: &str, to: &str) {
-    assert_eq!(from.len(), to.len());
-    for p in find_all(zip, from.as_bytes()) {
-        zip[p..p + to.len()].copy_from_slice(to.as_bytes());
-    }
+    zip_forge::rename(zip, from, to).unwrap();
 }
 
 #[test]

@@ -11,6 +11,7 @@ pub mod prove;
 pub mod sample;
 pub mod seal;
 pub mod verify;
+pub mod zip_forge;
 
 #[cfg(test)]
 mod container_tests;

@@ -115,7 +115,8 @@ pub fn plan(keys: &SampleKeys) -> Value {
     }))
 }
 
-fn receipt_payload(id: &str, binding: Object) -> Value {
+/// A gateway receipt payload of the sample (fixed model, hashes and time) with `binding`.
+pub fn receipt_payload(id: &str, binding: Object) -> Value {
     let mut p = v(serde_json::json!({
         "receipt_version": "1", "receipt_id": id, "gateway_id": "gw_sample", "provider": "anthropic",
         "model": "claude-test", "request_hash_b64u": sha256_b64u(format!("request {id}").as_bytes()),

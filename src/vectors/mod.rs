@@ -16,6 +16,8 @@ use crate::timeutil::parse_rfc3339;
 use crate::trust::Trust;
 use crate::verify::{verify_subject, Subject};
 
+pub mod audit;
+pub mod audit_scenario;
 pub mod clawsig;
 pub mod export_aggregate;
 
@@ -35,6 +37,10 @@ pub struct VectorEntry {
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trust: Option<String>,
+    /// For inclusion proofs: the artifact file to compare (`verify --artifact`), relative to
+    /// `testvectors/`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
     pub expected: Expected,
 }
 
@@ -52,6 +58,7 @@ impl VectorEntry {
             path: path.to_string(),
             at: at.to_string(),
             trust: trust.map(str::to_string),
+            artifact: None,
             expected: Expected {
                 status: if code == ReasonCode::Ok { "PASS" } else { "FAIL" }.to_string(),
                 reason_code: code.as_str().to_string(),
@@ -86,6 +93,7 @@ pub fn build() -> Result<Vec<VectorFile>, String> {
     let mut suite = Suite::default();
     suite.extend(clawsig::suite()?);
     suite.extend(export_aggregate::suite()?);
+    suite.extend(audit::suite()?);
     let manifest = serde_json::json!({
         "manifest_version": "1",
         "vectors": suite.entries,
@@ -181,6 +189,9 @@ fn check_vector(dir: &Path, v: &serde_json::Value) -> Result<(), String> {
     let ctx = VerifyContext::new(at, trust);
     let mut subject = Subject::new(path, bytes);
     subject.kind = Some(kind);
+    if let Some(a) = v.get("artifact").and_then(|a| a.as_str()) {
+        subject.artifact = Some(std::fs::read(dir.join(a)).map_err(|e| format!("{name}: {a}: {e}"))?);
+    }
     let report = verify_subject(&subject, &ctx);
     let status = match report.status {
         Status::Pass => "PASS",
