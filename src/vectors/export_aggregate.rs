@@ -7,15 +7,16 @@ use super::{Suite, VectorEntry};
 use crate::clawsig::attestation_envelopes::AttestationKind;
 use crate::clawsig::bundle_producer::{self as bp, Dates};
 use crate::clawsig::producer::{sign_envelope, Signer};
+use crate::clawsig::sample::SampleBundle;
 use crate::crypto::{b64u_encode, sha256};
 use crate::json::{Object, Value};
 use crate::reason::ReasonCode;
 use crate::report::Kind;
 
 /// Verification time of every vector in this area.
-pub const AT: &str = "2026-03-01T00:00:00.000Z";
+pub const AT: &str = super::clawsig::AT;
 /// The trust file these vectors are verified with (our trust.json format).
-pub const TRUST_PATH: &str = "trust/clawsig-export-aggregate.json";
+pub const TRUST_PATH: &str = "trust/clawsig.json";
 
 const T0: &str = "2026-02-20T00:00:00.000Z";
 
@@ -46,7 +47,12 @@ fn trust_file() -> Result<Vec<u8>, String> {
     };
     let trust = serde_json::json!({
         "trust_version": "1",
-        "gateways": role(&["gateway"]),
+        // The sample proof bundles' gateway too, so one trust file verifies every valid
+        // Clawsig vector (the README's first command).
+        "gateways": [
+            serde_json::json!({ "did": key("gateway").did(), "name": "gateway" }),
+            serde_json::json!({ "did": SampleBundle::new(1, 0).gateway.did(), "name": "sample-gateway" }),
+        ],
         "execution_attesters": role(&["executor"]),
         "derivation_attesters": role(&["deriver"]),
         "log_signers": role(&["log"]),
@@ -130,8 +136,8 @@ fn export_vectors() -> Result<Vec<(&'static str, Value, ReasonCode)>, String> {
     out.push((
         "issued_in_the_future",
         edit_export(|o| {
-            o.insert("created_at", Value::from("2026-03-02T00:00:00.000Z"));
-            o.insert("issued_at", Value::from("2026-03-02T00:00:00.000Z"));
+            o.insert("created_at", Value::from("2026-03-03T00:00:00.000Z"));
+            o.insert("issued_at", Value::from("2026-03-03T00:00:00.000Z"));
         }),
         ReasonCode::FutureTimestampPoisoning,
     ));
@@ -422,7 +428,8 @@ pub fn suite() -> Result<Suite, String> {
         ("aggregate", Kind::AggregateBundle, aggregate_vectors()?),
     ] {
         for (name, value, code) in vectors {
-            let path = format!("clawsig/{dir}/{name}.json");
+            let folder = if code == ReasonCode::Ok { "valid" } else { "invalid" };
+            let path = format!("clawsig/{folder}/{dir}-{}.json", name.replace('_', "-"));
             suite.file(&path, pretty(&value)?);
             suite.entries.push(VectorEntry::new(
                 &format!("clawsig.{dir}.{name}"),
