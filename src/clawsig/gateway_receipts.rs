@@ -48,7 +48,7 @@ pub struct GatewayReceiptInfo {
 }
 
 /// Per-receipt work that does not depend on order: the payload's JSS hash and JCS text.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReceiptDigests {
     pub jss_hash: String,
     pub jcs: String,
@@ -160,8 +160,32 @@ pub fn check_receipt(
     cache: &mut SignatureCache,
     label: &str,
 ) -> Result<(), Failure> {
+    let env = check_receipt_fields(receipt, digests, ctx, SchemaCheck::Run, label)?;
+    check_receipt_signature(&env, cache, label)
+}
+
+/// Whether `check_receipt_fields` validates the receipt's schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaCheck {
+    Run,
+    /// The caller already ran `payload::check_gateway_envelope` on this very value and it
+    /// passed (the proof-bundle payload schema does), so running it again cannot fail.
+    AlreadyPassed,
+}
+
+/// Every check of `check_receipt` before the signature, in the same order. Pure, so a
+/// bundle's receipts can go through it in parallel before the ordered pass.
+pub fn check_receipt_fields<'a>(
+    receipt: &'a Value,
+    digests: &ReceiptDigests,
+    ctx: &VerifyContext,
+    schema: SchemaCheck,
+    label: &str,
+) -> Result<envelope::Envelope<'a>, Failure> {
     let env = envelope::parse_header(receipt, &HeaderRules::clawsig("gateway_receipt"), label)?;
-    payload::check_gateway_envelope(receipt, "$").map_err(|e| e.into_failure("gateway_receipt.schema", label))?;
+    if schema == SchemaCheck::Run {
+        payload::check_gateway_envelope(receipt, "$").map_err(|e| e.into_failure("gateway_receipt.schema", label))?;
+    }
     if ctx.trust.gateways.is_empty() {
         return Err(Failure::new(
             "gateway_receipt.allowlist",
@@ -200,6 +224,15 @@ pub fn check_receipt(
             ),
         ));
     }
+    Ok(env)
+}
+
+/// The last checks of `check_receipt`: signer key, signature encoding, signature.
+pub fn check_receipt_signature(
+    env: &envelope::Envelope<'_>,
+    cache: &mut SignatureCache,
+    label: &str,
+) -> Result<(), Failure> {
     let key = cache.key(env.signer_did).map_err(|e| key_failure(&e, label))?;
     let sig = envelope::decode_signature(env.signature_b64u, label)?;
     if !cache.verifies(env.signer_did, &key, env.payload_hash_b64u.as_bytes(), &sig) {

@@ -10,9 +10,10 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::envelope::{self, HeaderRules};
+use super::bundle_digests;
+use super::envelope::{self, Envelope, HeaderRules};
 use super::event_chain::{self, VerifiedChain};
-use super::gateway_receipts::{self, GatewayReceiptInfo, ReceiptDigests};
+use super::gateway_receipts::{self, GatewayReceiptInfo, ReceiptDigests, SchemaCheck};
 use super::signatures::SignatureCache;
 use super::tiers::{self, ProofTier};
 use super::{attestations, causal, payload, rate_limit, side_receipts, tool_receipts, urm};
@@ -23,8 +24,11 @@ use crate::report::{Failure, Findings, Kind, SubjectReport};
 use crate::timeutil::Millis;
 use crate::verify::Subject;
 
-/// Receipt counts above which payload hashing runs on the rayon pool.
+/// Receipt counts from which the pre-pass runs on the rayon pool (below it, starting the
+/// pool costs more than it saves).
 const PARALLEL_RECEIPTS: usize = 32;
+/// `co_signature` items a tool-receipt envelope may carry (schema `maxItems`).
+const MAX_CO_SIGNATURES: usize = 16;
 
 /// Metadata evidence (§3.8) that we do not verify yet: a bundle carrying any of it FAILs.
 const UNSUPPORTED_METADATA: [&str; 7] = [
@@ -141,51 +145,33 @@ fn verify_inner<'v>(
     );
 
     payload::check_envelope_schema(value).map_err(|e| e.into_failure("envelope.schema", label))?;
-    payload::check_payload_schema(env.payload).map_err(|e| e.into_failure("payload.schema", label))?;
-    run.findings.pass(
-        "payload.schema",
-        "the envelope and payload match proof_bundle v1 and the schemas it references",
-    );
-
-    payload::check_structure(env.payload)?;
     let p = env.payload;
-    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("");
-    let agent_did = text("agent_did");
-    run.summary.bundle_id = text("bundle_id").to_string();
-    run.summary.agent_did = agent_did.to_string();
-    run.findings.pass(
-        "payload.structure",
-        "counts, metadata sizes and event ids are within the limits",
-    );
+    let agent_did = p.get("agent_did").and_then(Value::as_str).unwrap_or("");
 
-    if env.signer_did != agent_did {
-        return Err(Failure::new(
-            "envelope.signer_did",
-            ReasonCode::InvalidDidFormat,
-            format!(
-                "the proof bundle is signed by {}, but its agent_did is {agent_did}",
-                env.signer_did
-            ),
-        ));
-    }
-
-    // Order-free work up front: receipt digests (parallel) and one signature batch.
+    // Every signature of the bundle goes into one batch, verified on one side of a rayon
+    // join while the other side runs the ordered checks up to the envelope signature and
+    // the order-free hashing; nothing reads a signature result before the join, so codes
+    // and order stay those of the reference. Bundles over the count limits (which the
+    // structure check refuses) are not batched early.
     let receipts = payload::normalized_receipts(p);
-    let digests: Vec<ReceiptDigests> = if receipts.len() >= PARALLEL_RECEIPTS {
-        receipts.par_iter().map(|r| gateway_receipts::digests(r)).collect()
-    } else {
-        receipts.iter().map(|r| gateway_receipts::digests(r)).collect()
-    };
     let mut cache = SignatureCache::new();
-    cache.queue_b64u(env.signer_did, env.payload_hash_b64u.as_bytes(), env.signature_b64u);
-    for r in &receipts {
-        gateway_receipts::queue_signature(r, &mut cache);
+    let batch_early = within_batch_limits(p, receipts.len());
+    if batch_early {
+        queue_signatures(&env, &receipts, &mut cache);
     }
-    tool_receipts::queue_signatures(p, &mut cache);
-    attestations::queue_signatures(p, &mut cache);
-    cache.run();
+    let parallel = receipts.len() >= PARALLEL_RECEIPTS;
+    let (_, before) = join_if(
+        parallel && batch_early,
+        || cache.run(),
+        || checks_before_signature(&env, &receipts, ctx, run, label),
+    );
+    let pre = before?;
+    if !batch_early {
+        queue_signatures(&env, &receipts, &mut cache);
+        cache.run();
+    }
 
-    env.check_payload_hash(label)?;
+    env.check_payload_hash_with(label, || pre.payload_hash)?;
     let key = cache
         .key(env.signer_did)
         .map_err(|e| gateway_receipts::key_failure(&e, label))?;
@@ -198,7 +184,7 @@ fn verify_inner<'v>(
         format!("payload hash and signature by {} verify", env.signer_did),
     );
 
-    run.chain = event_chain::verify_event_chain(p)?;
+    run.chain = pre.chain?;
     let chain = run.chain.as_ref();
     if let Some(c) = chain {
         run.summary.run_id = c.run_id.map(str::to_string);
@@ -235,11 +221,15 @@ fn verify_inner<'v>(
     }
 
     // Gateway receipts: per-receipt results only (the core rule is non-fatal).
+    // The checks before each receipt's signature ran in the pre-pass; finish them in order.
     let mut infos = Vec::with_capacity(receipts.len());
-    for (i, (r, d)) in receipts.iter().zip(&digests).enumerate() {
-        let receipt_label = format!("gateway receipt receipts[{i}]");
-        let mut info = gateway_receipts::describe_receipt(r, d);
-        match gateway_receipts::check_receipt(r, d, ctx, &mut cache, &receipt_label) {
+    for (i, (r, pre)) in receipts.iter().zip(pre.receipts).enumerate() {
+        let receipt_label = receipt_label(i);
+        let mut info = pre.info;
+        let checked = pre
+            .fields
+            .and_then(|e| gateway_receipts::check_receipt_signature(&e, &mut cache, &receipt_label));
+        match checked {
             Ok(()) => info.signature_valid = true,
             Err(f) => {
                 run.findings.warn("gateway_receipt", f.code, f.detail.clone());
@@ -315,6 +305,133 @@ fn verify_inner<'v>(
         );
     }
     Ok((proof_tier, trust_tier))
+}
+
+/// The order-free results the ordered checks consult after the join.
+struct Precomputed<'v> {
+    /// `sha256_b64u(JSS(payload))`.
+    payload_hash: String,
+    /// Per normalized gateway receipt: its description and the checks before its signature.
+    receipts: Vec<ReceiptPre<'v>>,
+    /// The event chain's verdict (reported at its place in the order).
+    chain: Result<Option<VerifiedChain<'v>>, Failure>,
+}
+
+struct ReceiptPre<'v> {
+    info: GatewayReceiptInfo,
+    fields: Result<Envelope<'v>, Failure>,
+}
+
+fn receipt_label(i: usize) -> String {
+    format!("gateway receipt receipts[{i}]")
+}
+
+/// `rayon::join` when `parallel`, else `a` then `b` on this thread (no pool for small inputs).
+fn join_if<A: Send, B: Send>(parallel: bool, a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    if parallel {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
+    }
+}
+
+/// Signature counts a bundle can only have once its schema and structure checks passed:
+/// only then are its signatures verified before those checks finish.
+fn within_batch_limits(p: &Value, receipts: usize) -> bool {
+    let items = |k: &str| p.get(k).and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    receipts <= payload::MAX_RECEIPTS
+        && items("attestations").len() <= payload::MAX_ATTESTATIONS
+        && items("tool_receipts").len() <= payload::MAX_SIDE_RECEIPTS
+        && items("tool_receipts")
+            .iter()
+            .all(|t| t.get("co_signatures").and_then(Value::as_array).map_or(0, Vec::len) <= MAX_CO_SIGNATURES)
+}
+
+/// Every signature the ordered checks will ask about.
+fn queue_signatures(env: &Envelope<'_>, receipts: &[&Value], cache: &mut SignatureCache) {
+    cache.queue_b64u(env.signer_did, env.payload_hash_b64u.as_bytes(), env.signature_b64u);
+    for r in receipts {
+        gateway_receipts::queue_signature(r, cache);
+    }
+    tool_receipts::queue_signatures(env.payload, cache);
+    attestations::queue_signatures(env.payload, cache);
+}
+
+/// The ordered checks between the envelope schema and the envelope signature, then (when
+/// they pass) the order-free work: hashes, per-receipt checks and the event chain.
+fn checks_before_signature<'v>(
+    env: &Envelope<'v>,
+    receipts: &[&'v Value],
+    ctx: &VerifyContext,
+    run: &mut Run<'v>,
+    label: &str,
+) -> Result<Precomputed<'v>, Failure> {
+    let p = env.payload;
+    payload::check_payload_schema(p).map_err(|e| e.into_failure("payload.schema", label))?;
+    run.findings.pass(
+        "payload.schema",
+        "the envelope and payload match proof_bundle v1 and the schemas it references",
+    );
+
+    payload::check_structure(p)?;
+    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("");
+    let agent_did = text("agent_did");
+    run.summary.bundle_id = text("bundle_id").to_string();
+    run.summary.agent_did = agent_did.to_string();
+    run.findings.pass(
+        "payload.structure",
+        "counts, metadata sizes and event ids are within the limits",
+    );
+
+    if env.signer_did != agent_did {
+        return Err(Failure::new(
+            "envelope.signer_did",
+            ReasonCode::InvalidDidFormat,
+            format!(
+                "the proof bundle is signed by {}, but its agent_did is {agent_did}",
+                env.signer_did
+            ),
+        ));
+    }
+    Ok(precompute(p, receipts, ctx))
+}
+
+fn precompute<'v>(p: &'v Value, receipts: &[&'v Value], ctx: &VerifyContext) -> Precomputed<'v> {
+    let parallel = receipts.len() >= PARALLEL_RECEIPTS;
+    let ((payload_hash, receipt_pre), chain) = join_if(
+        parallel,
+        || {
+            let digests = bundle_digests::compute(p);
+            // The payload schema already ran check_gateway_envelope on these receipts.
+            let one = |(i, (r, d)): (usize, (&&'v Value, &ReceiptDigests))| ReceiptPre {
+                info: gateway_receipts::describe_receipt(r, d),
+                fields: gateway_receipts::check_receipt_fields(
+                    r,
+                    d,
+                    ctx,
+                    SchemaCheck::AlreadyPassed,
+                    &receipt_label(i),
+                ),
+            };
+            let pre: Vec<ReceiptPre<'v>> = if parallel {
+                receipts
+                    .par_iter()
+                    .zip(&digests.receipts)
+                    .enumerate()
+                    .map(one)
+                    .collect()
+            } else {
+                receipts.iter().zip(&digests.receipts).enumerate().map(one).collect()
+            };
+            (digests.payload_hash, pre)
+        },
+        || event_chain::verify_event_chain(p),
+    );
+    Precomputed {
+        payload_hash,
+        receipts: receipt_pre,
+        chain,
+    }
 }
 
 fn check_metadata_evidence(p: &Value) -> Result<(), Failure> {
