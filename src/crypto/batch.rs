@@ -3,11 +3,12 @@
 //! Every job first passes the byte-level pre-checks of `verify_strict` (64 bytes, canonical S,
 //! canonical R not of small order; keys are small-order-free by construction), so a batch never
 //! accepts what `verify_strict` refuses for an honest signer. Chunks are verified in parallel;
-//! a chunk that fails is re-checked one signature at a time to name the bad ones.
+//! a chunk that fails is re-checked one signature at a time to name the bad ones. The batch
+//! equation is ed25519-dalek's, with a repeated key's terms merged (`batch_equation`).
 
-use ed25519_dalek::Signature;
 use rayon::prelude::*;
 
+use super::batch_equation::{batch_holds, BatchItem};
 use super::ed25519::{signature_precheck, verify_strict, PublicKey};
 
 /// Below this many jobs the batch runs on the calling thread.
@@ -119,16 +120,18 @@ fn chunk_len(jobs: usize, threads: usize) -> usize {
 
 /// Returns the indices (into `jobs`) that verified.
 fn verify_chunk(jobs: &[JobRef<'_>], chunk: &[(usize, [u8; 64])]) -> Vec<usize> {
-    let mut messages = Vec::with_capacity(chunk.len());
-    let mut signatures = Vec::with_capacity(chunk.len());
-    let mut keys = Vec::with_capacity(chunk.len());
-    for (i, sig) in chunk {
-        let Some(job) = jobs.get(*i) else { continue };
-        messages.push(job.message);
-        signatures.push(Signature::from_bytes(sig));
-        keys.push(*job.key.inner());
-    }
-    if messages.len() == chunk.len() && ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+    let items: Vec<BatchItem<'_>> = chunk
+        .iter()
+        .filter_map(|(i, signature)| {
+            let job = jobs.get(*i)?;
+            Some(BatchItem {
+                key: job.key,
+                message: job.message,
+                signature,
+            })
+        })
+        .collect();
+    if items.len() == chunk.len() && batch_holds(&items) {
         return chunk.iter().map(|(i, _)| *i).collect();
     }
     // Some signature in the chunk is bad: find out which, one by one.

@@ -4,6 +4,7 @@
 
 pub mod b64;
 pub mod batch;
+pub mod batch_equation;
 pub mod did;
 pub mod ed25519;
 pub mod hash;
