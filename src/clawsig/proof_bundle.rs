@@ -156,13 +156,15 @@ fn verify_inner<'v>(
     let receipts = payload::normalized_receipts(p);
     let mut cache = SignatureCache::new();
     let batch_early = within_batch_limits(p, receipts.len());
-    if batch_early {
-        queue_signatures(&env, &receipts, &mut cache);
-    }
     let parallel = receipts.len() >= PARALLEL_RECEIPTS;
     let (_, before) = join_if(
         parallel && batch_early,
-        || cache.run(),
+        || {
+            if batch_early {
+                queue_signatures(&env, &receipts, &mut cache);
+                cache.run();
+            }
+        },
         || checks_before_signature(&env, &receipts, ctx, run, label),
     );
     let pre = before?;
