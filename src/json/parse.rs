@@ -8,9 +8,10 @@
 //! stack, so hostile nesting costs heap (bounded by `max_depth`) and can
 //! never exhaust the call stack.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-use super::value::{Object, Value};
+use super::value::{Key, Object, Value};
 
 /// Resource limits applied while parsing untrusted input.
 #[derive(Clone, Copy, Debug)]
@@ -87,6 +88,9 @@ pub fn parse(bytes: &[u8], limits: &ParseLimits) -> Result<Value, ParseError> {
         bytes,
         pos: 0,
         max_depth: limits.max_depth,
+        items: Vec::new(),
+        members: Vec::new(),
+        recent_keys: Vec::new(),
     }
     .parse_document()
 }
@@ -96,41 +100,51 @@ pub fn parse_str(s: &str) -> Result<Value, ParseError> {
     parse(s.as_bytes(), &ParseLimits::default())
 }
 
-/// A container that has been opened but not yet closed.
+/// A container that has been opened but not yet closed. Its elements live on
+/// the parser's shared scratch stacks from `start` on, and move into one
+/// exactly sized vector when it closes.
 enum Frame {
-    Array(Vec<Value>),
-    Object(ObjectFrame),
+    Array {
+        start: usize,
+    },
+    Object {
+        start: usize,
+        /// Key whose value is currently being parsed.
+        pending_key: Option<Key>,
+        /// Built lazily once the object outgrows a linear duplicate scan.
+        seen: Option<HashSet<Key>>,
+    },
 }
 
-struct ObjectFrame {
-    members: Vec<(String, Value)>,
-    /// Key whose value is currently being parsed.
-    pending_key: String,
-    /// Built lazily once the object outgrows a linear duplicate scan.
-    seen: Option<HashSet<String>>,
-}
+/// Member positions per depth for which the previous object's key is kept:
+/// objects in a long array usually repeat their keys in the same order.
+const KEY_CACHE_WIDTH: usize = 64;
 
-impl ObjectFrame {
-    /// Records `key` as the next member name, rejecting repeats.
-    fn set_key(&mut self, key: String, offset: usize) -> Result<(), ParseError> {
-        let duplicate = match &mut self.seen {
-            Some(seen) => !seen.insert(key.clone()),
-            None if self.members.len() < LINEAR_KEY_SCAN_MAX => self.members.iter().any(|(k, _)| *k == key),
-            None => {
-                // Switching to hashing keeps huge objects O(n) overall.
-                let mut seen: HashSet<String> = HashSet::with_capacity(self.members.len() * 2);
-                seen.extend(self.members.iter().map(|(k, _)| k.clone()));
-                let duplicate = !seen.insert(key.clone());
-                self.seen = Some(seen);
-                duplicate
-            }
-        };
-        if duplicate {
-            return Err(ParseError::DuplicateKey { offset, key });
+/// Rejects `name` if the object (whose members so far are `members`) has it.
+fn check_duplicate(
+    members: &[(Key, Value)],
+    seen: &mut Option<HashSet<Key>>,
+    name: &str,
+    offset: usize,
+) -> Result<(), ParseError> {
+    let duplicate = match seen {
+        Some(seen) => seen.contains(name),
+        None if members.len() < LINEAR_KEY_SCAN_MAX => members.iter().any(|(k, _)| **k == *name),
+        None => {
+            // Switching to hashing keeps huge objects O(n) overall.
+            let set: HashSet<Key> = members.iter().map(|(k, _)| k.clone()).collect();
+            let duplicate = set.contains(name);
+            *seen = Some(set);
+            duplicate
         }
-        self.pending_key = key;
-        Ok(())
+    };
+    if duplicate {
+        return Err(ParseError::DuplicateKey {
+            offset,
+            key: name.to_owned(),
+        });
     }
+    Ok(())
 }
 
 struct Parser<'a> {
@@ -139,6 +153,12 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     max_depth: usize,
+    /// Elements of all open arrays, innermost last.
+    items: Vec<Value>,
+    /// Members of all open objects, innermost last.
+    members: Vec<(Key, Value)>,
+    /// Per depth, the keys of the latest object there, by member position.
+    recent_keys: Vec<Vec<Key>>,
 }
 
 impl<'a> Parser<'a> {
@@ -194,7 +214,9 @@ impl<'a> Parser<'a> {
                         self.pos += 1;
                         Value::Array(Vec::new())
                     } else {
-                        stack.push(Frame::Array(Vec::new()));
+                        stack.push(Frame::Array {
+                            start: self.items.len(),
+                        });
                         continue;
                     }
                 }
@@ -205,18 +227,17 @@ impl<'a> Parser<'a> {
                         self.pos += 1;
                         Value::Object(Object::new())
                     } else {
-                        let mut frame = ObjectFrame {
-                            members: Vec::new(),
-                            pending_key: String::new(),
+                        let (name, _) = self.parse_member_name()?;
+                        let key = self.key(stack.len(), 0, name);
+                        stack.push(Frame::Object {
+                            start: self.members.len(),
+                            pending_key: Some(key),
                             seen: None,
-                        };
-                        let (key, key_offset) = self.parse_member_name()?;
-                        frame.set_key(key, key_offset)?;
-                        stack.push(Frame::Object(frame));
+                        });
                         continue;
                     }
                 }
-                Some(b'"') => Value::String(self.parse_string()?),
+                Some(b'"') => Value::String(self.parse_string()?.into_owned()),
                 Some(b'-' | b'0'..=b'9') => Value::Number(self.parse_number()?),
                 Some(b't') => self.parse_literal("true", Value::Bool(true))?,
                 Some(b'f') => self.parse_literal("false", Value::Bool(false))?,
@@ -228,6 +249,7 @@ impl<'a> Parser<'a> {
             // parent too, and so on up the stack.
             loop {
                 self.skip_whitespace();
+                let depth = stack.len().saturating_sub(1);
                 match stack.last_mut() {
                     None => {
                         if self.pos < self.bytes.len() {
@@ -235,8 +257,8 @@ impl<'a> Parser<'a> {
                         }
                         return Ok(value);
                     }
-                    Some(Frame::Array(items)) => {
-                        items.push(value);
+                    Some(Frame::Array { start }) => {
+                        self.items.push(value);
                         match self.peek() {
                             Some(b',') => {
                                 self.pos += 1;
@@ -244,34 +266,43 @@ impl<'a> Parser<'a> {
                             }
                             Some(b']') => {
                                 self.pos += 1;
-                                value = match stack.pop() {
-                                    Some(Frame::Array(items)) => Value::Array(items),
-                                    // Unreachable: the top frame was just
-                                    // seen to be an array.
-                                    _ => return Err(self.syntax(self.pos, "internal parser error")),
-                                };
+                                let start = *start;
+                                stack.pop();
+                                value = Value::Array(self.items.drain(start..).collect());
                             }
                             _ => return Err(self.unexpected("',' or ']'")),
                         }
                     }
-                    Some(Frame::Object(frame)) => {
-                        let key = std::mem::take(&mut frame.pending_key);
-                        frame.members.push((key, value));
+                    Some(Frame::Object {
+                        start,
+                        pending_key,
+                        seen,
+                    }) => {
+                        let Some(key) = pending_key.take() else {
+                            // Unreachable: an open object always has a pending key here.
+                            return Err(self.syntax(self.pos, "internal parser error"));
+                        };
+                        self.members.push((key, value));
                         match self.peek() {
                             Some(b',') => {
                                 self.pos += 1;
-                                let (key, key_offset) = self.parse_member_name()?;
-                                frame.set_key(key, key_offset)?;
+                                let (name, offset) = self.parse_member_name()?;
+                                let own = self.members.get(*start..).unwrap_or_default();
+                                check_duplicate(own, seen, &name, offset)?;
+                                let index = own.len();
+                                let key = self.key(depth, index, name);
+                                if let Some(seen) = seen {
+                                    seen.insert(key.clone());
+                                }
+                                *pending_key = Some(key);
                                 break;
                             }
                             Some(b'}') => {
                                 self.pos += 1;
-                                value = match stack.pop() {
-                                    Some(Frame::Object(frame)) => {
-                                        Value::Object(Object::from_unique_members(frame.members))
-                                    }
-                                    _ => return Err(self.syntax(self.pos, "internal parser error")),
-                                };
+                                let start = *start;
+                                stack.pop();
+                                let members = self.members.drain(start..).collect();
+                                value = Value::Object(Object::from_unique_members(members));
                             }
                             _ => return Err(self.unexpected("',' or '}'")),
                         }
@@ -279,6 +310,31 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+
+    /// The shared key for member `index` of an object at `depth`: the previous
+    /// object at that depth usually had the same key there, so it is reused.
+    fn key(&mut self, depth: usize, index: usize, name: Cow<'_, str>) -> Key {
+        if index >= KEY_CACHE_WIDTH {
+            return Key::from(name.as_ref());
+        }
+        if self.recent_keys.len() <= depth {
+            self.recent_keys.resize_with(depth + 1, Vec::new);
+        }
+        let Some(recent) = self.recent_keys.get_mut(depth) else {
+            return Key::from(name.as_ref());
+        };
+        if let Some(k) = recent.get(index) {
+            if **k == *name {
+                return k.clone();
+            }
+        }
+        let key = Key::from(name.as_ref());
+        match recent.get_mut(index) {
+            Some(slot) => *slot = key.clone(),
+            None => recent.push(key.clone()),
+        }
+        key
     }
 
     /// Consumes an opening bracket at `offset`, failing if it would nest
@@ -295,7 +351,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses `"name" :` and returns the name with the offset of its quote.
-    fn parse_member_name(&mut self) -> Result<(String, usize), ParseError> {
+    fn parse_member_name(&mut self) -> Result<(Cow<'a, str>, usize), ParseError> {
         self.skip_whitespace();
         let offset = self.pos;
         if self.peek() != Some(b'"') {
@@ -320,8 +376,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Parses a string starting at the opening quote.
-    fn parse_string(&mut self) -> Result<String, ParseError> {
+    /// Parses a string starting at the opening quote; without escapes it is
+    /// borrowed from the input.
+    fn parse_string(&mut self) -> Result<Cow<'a, str>, ParseError> {
         let open = self.pos;
         self.pos += 1;
         let content_start = self.pos;
@@ -334,7 +391,7 @@ impl<'a> Parser<'a> {
                 Some(b'"') => {
                     let s = self.text.get(content_start..self.pos).unwrap_or_default();
                     self.pos += 1;
-                    return Ok(s.to_owned());
+                    return Ok(Cow::Borrowed(s));
                 }
                 Some(b'\\') => break,
                 Some(0x00..=0x1f) => return Err(self.syntax(self.pos, "unescaped control character in string")),
@@ -353,7 +410,7 @@ impl<'a> Parser<'a> {
                 Some(b'"') => {
                     out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
