@@ -1,24 +1,21 @@
-//! The order-free hashing of a proof bundle, done once (in parallel when the bundle is large)
-//! before the ordered checks read the results: the JSS SHA-256 of the whole payload and, for
-//! every gateway receipt, the JSS SHA-256 and the JCS of its payload.
+//! The order-free hashing of a proof bundle, done once before the ordered checks read the
+//! results: the JSS SHA-256 of the whole payload and, for every gateway receipt, the JSS
+//! SHA-256 and the JCS of its payload.
 //!
 //! A receipt's payload JSS is a slice of the payload's JSS, so each receipt is serialized once
-//! and its hash is taken from that slice. The payload text is produced in pieces and hashed
-//! piece by piece; it is never joined into one large string.
+//! and its hash is taken from that slice. The payload text streams through one small buffer
+//! into the hasher (a megabyte-sized string would cost as much in fresh pages as in writing);
+//! the JCS texts, which are kept, are computed separately, in parallel when there are many.
 
-use std::ops::Range;
-
-use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 
 use super::gateway_receipts::ReceiptDigests;
-use super::payload::is_legacy_raw_receipt;
-use crate::crypto::{sha256_b64u, sha256_b64u_concat};
+use super::payload::{is_legacy_raw_receipt, normalized_receipts};
+use crate::crypto::{b64u_encode, sha256_b64u};
 use crate::json::{jcs, jss, Value};
 
-/// Arrays with at least this many items are serialized on the rayon pool.
-const PARALLEL_ITEMS: usize = 64;
-/// Items per parallel piece: small enough to share two cores with the signature batch.
-const ITEMS_PER_PIECE: usize = 32;
+/// Buffered JSS text is handed to the hasher once it reaches this size.
+const FLUSH_AT: usize = 32 * 1024;
 
 /// What the ordered checks need from the hashing pass.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -29,90 +26,107 @@ pub struct BundleDigests {
     pub receipts: Vec<ReceiptDigests>,
 }
 
-/// Hash the payload and its gateway receipts.
+/// The JSS hashes: of the payload, and of each normalized receipt's payload (empty for a
+/// receipt without one).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JssHashes {
+    pub payload: String,
+    pub receipts: Vec<String>,
+}
+
+/// All digests, on this thread.
 pub fn compute(payload: &Value) -> BundleDigests {
-    let Some(object) = payload.as_object() else {
-        return BundleDigests {
-            payload_hash: sha256_b64u(jss::to_string(payload).as_bytes()),
-            receipts: Vec::new(),
-        };
-    };
-    let mut pieces: Vec<String> = Vec::new();
-    let mut receipts = Vec::new();
-    let mut current = String::with_capacity(4096);
-    current.push('{');
-    let mut first = true;
-    jss::for_each_member(object, |key, value| {
-        if !first {
-            current.push(',');
-        }
-        first = false;
-        jss::write_str(key, &mut current);
-        current.push(':');
-        let is_receipts = key == "receipts";
-        match value.as_array() {
-            Some(items) if is_receipts || items.len() >= PARALLEL_ITEMS => {
-                current.push('[');
-                pieces.push(std::mem::take(&mut current));
-                let written = write_items(items, is_receipts);
-                for (text, digests) in written {
-                    pieces.push(text);
-                    receipts.extend(digests);
-                }
-                current.push(']');
-            }
-            _ => jss::write(value, &mut current),
-        }
-    });
-    current.push('}');
-    pieces.push(current);
+    let hashes = jss_hashes(payload);
+    let receipts = normalized_receipts(payload)
+        .into_iter()
+        .zip(hashes.receipts)
+        .map(|(r, jss_hash)| ReceiptDigests {
+            jss_hash,
+            jcs: receipt_jcs(r),
+        })
+        .collect();
     BundleDigests {
-        payload_hash: sha256_b64u_concat(pieces.iter().map(|p| p.as_bytes())),
+        payload_hash: hashes.payload,
         receipts,
     }
 }
 
-/// The JSS of the array's items (comma-separated, without the brackets) in pieces, and for
-/// the `receipts` array the digests of each receipt the verifier considers.
-fn write_items(items: &[Value], receipts: bool) -> Vec<(String, Vec<ReceiptDigests>)> {
-    let piece = |(n, chunk): (usize, &[Value])| {
-        let mut out = String::with_capacity(chunk.len() * 512);
-        let mut digests = Vec::new();
-        for (i, item) in chunk.iter().enumerate() {
-            if n > 0 || i > 0 {
-                out.push(',');
-            }
-            match item.as_object() {
-                Some(o) if receipts && !is_legacy_raw_receipt(item) => {
-                    let span = jss::write_object_marking(o, "payload", &mut out);
-                    digests.push(receipt_digests(item, &out, span));
-                }
-                _ => {
-                    jss::write(item, &mut out);
-                    if receipts && !is_legacy_raw_receipt(item) {
-                        // Not an object: it has no payload (the schema refuses it anyway).
-                        digests.push(ReceiptDigests::default());
-                    }
-                }
-            }
-        }
-        (out, digests)
+/// JCS of a receipt's payload (empty without one), as `ReceiptDigests::jcs`.
+pub fn receipt_jcs(receipt: &Value) -> String {
+    receipt.get("payload").map(jcs::to_string).unwrap_or_default()
+}
+
+/// Streams the payload's JSS through the hasher, hashing each receipt payload's slice.
+pub fn jss_hashes(payload: &Value) -> JssHashes {
+    let Some(object) = payload.as_object() else {
+        return JssHashes {
+            payload: sha256_b64u(jss::to_string(payload).as_bytes()),
+            receipts: Vec::new(),
+        };
     };
-    if items.len() >= PARALLEL_ITEMS {
-        items.par_chunks(ITEMS_PER_PIECE).enumerate().map(piece).collect()
-    } else {
-        vec![piece((0, items))]
+    let mut stream = Stream {
+        hasher: Sha256::new(),
+        buf: String::with_capacity(2 * FLUSH_AT),
+    };
+    let mut receipts = Vec::new();
+    stream.buf.push('{');
+    let mut first = true;
+    jss::for_each_member(object, |key, value| {
+        if !first {
+            stream.buf.push(',');
+        }
+        first = false;
+        jss::write_str(key, &mut stream.buf);
+        stream.buf.push(':');
+        match value.as_array() {
+            Some(items) => {
+                stream.buf.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        stream.buf.push(',');
+                    }
+                    let receipt = key == "receipts" && !is_legacy_raw_receipt(item);
+                    match item.as_object() {
+                        Some(o) if receipt => {
+                            let span = jss::write_object_marking(o, "payload", &mut stream.buf);
+                            let text = span.and_then(|s| stream.buf.get(s));
+                            receipts.push(text.map(|t| sha256_b64u(t.as_bytes())).unwrap_or_default());
+                        }
+                        _ => {
+                            jss::write(item, &mut stream.buf);
+                            if receipt {
+                                // Not an object: no payload (the schema refuses it anyway).
+                                receipts.push(String::new());
+                            }
+                        }
+                    }
+                    stream.flush_if_full();
+                }
+                stream.buf.push(']');
+            }
+            None => jss::write(value, &mut stream.buf),
+        }
+        stream.flush_if_full();
+    });
+    stream.buf.push('}');
+    stream.hasher.update(stream.buf.as_bytes());
+    JssHashes {
+        payload: b64u_encode(&stream.hasher.finalize()),
+        receipts,
     }
 }
 
-/// A receipt's digests from the span of its payload in the text just written.
-fn receipt_digests(receipt: &Value, text: &str, span: Option<Range<usize>>) -> ReceiptDigests {
-    match (receipt.get("payload"), span.and_then(|s| text.get(s))) {
-        (Some(p), Some(payload_jss)) => ReceiptDigests {
-            jss_hash: sha256_b64u(payload_jss.as_bytes()),
-            jcs: jcs::to_string(p),
-        },
-        _ => ReceiptDigests::default(),
+struct Stream {
+    hasher: Sha256,
+    buf: String,
+}
+
+impl Stream {
+    fn flush_if_full(&mut self) {
+        if self.buf.len() >= FLUSH_AT {
+            self.hasher.update(self.buf.as_bytes());
+            self.buf.clear();
+        }
     }
 }
 
@@ -120,7 +134,6 @@ fn receipt_digests(receipt: &Value, text: &str, span: Option<Range<usize>>) -> R
 mod tests {
     use super::*;
     use crate::clawsig::gateway_receipts::digests;
-    use crate::clawsig::payload::normalized_receipts;
     use crate::json::parse_str;
 
     /// The straightforward computation this pass replaces.
@@ -139,7 +152,7 @@ mod tests {
 
     #[test]
     fn matches_serializing_everything_separately() {
-        for n in [0usize, 1, 3, 63, 64, 65, 200] {
+        for n in [0usize, 1, 3, 63, 64, 65, 200, 700] {
             let mut items: Vec<String> = (0..n).map(receipt).collect();
             if n > 2 {
                 // A legacy raw receipt, a receipt without payload and a non-object.

@@ -13,11 +13,12 @@ use rayon::prelude::*;
 use super::bundle_digests;
 use super::envelope::{self, Envelope, HeaderRules};
 use super::event_chain::{self, VerifiedChain};
-use super::gateway_receipts::{self, GatewayReceiptInfo, ReceiptDigests, SchemaCheck};
+use super::gateway_receipts::{self, GatewayReceiptInfo, SchemaCheck};
 use super::signatures::SignatureCache;
 use super::tiers::{self, ProofTier};
 use super::{attestations, causal, payload, rate_limit, side_receipts, tool_receipts, urm};
 use crate::context::VerifyContext;
+use crate::crypto::{parse_did_key, DidKeyError, PublicKey};
 use crate::json::Value;
 use crate::reason::ReasonCode;
 use crate::report::{Failure, Findings, Kind, SubjectReport};
@@ -222,15 +223,22 @@ fn verify_inner<'v>(
             .pass("urm", "the URM document matches the bundle and its hash");
     }
 
-    // Gateway receipts: per-receipt results only (the core rule is non-fatal).
-    // The checks before each receipt's signature ran in the pre-pass; finish them in order.
-    let mut infos = Vec::with_capacity(receipts.len());
-    for (i, (r, pre)) in receipts.iter().zip(pre.receipts).enumerate() {
-        let receipt_label = receipt_label(i);
+    // Gateway receipts: per-receipt results only (the core rule is non-fatal). Everything
+    // but the signature lookup ran in the pre-pass; finish each receipt in order.
+    let mut infos = Vec::with_capacity(pre.receipts.len());
+    for (i, pre) in pre.receipts.into_iter().enumerate() {
         let mut info = pre.info;
-        let checked = pre
-            .fields
-            .and_then(|e| gateway_receipts::check_receipt_signature(&e, &mut cache, &receipt_label));
+        let checked = pre.fields.and_then(|e| {
+            let (key, sig) = pre.signature?;
+            if cache.verifies(e.signer_did, &key, e.payload_hash_b64u.as_bytes(), &sig) {
+                Ok(())
+            } else {
+                Err(envelope::signature_failure(
+                    &receipt_label(i),
+                    "Ed25519 verification failed",
+                ))
+            }
+        });
         match checked {
             Ok(()) => info.signature_valid = true,
             Err(f) => {
@@ -238,7 +246,7 @@ fn verify_inner<'v>(
                 info.failure = Some(f.at(format!("payload.receipts[{i}]")));
             }
         }
-        info.bound = gateway_receipts::is_bound(r, chain);
+        info.bound = pre.bound;
         infos.push(info);
     }
     let sig_ok = infos.iter().filter(|i| i.signature_valid).count();
@@ -266,21 +274,14 @@ fn verify_inner<'v>(
         "tool, side-effect and approval receipts are consistent",
     );
 
-    let entries = causal::normalize(&receipts)?;
-    let ids: Vec<(&str, &str)> = infos
-        .iter()
-        .map(|i| (i.receipt_id.as_str(), i.payload_jcs.as_str()))
-        .collect();
+    // The causal rules ran in the pre-pass (pure functions of the receipts); their verdicts
+    // are reported here, in the reference order.
     // Precedence: the reference's rule (same receipt_id, DIFFERENT payload →
     // CAUSAL_RECEIPT_REPLAY_DETECTED) runs first, exactly where the reference runs it, so its
     // code is unchanged. Our stricter rule (any repeated receipt_id, i.e. an identical copy,
     // or a repeated binding nonce → RECEIPT_REPLAY) runs immediately after it, before the
     // causal graph rules. No conformance vector repeats a receipt, so none is affected.
-    causal::check_receipt_replay(&ids)?;
-    check_strict_replay(&infos)?;
-    causal::check_graph(&entries)?;
-    let declared: HashSet<String> = entries.iter().filter_map(|e| e.span_id.clone()).collect();
-    causal::check_anchoring(p, &declared)?;
+    pre.causal?;
     run.findings
         .pass("causal", "causal bindings, replay and anchoring rules hold");
 
@@ -317,11 +318,20 @@ struct Precomputed<'v> {
     receipts: Vec<ReceiptPre<'v>>,
     /// The event chain's verdict (reported at its place in the order).
     chain: Result<Option<VerifiedChain<'v>>, Failure>,
+    /// The causal rules' first failure, in their order: normalization, the reference replay
+    /// rule, our strict replay rule, the graph rules, anchoring.
+    causal: Result<(), Failure>,
 }
 
 struct ReceiptPre<'v> {
     info: GatewayReceiptInfo,
+    /// `check_receipt_fields`.
     fields: Result<Envelope<'v>, Failure>,
+    /// The signer key and decoded signature (`gateway_receipts::signature_inputs`), when
+    /// `fields` passed.
+    signature: Result<(PublicKey, Vec<u8>), Failure>,
+    /// `gateway_receipts::is_bound` against the verified chain.
+    bound: bool,
 }
 
 fn receipt_label(i: usize) -> String {
@@ -400,40 +410,99 @@ fn checks_before_signature<'v>(
 
 fn precompute<'v>(p: &'v Value, receipts: &[&'v Value], ctx: &VerifyContext) -> Precomputed<'v> {
     let parallel = receipts.len() >= PARALLEL_RECEIPTS;
-    let ((payload_hash, receipt_pre), chain) = join_if(
+    // The JSS hash stream is sequential; the descriptions (with their JCS) and the event
+    // chain proceed beside it.
+    let (hashes, (described, chain)) = join_if(
         parallel,
+        || bundle_digests::jss_hashes(p),
         || {
-            let digests = bundle_digests::compute(p);
-            // The payload schema already ran check_gateway_envelope on these receipts.
-            let one = |(i, (r, d)): (usize, (&&'v Value, &ReceiptDigests))| ReceiptPre {
-                info: gateway_receipts::describe_receipt(r, d),
-                fields: gateway_receipts::check_receipt_fields(
-                    r,
-                    d,
-                    ctx,
-                    SchemaCheck::AlreadyPassed,
-                    &receipt_label(i),
-                ),
-            };
-            let pre: Vec<ReceiptPre<'v>> = if parallel {
-                receipts
-                    .par_iter()
-                    .zip(&digests.receipts)
-                    .enumerate()
-                    .map(one)
-                    .collect()
-            } else {
-                receipts.iter().zip(&digests.receipts).enumerate().map(one).collect()
-            };
-            (digests.payload_hash, pre)
+            join_if(
+                parallel,
+                || {
+                    map_items(parallel, receipts, |_, r| {
+                        gateway_receipts::describe_receipt_with_jcs(r, bundle_digests::receipt_jcs(r))
+                    })
+                },
+                || event_chain::verify_event_chain(p),
+            )
         },
-        || event_chain::verify_event_chain(p),
     );
+    // The payload schema already ran check_gateway_envelope on these receipts.
+    let fields = map_items(parallel, receipts, |i, r| {
+        let hash = hashes.receipts.get(i).map_or("", String::as_str);
+        gateway_receipts::check_receipt_fields(r, hash, ctx, SchemaCheck::AlreadyPassed, &receipt_label(i))
+    });
+    let keys = signer_keys(&fields);
+    let verified_chain = chain.as_ref().ok().and_then(Option::as_ref);
+    let tails = map_items(parallel, receipts, |i, r| {
+        let signature = match fields.get(i) {
+            Some(Ok(env)) => {
+                let key = keys
+                    .get(env.signer_did)
+                    .cloned()
+                    .unwrap_or_else(|| parse_did_key(env.signer_did));
+                gateway_receipts::signature_inputs(env, key, &receipt_label(i))
+            }
+            // Never consulted: the receipt already failed.
+            _ => Err(Failure::new("envelope.signature", ReasonCode::SignatureInvalid, "")),
+        };
+        (signature, gateway_receipts::is_bound(r, verified_chain))
+    });
+    let causal = causal_verdict(p, receipts, &described);
+    let receipts = described
+        .into_iter()
+        .zip(fields)
+        .zip(tails)
+        .map(|((info, fields), (signature, bound))| ReceiptPre {
+            info,
+            fields,
+            signature,
+            bound,
+        })
+        .collect();
     Precomputed {
-        payload_hash,
-        receipts: receipt_pre,
+        payload_hash: hashes.payload,
+        receipts,
         chain,
+        causal,
     }
+}
+
+/// `f(i, item)` for every item, on the rayon pool when `parallel`, results in item order.
+fn map_items<'v, T: Send>(
+    parallel: bool,
+    items: &[&'v Value],
+    f: impl Fn(usize, &'v Value) -> T + Sync + Send,
+) -> Vec<T> {
+    if parallel {
+        items.par_iter().enumerate().map(|(i, v)| f(i, v)).collect()
+    } else {
+        items.iter().enumerate().map(|(i, v)| f(i, v)).collect()
+    }
+}
+
+/// The did:key of every distinct signer whose receipt reaches the signature step.
+fn signer_keys<'v>(fields: &[Result<Envelope<'v>, Failure>]) -> HashMap<&'v str, Result<PublicKey, DidKeyError>> {
+    let mut keys = HashMap::new();
+    for env in fields.iter().flatten() {
+        keys.entry(env.signer_did)
+            .or_insert_with(|| parse_did_key(env.signer_did));
+    }
+    keys
+}
+
+/// The causal rules of the ordered pass, in its order; the first failure wins.
+fn causal_verdict(p: &Value, receipts: &[&Value], infos: &[GatewayReceiptInfo]) -> Result<(), Failure> {
+    let entries = causal::normalize(receipts)?;
+    let ids: Vec<(&str, &str)> = infos
+        .iter()
+        .map(|i| (i.receipt_id.as_str(), i.payload_jcs.as_str()))
+        .collect();
+    causal::check_receipt_replay(&ids)?;
+    check_strict_replay(infos)?;
+    causal::check_graph(&entries)?;
+    let declared: HashSet<String> = entries.iter().filter_map(|e| e.span_id.clone()).collect();
+    causal::check_anchoring(p, &declared)
 }
 
 fn check_metadata_evidence(p: &Value) -> Result<(), Failure> {
