@@ -36,11 +36,20 @@ impl Subject {
 
 /// Verify one subject. Never panics on any input; hostile input is FAIL, not an error.
 pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
+    verify_subject_keeping(subject, ctx).0
+}
+
+/// `verify_subject`, also handing back the parsed document instead of freeing it, so a
+/// caller that exits right afterwards (the CLI) can skip tearing down a large tree.
+pub fn verify_subject_keeping(subject: &Subject, ctx: &VerifyContext) -> (SubjectReport, Option<Value>) {
     // ZIP archives are routed before any JSON parsing.
     if subject.kind == Some(Kind::AuditBundle)
         || (subject.kind.is_none() && is_audit_bundle(&subject.path, &subject.bytes))
     {
-        return crate::audit::verify::verify_audit_bundle(&subject.path, &subject.bytes, ctx);
+        return (
+            crate::audit::verify::verify_audit_bundle(&subject.path, &subject.bytes, ctx),
+            None,
+        );
     }
     let value = match parse_input(&subject.bytes, ctx) {
         Ok(v) => v,
@@ -52,11 +61,11 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
                 code,
                 format!("{} is not acceptable JSON: {detail}", subject.path),
             );
-            return SubjectReport::from_findings(&subject.path, kind, f);
+            return (SubjectReport::from_findings(&subject.path, kind, f), None);
         }
     };
     let kind = subject.kind.unwrap_or_else(|| detect_kind(&value));
-    match kind {
+    let report = match kind {
         Kind::ProofBundle => crate::clawsig::proof_bundle::verify_subject(subject, &value, ctx),
         Kind::CommitSig => crate::clawsig::commit_sig::verify_subject(&subject.path, &value),
         Kind::InclusionProof => {
@@ -80,7 +89,8 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
             );
             SubjectReport::from_findings(&subject.path, kind, f)
         }
-    }
+    };
+    (report, Some(value))
 }
 
 /// A sealed audit bundle: the ZIP signature `PK`, or a name ending in `.zip` (spec 20 §4).

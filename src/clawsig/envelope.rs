@@ -232,6 +232,12 @@ impl<'a> Envelope<'a> {
     /// Recompute `sha256_b64u(JSS(payload))` and compare it as a string (§2.1). BLAKE3 passes
     /// the allowlist but is not implemented by the reference either: `HASH_MISMATCH`.
     pub fn check_payload_hash(&self, label: &str) -> Result<(), Failure> {
+        self.check_payload_hash_with(label, || crypto::sha256_b64u(jss::to_string(self.payload).as_bytes()))
+    }
+
+    /// `check_payload_hash` with the SHA-256 of the payload's JSS supplied by the caller
+    /// (computed beforehand, e.g. in parallel); `computed` is only called for SHA-256.
+    pub fn check_payload_hash_with(&self, label: &str, computed: impl FnOnce() -> String) -> Result<(), Failure> {
         if self.hash_algorithm != "SHA-256" {
             return Err(fail(
                 "envelope.payload_hash",
@@ -242,7 +248,7 @@ impl<'a> Envelope<'a> {
                 ),
             ));
         }
-        let computed = crypto::sha256_b64u(jss::to_string(self.payload).as_bytes());
+        let computed = computed();
         if computed != self.payload_hash_b64u {
             return Err(fail(
                 "envelope.payload_hash",

@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use rayon::prelude::*;
+
 use crate::crypto::{b64, sha256_b64u};
 use crate::json::{jss, Object, Value};
 use crate::reason::ReasonCode;
@@ -39,15 +41,41 @@ fn broken(i: usize, why: &str) -> Failure {
 
 /// The event header of §3.3 in its fixed key order.
 pub fn event_header(e: &Value) -> Value {
-    let mut h = Object::with_capacity(6);
-    for key in ["event_id", "run_id", "event_type", "timestamp", "payload_hash_b64u"] {
+    let mut h = Object::with_capacity(HEADER_KEYS.len());
+    for key in HEADER_KEYS {
         h.insert(key, e.get(key).cloned().unwrap_or(Value::Null));
     }
-    h.insert(
-        "prev_hash_b64u",
-        e.get("prev_hash_b64u").cloned().unwrap_or(Value::Null),
-    );
     Value::Object(h)
+}
+
+/// The keys of the event header (§3.3), in the order they are hashed.
+const HEADER_KEYS: [&str; 6] = [
+    "event_id",
+    "run_id",
+    "event_type",
+    "timestamp",
+    "payload_hash_b64u",
+    "prev_hash_b64u",
+];
+
+/// Event counts from which the header hashes are computed on the rayon pool.
+const PARALLEL_EVENTS: usize = 64;
+
+/// `sha256_b64u(JSS(event_header(e)))`, written straight from the event: the header's keys
+/// are fixed and none is an array index, so JSS keeps them in this order.
+fn header_hash(e: &Value) -> String {
+    let mut out = String::with_capacity(256);
+    out.push('{');
+    for (i, key) in HEADER_KEYS.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        jss::write_str(key, &mut out);
+        out.push(':');
+        jss::write(e.get(key).unwrap_or(&Value::Null), &mut out);
+    }
+    out.push('}');
+    sha256_b64u(out.as_bytes())
 }
 
 /// Verify linkage, then every event hash. An empty or absent chain gives `Ok(None)`.
@@ -93,10 +121,16 @@ pub fn verify_event_chain(payload: &Value) -> Result<Option<VerifiedChain<'_>>, 
         }
         prev = text(e, "event_hash_b64u");
     }
+    // Hash every header (in parallel when there are many), then compare in chain order so the
+    // first mismatch reported is the one a sequential pass would find.
+    let computed: Vec<String> = if events.len() >= PARALLEL_EVENTS {
+        events.par_iter().map(header_hash).collect()
+    } else {
+        events.iter().map(header_hash).collect()
+    };
     let mut hashes = Vec::with_capacity(events.len());
-    for (i, e) in events.iter().enumerate() {
+    for (i, (e, computed)) in events.iter().zip(computed).enumerate() {
         let claimed = text(e, "event_hash_b64u").unwrap_or("");
-        let computed = sha256_b64u(jss::to_string(&event_header(e)).as_bytes());
         if computed != claimed {
             return Err(Failure::new(
                 "event_chain.hash",
@@ -119,6 +153,20 @@ pub fn verify_event_chain(payload: &Value) -> Result<Option<VerifiedChain<'_>>, 
 mod tests {
     use super::*;
     use crate::json::parse_str;
+
+    #[test]
+    fn direct_header_hash_equals_hashing_the_built_header() {
+        // Missing keys, extra keys, index-like keys and escapes must not change the header.
+        for text in [
+            r#"{"event_id":"e","run_id":"r","event_type":"t","timestamp":"x","payload_hash_b64u":"p","prev_hash_b64u":null,"event_hash_b64u":"h"}"#,
+            r#"{"0":1,"prev_hash_b64u":"a\"b","timestamp":2.5,"extra":[1],"event_id":{"1":null,"a":true}}"#,
+            r#"{}"#,
+        ] {
+            let e = parse_str(text).unwrap();
+            let expected = sha256_b64u(jss::to_string(&event_header(&e)).as_bytes());
+            assert_eq!(header_hash(&e), expected, "{text}");
+        }
+    }
 
     #[test]
     fn reproduces_the_spec_example_hash() {

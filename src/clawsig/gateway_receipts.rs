@@ -9,7 +9,7 @@ use super::event_chain::VerifiedChain;
 use super::payload;
 use super::signatures::SignatureCache;
 use crate::context::VerifyContext;
-use crate::crypto::{b64, sha256_b64u, DidKeyError};
+use crate::crypto::{b64, sha256_b64u, DidKeyError, PublicKey};
 use crate::json::{jcs, jss, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
@@ -48,7 +48,7 @@ pub struct GatewayReceiptInfo {
 }
 
 /// Per-receipt work that does not depend on order: the payload's JSS hash and JCS text.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReceiptDigests {
     pub jss_hash: String,
     pub jcs: String,
@@ -73,6 +73,11 @@ fn binding_text(receipt: &Value, keys: &[&str]) -> Option<String> {
 
 /// The descriptive fields of a receipt (no verification).
 pub fn describe_receipt(receipt: &Value, digests: &ReceiptDigests) -> GatewayReceiptInfo {
+    describe_receipt_with_jcs(receipt, digests.jcs.clone())
+}
+
+/// `describe_receipt`, taking the payload's JCS text by value.
+pub fn describe_receipt_with_jcs(receipt: &Value, payload_jcs: String) -> GatewayReceiptInfo {
     let p = receipt.get("payload");
     let text = |v: Option<&Value>, k: &str| v.and_then(|x| x.get(k)).and_then(Value::as_str).map(str::to_string);
     let event_hash = binding_text(receipt, &["event_hash_b64u"]);
@@ -93,7 +98,7 @@ pub fn describe_receipt(receipt: &Value, digests: &ReceiptDigests) -> GatewayRec
         tool_span_id: binding_text(receipt, &["tool_span_id", "toolSpanId"]),
         timestamp: text(p, "timestamp").as_deref().and_then(parse_rfc3339),
         issued_at: text(Some(receipt), "issued_at").as_deref().and_then(parse_rfc3339),
-        payload_jcs: digests.jcs.clone(),
+        payload_jcs,
     }
 }
 
@@ -160,8 +165,33 @@ pub fn check_receipt(
     cache: &mut SignatureCache,
     label: &str,
 ) -> Result<(), Failure> {
+    let env = check_receipt_fields(receipt, &digests.jss_hash, ctx, SchemaCheck::Run, label)?;
+    check_receipt_signature(&env, cache, label)
+}
+
+/// Whether `check_receipt_fields` validates the receipt's schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaCheck {
+    Run,
+    /// The caller already ran `payload::check_gateway_envelope` on this very value and it
+    /// passed (the proof-bundle payload schema does), so running it again cannot fail.
+    AlreadyPassed,
+}
+
+/// Every check of `check_receipt` before the signature, in the same order (`payload_jss_hash`
+/// is `ReceiptDigests::jss_hash`). Pure, so a bundle's receipts can go through it in parallel
+/// before the ordered pass.
+pub fn check_receipt_fields<'a>(
+    receipt: &'a Value,
+    payload_jss_hash: &str,
+    ctx: &VerifyContext,
+    schema: SchemaCheck,
+    label: &str,
+) -> Result<envelope::Envelope<'a>, Failure> {
     let env = envelope::parse_header(receipt, &HeaderRules::clawsig("gateway_receipt"), label)?;
-    payload::check_gateway_envelope(receipt, "$").map_err(|e| e.into_failure("gateway_receipt.schema", label))?;
+    if schema == SchemaCheck::Run {
+        payload::check_gateway_envelope(receipt, "$").map_err(|e| e.into_failure("gateway_receipt.schema", label))?;
+    }
     if ctx.trust.gateways.is_empty() {
         return Err(Failure::new(
             "gateway_receipt.allowlist",
@@ -190,22 +220,42 @@ pub fn check_receipt(
             ),
         ));
     }
-    if digests.jss_hash != env.payload_hash_b64u {
+    if payload_jss_hash != env.payload_hash_b64u {
         return Err(Failure::new(
             "gateway_receipt.payload_hash",
             ReasonCode::HashMismatch,
             format!(
                 "the {label}'s payload hashes to {}, but payload_hash_b64u says {}",
-                digests.jss_hash, env.payload_hash_b64u
+                payload_jss_hash, env.payload_hash_b64u
             ),
         ));
     }
-    let key = cache.key(env.signer_did).map_err(|e| key_failure(&e, label))?;
-    let sig = envelope::decode_signature(env.signature_b64u, label)?;
+    Ok(env)
+}
+
+/// The last checks of `check_receipt`: signer key, signature encoding, signature.
+pub fn check_receipt_signature(
+    env: &envelope::Envelope<'_>,
+    cache: &mut SignatureCache,
+    label: &str,
+) -> Result<(), Failure> {
+    let (key, sig) = signature_inputs(env, cache.key(env.signer_did), label)?;
     if !cache.verifies(env.signer_did, &key, env.payload_hash_b64u.as_bytes(), &sig) {
         return Err(envelope::signature_failure(label, "Ed25519 verification failed"));
     }
     Ok(())
+}
+
+/// The pure first half of `check_receipt_signature`: the signer's key (`key` is
+/// `parse_did_key(env.signer_did)`) and the strictly decoded signature, or the failure.
+pub fn signature_inputs(
+    env: &envelope::Envelope<'_>,
+    key: Result<PublicKey, DidKeyError>,
+    label: &str,
+) -> Result<(PublicKey, Vec<u8>), Failure> {
+    let key = key.map_err(|e| key_failure(&e, label))?;
+    let sig = envelope::decode_signature(env.signature_b64u, label)?;
+    Ok((key, sig))
 }
 
 /// Map a did:key error to the reference's codes.

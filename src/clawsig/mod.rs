@@ -3,6 +3,7 @@
 pub mod aggregate;
 pub mod attestation_envelopes;
 pub mod attestations;
+pub mod bundle_digests;
 pub mod bundle_producer;
 pub mod causal;
 pub mod commit_sig;

@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use super::schema::{Obj, SResult, SchemaError};
+use super::schema::{first_error, Obj, SResult, SchemaError};
 use crate::json::{jss, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
@@ -777,7 +777,7 @@ pub fn check_payload_schema(payload: &Value) -> SResult {
     if let Some(u) = o.get("urm") {
         check_urm_reference(u, &o.at("urm"))?;
     }
-    o.each("event_chain", 1, None, check_event)?;
+    o.each_par("event_chain", 1, None, check_event)?;
     // Receipts: legacy raw receipts are dropped before the schema runs.
     let receipts = normalized_receipts(payload);
     if let Some(raw) = o.get("receipts") {
@@ -788,20 +788,22 @@ pub fn check_payload_schema(payload: &Value) -> SResult {
             return Err(SchemaError::new(&o.at("receipts"), "needs at least 1 item(s)"));
         }
     }
-    for (i, r) in receipts.iter().enumerate() {
-        check_gateway_envelope(r, &format!("{}[{i}]", o.at("receipts")))?;
-    }
-    for (i, t) in o.array("tool_receipts", 0, Some(1000))?.iter().enumerate() {
-        classify_tool_receipt(t, &format!("{}[{i}]", o.at("tool_receipts")))?;
-    }
-    o.each("side_effect_receipts", 0, Some(MAX_SIDE_RECEIPTS), check_side_effect)?
-        .each(
+    let receipts_path = o.at("receipts");
+    first_error(&receipts, |i, r| {
+        check_gateway_envelope(r, &format!("{receipts_path}[{i}]"))
+    })?;
+    let tools_path = o.at("tool_receipts");
+    first_error(o.array("tool_receipts", 0, Some(1000))?, |i, t| {
+        classify_tool_receipt(t, &format!("{tools_path}[{i}]")).map(|_| ())
+    })?;
+    o.each_par("side_effect_receipts", 0, Some(MAX_SIDE_RECEIPTS), check_side_effect)?
+        .each_par(
             "human_approval_receipts",
             0,
             Some(MAX_SIDE_RECEIPTS),
             check_human_approval,
         )?
-        .each("delegation_receipts", 0, Some(MAX_SIDE_RECEIPTS), check_delegation)?
+        .each_par("delegation_receipts", 0, Some(MAX_SIDE_RECEIPTS), check_delegation)?
         .each(
             "rate_limit_claims",
             0,

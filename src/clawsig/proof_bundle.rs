@@ -10,21 +10,26 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::envelope::{self, HeaderRules};
+use super::bundle_digests;
+use super::envelope::{self, Envelope, HeaderRules};
 use super::event_chain::{self, VerifiedChain};
-use super::gateway_receipts::{self, GatewayReceiptInfo, ReceiptDigests};
+use super::gateway_receipts::{self, GatewayReceiptInfo, SchemaCheck};
 use super::signatures::SignatureCache;
 use super::tiers::{self, ProofTier};
 use super::{attestations, causal, payload, rate_limit, side_receipts, tool_receipts, urm};
 use crate::context::VerifyContext;
+use crate::crypto::{parse_did_key, DidKeyError, PublicKey};
 use crate::json::Value;
 use crate::reason::ReasonCode;
 use crate::report::{Failure, Findings, Kind, SubjectReport};
 use crate::timeutil::Millis;
 use crate::verify::Subject;
 
-/// Receipt counts above which payload hashing runs on the rayon pool.
+/// Receipt counts from which the pre-pass runs on the rayon pool (below it, starting the
+/// pool costs more than it saves).
 const PARALLEL_RECEIPTS: usize = 32;
+/// `co_signature` items a tool-receipt envelope may carry (schema `maxItems`).
+const MAX_CO_SIGNATURES: usize = 16;
 
 /// Metadata evidence (§3.8) that we do not verify yet: a bundle carrying any of it FAILs.
 const UNSUPPORTED_METADATA: [&str; 7] = [
@@ -141,51 +146,35 @@ fn verify_inner<'v>(
     );
 
     payload::check_envelope_schema(value).map_err(|e| e.into_failure("envelope.schema", label))?;
-    payload::check_payload_schema(env.payload).map_err(|e| e.into_failure("payload.schema", label))?;
-    run.findings.pass(
-        "payload.schema",
-        "the envelope and payload match proof_bundle v1 and the schemas it references",
-    );
-
-    payload::check_structure(env.payload)?;
     let p = env.payload;
-    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("");
-    let agent_did = text("agent_did");
-    run.summary.bundle_id = text("bundle_id").to_string();
-    run.summary.agent_did = agent_did.to_string();
-    run.findings.pass(
-        "payload.structure",
-        "counts, metadata sizes and event ids are within the limits",
-    );
+    let agent_did = p.get("agent_did").and_then(Value::as_str).unwrap_or("");
 
-    if env.signer_did != agent_did {
-        return Err(Failure::new(
-            "envelope.signer_did",
-            ReasonCode::InvalidDidFormat,
-            format!(
-                "the proof bundle is signed by {}, but its agent_did is {agent_did}",
-                env.signer_did
-            ),
-        ));
-    }
-
-    // Order-free work up front: receipt digests (parallel) and one signature batch.
+    // Every signature of the bundle goes into one batch, verified on one side of a rayon
+    // join while the other side runs the ordered checks up to the envelope signature and
+    // the order-free hashing; nothing reads a signature result before the join, so codes
+    // and order stay those of the reference. Bundles over the count limits (which the
+    // structure check refuses) are not batched early.
     let receipts = payload::normalized_receipts(p);
-    let digests: Vec<ReceiptDigests> = if receipts.len() >= PARALLEL_RECEIPTS {
-        receipts.par_iter().map(|r| gateway_receipts::digests(r)).collect()
-    } else {
-        receipts.iter().map(|r| gateway_receipts::digests(r)).collect()
-    };
     let mut cache = SignatureCache::new();
-    cache.queue_b64u(env.signer_did, env.payload_hash_b64u.as_bytes(), env.signature_b64u);
-    for r in &receipts {
-        gateway_receipts::queue_signature(r, &mut cache);
+    let batch_early = within_batch_limits(p, receipts.len());
+    let parallel = receipts.len() >= PARALLEL_RECEIPTS;
+    let (_, before) = join_if(
+        parallel && batch_early,
+        || {
+            if batch_early {
+                queue_signatures(&env, &receipts, &mut cache);
+                cache.run();
+            }
+        },
+        || checks_before_signature(&env, &receipts, ctx, run, label),
+    );
+    let pre = before?;
+    if !batch_early {
+        queue_signatures(&env, &receipts, &mut cache);
+        cache.run();
     }
-    tool_receipts::queue_signatures(p, &mut cache);
-    attestations::queue_signatures(p, &mut cache);
-    cache.run();
 
-    env.check_payload_hash(label)?;
+    env.check_payload_hash_with(label, || pre.payload_hash)?;
     let key = cache
         .key(env.signer_did)
         .map_err(|e| gateway_receipts::key_failure(&e, label))?;
@@ -198,7 +187,7 @@ fn verify_inner<'v>(
         format!("payload hash and signature by {} verify", env.signer_did),
     );
 
-    run.chain = event_chain::verify_event_chain(p)?;
+    run.chain = pre.chain?;
     let chain = run.chain.as_ref();
     if let Some(c) = chain {
         run.summary.run_id = c.run_id.map(str::to_string);
@@ -234,19 +223,30 @@ fn verify_inner<'v>(
             .pass("urm", "the URM document matches the bundle and its hash");
     }
 
-    // Gateway receipts: per-receipt results only (the core rule is non-fatal).
-    let mut infos = Vec::with_capacity(receipts.len());
-    for (i, (r, d)) in receipts.iter().zip(&digests).enumerate() {
-        let receipt_label = format!("gateway receipt receipts[{i}]");
-        let mut info = gateway_receipts::describe_receipt(r, d);
-        match gateway_receipts::check_receipt(r, d, ctx, &mut cache, &receipt_label) {
+    // Gateway receipts: per-receipt results only (the core rule is non-fatal). Everything
+    // but the signature lookup ran in the pre-pass; finish each receipt in order.
+    let mut infos = Vec::with_capacity(pre.receipts.len());
+    for (i, pre) in pre.receipts.into_iter().enumerate() {
+        let mut info = pre.info;
+        let checked = pre.fields.and_then(|e| {
+            let (key, sig) = pre.signature?;
+            if cache.verifies(e.signer_did, &key, e.payload_hash_b64u.as_bytes(), &sig) {
+                Ok(())
+            } else {
+                Err(envelope::signature_failure(
+                    &receipt_label(i),
+                    "Ed25519 verification failed",
+                ))
+            }
+        });
+        match checked {
             Ok(()) => info.signature_valid = true,
             Err(f) => {
                 run.findings.warn("gateway_receipt", f.code, f.detail.clone());
                 info.failure = Some(f.at(format!("payload.receipts[{i}]")));
             }
         }
-        info.bound = gateway_receipts::is_bound(r, chain);
+        info.bound = pre.bound;
         infos.push(info);
     }
     let sig_ok = infos.iter().filter(|i| i.signature_valid).count();
@@ -274,21 +274,14 @@ fn verify_inner<'v>(
         "tool, side-effect and approval receipts are consistent",
     );
 
-    let entries = causal::normalize(&receipts)?;
-    let ids: Vec<(&str, &str)> = infos
-        .iter()
-        .map(|i| (i.receipt_id.as_str(), i.payload_jcs.as_str()))
-        .collect();
+    // The causal rules ran in the pre-pass (pure functions of the receipts); their verdicts
+    // are reported here, in the reference order.
     // Precedence: the reference's rule (same receipt_id, DIFFERENT payload →
     // CAUSAL_RECEIPT_REPLAY_DETECTED) runs first, exactly where the reference runs it, so its
     // code is unchanged. Our stricter rule (any repeated receipt_id, i.e. an identical copy,
     // or a repeated binding nonce → RECEIPT_REPLAY) runs immediately after it, before the
     // causal graph rules. No conformance vector repeats a receipt, so none is affected.
-    causal::check_receipt_replay(&ids)?;
-    check_strict_replay(&infos)?;
-    causal::check_graph(&entries)?;
-    let declared: HashSet<String> = entries.iter().filter_map(|e| e.span_id.clone()).collect();
-    causal::check_anchoring(p, &declared)?;
+    pre.causal?;
     run.findings
         .pass("causal", "causal bindings, replay and anchoring rules hold");
 
@@ -315,6 +308,201 @@ fn verify_inner<'v>(
         );
     }
     Ok((proof_tier, trust_tier))
+}
+
+/// The order-free results the ordered checks consult after the join.
+struct Precomputed<'v> {
+    /// `sha256_b64u(JSS(payload))`.
+    payload_hash: String,
+    /// Per normalized gateway receipt: its description and the checks before its signature.
+    receipts: Vec<ReceiptPre<'v>>,
+    /// The event chain's verdict (reported at its place in the order).
+    chain: Result<Option<VerifiedChain<'v>>, Failure>,
+    /// The causal rules' first failure, in their order: normalization, the reference replay
+    /// rule, our strict replay rule, the graph rules, anchoring.
+    causal: Result<(), Failure>,
+}
+
+struct ReceiptPre<'v> {
+    info: GatewayReceiptInfo,
+    /// `check_receipt_fields`.
+    fields: Result<Envelope<'v>, Failure>,
+    /// The signer key and decoded signature (`gateway_receipts::signature_inputs`), when
+    /// `fields` passed.
+    signature: Result<(PublicKey, Vec<u8>), Failure>,
+    /// `gateway_receipts::is_bound` against the verified chain.
+    bound: bool,
+}
+
+fn receipt_label(i: usize) -> String {
+    format!("gateway receipt receipts[{i}]")
+}
+
+/// `rayon::join` when `parallel`, else `a` then `b` on this thread (no pool for small inputs).
+fn join_if<A: Send, B: Send>(parallel: bool, a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    if parallel {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
+    }
+}
+
+/// Signature counts a bundle can only have once its schema and structure checks passed:
+/// only then are its signatures verified before those checks finish.
+fn within_batch_limits(p: &Value, receipts: usize) -> bool {
+    let items = |k: &str| p.get(k).and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    receipts <= payload::MAX_RECEIPTS
+        && items("attestations").len() <= payload::MAX_ATTESTATIONS
+        && items("tool_receipts").len() <= payload::MAX_SIDE_RECEIPTS
+        && items("tool_receipts")
+            .iter()
+            .all(|t| t.get("co_signatures").and_then(Value::as_array).map_or(0, Vec::len) <= MAX_CO_SIGNATURES)
+}
+
+/// Every signature the ordered checks will ask about.
+fn queue_signatures(env: &Envelope<'_>, receipts: &[&Value], cache: &mut SignatureCache) {
+    cache.queue_b64u(env.signer_did, env.payload_hash_b64u.as_bytes(), env.signature_b64u);
+    for r in receipts {
+        gateway_receipts::queue_signature(r, cache);
+    }
+    tool_receipts::queue_signatures(env.payload, cache);
+    attestations::queue_signatures(env.payload, cache);
+}
+
+/// The ordered checks between the envelope schema and the envelope signature, then (when
+/// they pass) the order-free work: hashes, per-receipt checks and the event chain.
+fn checks_before_signature<'v>(
+    env: &Envelope<'v>,
+    receipts: &[&'v Value],
+    ctx: &VerifyContext,
+    run: &mut Run<'v>,
+    label: &str,
+) -> Result<Precomputed<'v>, Failure> {
+    let p = env.payload;
+    payload::check_payload_schema(p).map_err(|e| e.into_failure("payload.schema", label))?;
+    run.findings.pass(
+        "payload.schema",
+        "the envelope and payload match proof_bundle v1 and the schemas it references",
+    );
+
+    payload::check_structure(p)?;
+    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("");
+    let agent_did = text("agent_did");
+    run.summary.bundle_id = text("bundle_id").to_string();
+    run.summary.agent_did = agent_did.to_string();
+    run.findings.pass(
+        "payload.structure",
+        "counts, metadata sizes and event ids are within the limits",
+    );
+
+    if env.signer_did != agent_did {
+        return Err(Failure::new(
+            "envelope.signer_did",
+            ReasonCode::InvalidDidFormat,
+            format!(
+                "the proof bundle is signed by {}, but its agent_did is {agent_did}",
+                env.signer_did
+            ),
+        ));
+    }
+    Ok(precompute(p, receipts, ctx))
+}
+
+fn precompute<'v>(p: &'v Value, receipts: &[&'v Value], ctx: &VerifyContext) -> Precomputed<'v> {
+    let parallel = receipts.len() >= PARALLEL_RECEIPTS;
+    // The JSS hash stream is sequential; the descriptions (with their JCS) and the event
+    // chain proceed beside it.
+    let (hashes, (described, chain)) = join_if(
+        parallel,
+        || bundle_digests::jss_hashes(p),
+        || {
+            join_if(
+                parallel,
+                || {
+                    map_items(parallel, receipts, |_, r| {
+                        gateway_receipts::describe_receipt_with_jcs(r, bundle_digests::receipt_jcs(r))
+                    })
+                },
+                || event_chain::verify_event_chain(p),
+            )
+        },
+    );
+    // The payload schema already ran check_gateway_envelope on these receipts.
+    let fields = map_items(parallel, receipts, |i, r| {
+        let hash = hashes.receipts.get(i).map_or("", String::as_str);
+        gateway_receipts::check_receipt_fields(r, hash, ctx, SchemaCheck::AlreadyPassed, &receipt_label(i))
+    });
+    let keys = signer_keys(&fields);
+    let verified_chain = chain.as_ref().ok().and_then(Option::as_ref);
+    let tails = map_items(parallel, receipts, |i, r| {
+        let signature = match fields.get(i) {
+            Some(Ok(env)) => {
+                let key = keys
+                    .get(env.signer_did)
+                    .cloned()
+                    .unwrap_or_else(|| parse_did_key(env.signer_did));
+                gateway_receipts::signature_inputs(env, key, &receipt_label(i))
+            }
+            // Never consulted: the receipt already failed.
+            _ => Err(Failure::new("envelope.signature", ReasonCode::SignatureInvalid, "")),
+        };
+        (signature, gateway_receipts::is_bound(r, verified_chain))
+    });
+    let causal = causal_verdict(p, receipts, &described);
+    let receipts = described
+        .into_iter()
+        .zip(fields)
+        .zip(tails)
+        .map(|((info, fields), (signature, bound))| ReceiptPre {
+            info,
+            fields,
+            signature,
+            bound,
+        })
+        .collect();
+    Precomputed {
+        payload_hash: hashes.payload,
+        receipts,
+        chain,
+        causal,
+    }
+}
+
+/// `f(i, item)` for every item, on the rayon pool when `parallel`, results in item order.
+fn map_items<'v, T: Send>(
+    parallel: bool,
+    items: &[&'v Value],
+    f: impl Fn(usize, &'v Value) -> T + Sync + Send,
+) -> Vec<T> {
+    if parallel {
+        items.par_iter().enumerate().map(|(i, v)| f(i, v)).collect()
+    } else {
+        items.iter().enumerate().map(|(i, v)| f(i, v)).collect()
+    }
+}
+
+/// The did:key of every distinct signer whose receipt reaches the signature step.
+fn signer_keys<'v>(fields: &[Result<Envelope<'v>, Failure>]) -> HashMap<&'v str, Result<PublicKey, DidKeyError>> {
+    let mut keys = HashMap::new();
+    for env in fields.iter().flatten() {
+        keys.entry(env.signer_did)
+            .or_insert_with(|| parse_did_key(env.signer_did));
+    }
+    keys
+}
+
+/// The causal rules of the ordered pass, in its order; the first failure wins.
+fn causal_verdict(p: &Value, receipts: &[&Value], infos: &[GatewayReceiptInfo]) -> Result<(), Failure> {
+    let entries = causal::normalize(receipts)?;
+    let ids: Vec<(&str, &str)> = infos
+        .iter()
+        .map(|i| (i.receipt_id.as_str(), i.payload_jcs.as_str()))
+        .collect();
+    causal::check_receipt_replay(&ids)?;
+    check_strict_replay(infos)?;
+    causal::check_graph(&entries)?;
+    let declared: HashSet<String> = entries.iter().filter_map(|e| e.span_id.clone()).collect();
+    causal::check_anchoring(p, &declared)
 }
 
 fn check_metadata_evidence(p: &Value) -> Result<(), Failure> {

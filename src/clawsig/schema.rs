@@ -3,6 +3,8 @@
 //! counts, `date-time`). Each schema is a small function over `Obj`; the first violation is
 //! returned with its path so the caller can report it (and re-code causal binding fields).
 
+use rayon::prelude::*;
+
 use crate::crypto::b64;
 use crate::json::{Object, Value};
 use crate::reason::ReasonCode;
@@ -55,6 +57,23 @@ pub fn is_b64u(text: &str, min: usize) -> bool {
 /// JSON-Schema `format: date-time`; we accept RFC 3339 only (stricter than ajv-formats).
 pub fn is_date_time(text: &str) -> bool {
     parse_rfc3339(text).is_some()
+}
+
+/// Item counts from which `first_error` checks items on the rayon pool.
+const PARALLEL_ITEMS: usize = 64;
+
+/// Check every item with `f` and return the first error in item order, exactly as a plain
+/// loop would; many items are checked in parallel.
+pub fn first_error<'t, T: Sync>(items: &'t [T], f: impl Fn(usize, &'t T) -> SResult + Sync) -> SResult {
+    if items.len() < PARALLEL_ITEMS {
+        return items.iter().enumerate().try_for_each(|(i, item)| f(i, item));
+    }
+    items
+        .par_iter()
+        .enumerate()
+        .map(|(i, item)| f(i, item))
+        .find_first(Result::is_err)
+        .unwrap_or(Ok(()))
 }
 
 /// A JSON object under validation, with its path for messages.
@@ -262,6 +281,20 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// `each`, with the items checked in parallel when there are many (same first error).
+    pub fn each_par(
+        &self,
+        key: &str,
+        min: usize,
+        max: Option<usize>,
+        f: impl Fn(&'a Value, &str) -> SResult + Sync,
+    ) -> SResult<&Self> {
+        let items = self.array(key, min, max)?;
+        let path = self.at(key);
+        first_error(items, |i, item| f(item, &format!("{path}[{i}]")))?;
+        Ok(self)
+    }
+
     /// Validate each item of an optional array with `f`.
     pub fn each(
         &self,
@@ -297,5 +330,33 @@ mod tests {
         assert!(o.konst("a", "x").is_ok() && o.konst("a", "y").is_err());
         assert!(o.number_min0("b", true).is_ok());
         assert!(o.b64u("a").is_err());
+    }
+
+    #[test]
+    fn first_error_is_the_first_in_item_order() {
+        for n in [0usize, 5, 63, 64, 500] {
+            let items: Vec<usize> = (0..n).collect();
+            let check = |bad: &[usize]| {
+                first_error(&items, |i, &x| {
+                    assert_eq!(i, x);
+                    if bad.contains(&x) {
+                        Err(SchemaError::new(&format!("$[{x}]"), "bad"))
+                    } else {
+                        Ok(())
+                    }
+                })
+            };
+            assert_eq!(check(&[]), Ok(()));
+            if n > 3 {
+                assert_eq!(check(&[n - 1, n / 2 + 3, 3]).unwrap_err().path, "$[3]");
+            }
+        }
+        let v = parse_str(r#"{"a":[{},{},1,{},2]}"#).unwrap();
+        let o = Obj::new(&v, "$").unwrap();
+        let err = o
+            .each_par("a", 0, None, |item, p| Obj::new(item, p).map(|_| ()))
+            .unwrap_err();
+        assert_eq!(err.path, "$.a[2]");
+        assert_eq!(o.each_par("a", 6, None, |_, _| Ok(())).unwrap_err().path, "$.a");
     }
 }

@@ -7,16 +7,26 @@
 
 use std::collections::HashMap;
 
-use crate::crypto::{b64, parse_did_key, verify_strict, DidKeyError, PublicKey, SignatureBatch};
+use crate::crypto::batch::{verify_refs, JobRef};
+use crate::crypto::{b64, parse_did_key, verify_strict, DidKeyError, PublicKey};
 
-type JobKey = (String, Vec<u8>, Vec<u8>);
+/// One queued or answered signature: who, over what, and (once known) whether it verifies.
+#[derive(Debug)]
+struct Job {
+    did: String,
+    key: PublicKey,
+    message: Vec<u8>,
+    signature: Vec<u8>,
+    verified: Option<bool>,
+}
 
 #[derive(Default)]
 pub struct SignatureCache {
     keys: HashMap<String, Result<PublicKey, DidKeyError>>,
-    batch: SignatureBatch,
-    queued: Vec<JobKey>,
-    results: HashMap<JobKey, bool>,
+    jobs: Vec<Job>,
+    /// Signature bytes → indices into `jobs` (signatures are effectively unique, so lookups
+    /// compare the DID and message of one entry and allocate nothing).
+    by_signature: HashMap<Vec<u8>, Vec<usize>>,
 }
 
 impl SignatureCache {
@@ -44,29 +54,92 @@ impl SignatureCache {
 
     pub fn queue(&mut self, did: &str, message: &[u8], signature: Vec<u8>) {
         let Ok(key) = self.key(did) else { return };
-        self.batch.push(key, message.to_vec(), signature.clone());
-        self.queued.push((did.to_string(), message.to_vec(), signature));
+        self.insert(did, key, message, signature, None);
+    }
+
+    fn insert(&mut self, did: &str, key: PublicKey, message: &[u8], signature: Vec<u8>, verified: Option<bool>) {
+        let index = self.jobs.len();
+        self.by_signature.entry(signature.clone()).or_default().push(index);
+        self.jobs.push(Job {
+            did: did.to_string(),
+            key,
+            message: message.to_vec(),
+            signature,
+            verified,
+        });
     }
 
     /// Verify everything queued so far in one batch.
     pub fn run(&mut self) {
-        if self.batch.is_empty() {
+        let pending: Vec<usize> = (0..self.jobs.len())
+            .filter(|&i| self.jobs.get(i).is_some_and(|j| j.verified.is_none()))
+            .collect();
+        if pending.is_empty() {
             return;
         }
-        let outcomes = std::mem::take(&mut self.batch).verify();
-        for (job, ok) in std::mem::take(&mut self.queued).into_iter().zip(outcomes) {
-            self.results.insert(job, ok);
+        let refs: Vec<JobRef<'_>> = pending
+            .iter()
+            .filter_map(|&i| self.jobs.get(i))
+            .map(|j| JobRef {
+                key: &j.key,
+                message: &j.message,
+                signature: &j.signature,
+            })
+            .collect();
+        let outcomes = verify_refs(&refs);
+        for (i, ok) in pending.into_iter().zip(outcomes) {
+            if let Some(job) = self.jobs.get_mut(i) {
+                job.verified = Some(ok);
+            }
         }
     }
 
     /// Whether `signature` by `did` over `message` verifies strictly.
     pub fn verifies(&mut self, did: &str, key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
-        let job = (did.to_string(), message.to_vec(), signature.to_vec());
-        if let Some(ok) = self.results.get(&job) {
-            return *ok;
+        let known = self
+            .by_signature
+            .get(signature)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.jobs.get(i))
+            .find(|j| j.did == did && j.message == message)
+            .and_then(|j| j.verified);
+        if let Some(ok) = known {
+            return ok;
         }
         let ok = verify_strict(key, message, signature).is_ok();
-        self.results.insert(job, ok);
+        self.insert(did, *key, message, signature.to_vec(), Some(ok));
         ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clawsig::producer::Signer;
+    use crate::crypto::b64u_encode;
+
+    #[test]
+    fn answers_match_single_verification() {
+        let signer = Signer::from_label("cache-test");
+        let other = Signer::from_label("cache-other");
+        let good = signer.sign(b"m1").to_vec();
+        let mut bad = signer.sign(b"m2").to_vec();
+        bad[10] ^= 1;
+        let mut cache = SignatureCache::new();
+        cache.queue_b64u(signer.did(), b"m1", &b64u_encode(&good));
+        cache.queue(signer.did(), b"m2", bad.clone());
+        cache.run();
+        let key = cache.key(signer.did()).unwrap();
+        let other_key = cache.key(other.did()).unwrap();
+        assert!(cache.verifies(signer.did(), &key, b"m1", &good));
+        assert!(!cache.verifies(signer.did(), &key, b"m2", &bad));
+        // Same signature bytes, different message or signer: not the cached answer.
+        assert!(!cache.verifies(signer.did(), &key, b"m2", &good));
+        assert!(!cache.verifies(other.did(), &other_key, b"m1", &good));
+        // Not queued: verified on the spot, and remembered.
+        let late = signer.sign(b"m3").to_vec();
+        assert!(cache.verifies(signer.did(), &key, b"m3", &late));
+        assert!(cache.verifies(signer.did(), &key, b"m3", &late));
     }
 }

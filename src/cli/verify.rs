@@ -11,7 +11,7 @@ use crate::context::VerifyContext;
 use crate::report::{self, Kind, Report, Status};
 use crate::timeutil::{format_rfc3339, parse_rfc3339};
 use crate::trust::{Trust, TrustEntry};
-use crate::verify::{verify_subject, Subject};
+use crate::verify::{verify_subject_keeping, Subject};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -138,7 +138,13 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
             )
         })
         .collect();
-    let reports: Vec<_> = subjects.par_iter().map(|s| verify_subject(s, &ctx)).collect();
+    // One subject runs on this thread: no thread pool unless the verifier itself wants one.
+    let verified: Vec<_> = if subjects.len() > 1 {
+        subjects.par_iter().map(|s| verify_subject_keeping(s, &ctx)).collect()
+    } else {
+        subjects.iter().map(|s| verify_subject_keeping(s, &ctx)).collect()
+    };
+    let (reports, documents): (Vec<_>, Vec<_>) = verified.into_iter().unzip();
     let report = Report::new(format_rfc3339(at), reports);
     let out = match args.format {
         Format::Text => {
@@ -149,11 +155,18 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         Format::Jsonl => report::json::render_lines(&report),
     };
     print!("{out}");
-    Ok(if report.status == Status::Pass {
+    let code = if report.status == Status::Pass {
         EXIT_PASS
     } else {
         EXIT_FAIL
-    })
+    };
+    // The process exits right after this. Freeing the parsed documents (one allocation per
+    // JSON string: ~1.6 ms for a 1.5 MB bundle), the input bytes and the report would only
+    // delay the exit, and the OS reclaims the memory anyway, so they are deliberately leaked.
+    std::mem::forget(documents);
+    std::mem::forget(subjects);
+    std::mem::forget(report);
+    Ok(code)
 }
 
 /// The CLI is the one place that reads the clock.
@@ -201,8 +214,11 @@ fn sibling_urm(path: &Path, max_bytes: usize) -> Option<Vec<u8>> {
 fn read_bounded(path: &Path, max_bytes: usize) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
-    let mut buf = Vec::new();
-    file.take(max_bytes.saturating_add(1) as u64).read_to_end(&mut buf)?;
+    // Size the buffer from the file length up front: no regrowth while reading.
+    let limit = max_bytes.saturating_add(1);
+    let expected = file.metadata().map_or(0, |m| usize::try_from(m.len()).unwrap_or(limit));
+    let mut buf = Vec::with_capacity(expected.min(limit));
+    file.take(limit as u64).read_to_end(&mut buf)?;
     Ok(buf)
 }
 

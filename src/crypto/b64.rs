@@ -47,12 +47,22 @@ pub fn b64std_encode(bytes: &[u8]) -> String {
 
 /// The Clawsig syntax check for base64url fields: `^[A-Za-z0-9_-]+$` and a minimum length.
 pub fn is_b64u_syntax(text: &str, min_len: usize) -> bool {
-    text.len() >= min_len
-        && !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    // One table load per byte and no early exit, so the loop stays branch-free; bundles run
+    // this over hundreds of kilobytes of hashes and signatures.
+    text.len() >= min_len && !text.is_empty() && text.bytes().fold(true, |ok, b| ok & B64U_ALPHABET[usize::from(b)])
 }
+
+/// `B64U_ALPHABET[b]`: whether byte `b` is in `A-Za-z0-9-_`.
+static B64U_ALPHABET: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -99,5 +109,15 @@ mod tests {
         assert!(!is_b64u_syntax("abc", 8));
         assert!(!is_b64u_syntax("abcdefg=", 8));
         assert!(!is_b64u_syntax("", 0));
+        // Every byte value, alone and after a valid prefix.
+        for b in 0..=255u8 {
+            let expected = b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+            let text = String::from_utf8_lossy(&[b]).into_owned();
+            if text.len() == 1 {
+                assert_eq!(is_b64u_syntax(&text, 1), expected, "{b}");
+                assert_eq!(is_b64u_syntax(&format!("abcdefgh{text}"), 8), expected, "{b}");
+            }
+        }
+        assert!(!is_b64u_syntax("abcdefgh\u{e9}", 8));
     }
 }

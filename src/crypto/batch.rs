@@ -3,11 +3,12 @@
 //! Every job first passes the byte-level pre-checks of `verify_strict` (64 bytes, canonical S,
 //! canonical R not of small order; keys are small-order-free by construction), so a batch never
 //! accepts what `verify_strict` refuses for an honest signer. Chunks are verified in parallel;
-//! a chunk that fails is re-checked one signature at a time to name the bad ones.
+//! a chunk that fails is re-checked one signature at a time to name the bad ones. The batch
+//! equation is ed25519-dalek's, with a repeated key's terms merged (`batch_equation`).
 
-use ed25519_dalek::Signature;
 use rayon::prelude::*;
 
+use super::batch_equation::{batch_holds, BatchItem};
 use super::ed25519::{signature_precheck, verify_strict, PublicKey};
 
 /// Below this many jobs the batch runs on the calling thread.
@@ -21,6 +22,14 @@ pub struct SignatureJob {
     pub key: PublicKey,
     pub message: Vec<u8>,
     pub signature: Vec<u8>,
+}
+
+/// A job whose bytes live elsewhere (no copies needed to batch them).
+#[derive(Clone, Copy, Debug)]
+pub struct JobRef<'a> {
+    pub key: &'a PublicKey,
+    pub message: &'a [u8],
+    pub signature: &'a [u8],
 }
 
 /// A set of jobs, verified together; results come back in insertion order.
@@ -60,28 +69,36 @@ impl SignatureBatch {
 
 /// Verify jobs in batches; see the module comment.
 pub fn verify_jobs(jobs: &[SignatureJob]) -> Vec<bool> {
+    let refs: Vec<JobRef<'_>> = jobs
+        .iter()
+        .map(|j| JobRef {
+            key: &j.key,
+            message: &j.message,
+            signature: &j.signature,
+        })
+        .collect();
+    verify_refs(&refs)
+}
+
+/// [`verify_jobs`] over borrowed jobs.
+pub fn verify_refs(jobs: &[JobRef<'_>]) -> Vec<bool> {
     let mut results = vec![false; jobs.len()];
     // Jobs that pass the pre-checks go into the batch; the rest stay false.
     let candidates: Vec<(usize, [u8; 64])> = jobs
         .iter()
         .enumerate()
         .filter_map(|(i, job)| {
-            let sig: [u8; 64] = job.signature.as_slice().try_into().ok()?;
+            let sig: [u8; 64] = job.signature.try_into().ok()?;
             signature_precheck(&sig).then_some((i, sig))
         })
         .collect();
     if candidates.is_empty() {
         return results;
     }
-    let threads = rayon::current_num_threads().max(1);
-    let chunk = if candidates.len() < PARALLEL_THRESHOLD {
-        candidates.len()
-    } else {
-        candidates.len().div_ceil(threads).clamp(1, MAX_CHUNK)
-    };
     let verified: Vec<Vec<usize>> = if candidates.len() < PARALLEL_THRESHOLD {
         vec![verify_chunk(jobs, &candidates)]
     } else {
+        let chunk = chunk_len(candidates.len(), rayon::current_num_threads());
         candidates.par_chunks(chunk).map(|c| verify_chunk(jobs, c)).collect()
     };
     for index in verified.into_iter().flatten() {
@@ -92,18 +109,29 @@ pub fn verify_jobs(jobs: &[SignatureJob]) -> Vec<bool> {
     results
 }
 
+/// Chunk length that gives every thread the same number of chunks of at most `MAX_CHUNK`
+/// jobs, all about the same size (2001 jobs on 2 threads: 2 chunks of 1001 and 1000, run
+/// in parallel; 3000 jobs: 4 chunks of 750, not 1024 + 1024 + 952).
+fn chunk_len(jobs: usize, threads: usize) -> usize {
+    let threads = threads.max(1);
+    let rounds = jobs.div_ceil(threads * MAX_CHUNK).max(1);
+    jobs.div_ceil(threads * rounds).max(1)
+}
+
 /// Returns the indices (into `jobs`) that verified.
-fn verify_chunk(jobs: &[SignatureJob], chunk: &[(usize, [u8; 64])]) -> Vec<usize> {
-    let mut messages = Vec::with_capacity(chunk.len());
-    let mut signatures = Vec::with_capacity(chunk.len());
-    let mut keys = Vec::with_capacity(chunk.len());
-    for (i, sig) in chunk {
-        let Some(job) = jobs.get(*i) else { continue };
-        messages.push(job.message.as_slice());
-        signatures.push(Signature::from_bytes(sig));
-        keys.push(*job.key.inner());
-    }
-    if messages.len() == chunk.len() && ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+fn verify_chunk(jobs: &[JobRef<'_>], chunk: &[(usize, [u8; 64])]) -> Vec<usize> {
+    let items: Vec<BatchItem<'_>> = chunk
+        .iter()
+        .filter_map(|(i, signature)| {
+            let job = jobs.get(*i)?;
+            Some(BatchItem {
+                key: job.key,
+                message: job.message,
+                signature,
+            })
+        })
+        .collect();
+    if items.len() == chunk.len() && batch_holds(&items) {
         return chunk.iter().map(|(i, _)| *i).collect();
     }
     // Some signature in the chunk is bad: find out which, one by one.
@@ -111,7 +139,7 @@ fn verify_chunk(jobs: &[SignatureJob], chunk: &[(usize, [u8; 64])]) -> Vec<usize
         .iter()
         .filter(|(i, sig)| {
             jobs.get(*i)
-                .is_some_and(|job| verify_strict(&job.key, &job.message, sig).is_ok())
+                .is_some_and(|job| verify_strict(job.key, job.message, sig).is_ok())
         })
         .map(|(i, _)| *i)
         .collect()
@@ -147,6 +175,22 @@ mod tests {
             }
             assert_eq!(batch.verify(), expected, "n = {n}");
         }
+    }
+
+    #[test]
+    fn chunks_are_balanced_across_threads() {
+        let chunks = |jobs: usize, threads: usize| {
+            let len = chunk_len(jobs, threads);
+            (len, jobs.div_ceil(len))
+        };
+        assert_eq!(chunks(2001, 2), (1001, 2));
+        assert_eq!(chunks(1001, 2), (501, 2));
+        assert_eq!(chunks(3000, 2), (750, 4));
+        assert_eq!(chunks(2048, 2), (1024, 2));
+        assert_eq!(chunks(2049, 2), (513, 4));
+        assert_eq!(chunks(1001, 1), (1001, 1));
+        assert_eq!(chunks(5000, 1), (1000, 5));
+        assert_eq!(chunks(64, 0), (64, 1));
     }
 
     #[test]

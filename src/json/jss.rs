@@ -7,6 +7,8 @@
 //! order. A producer signing `JSON.stringify(JSON.parse(text))` therefore
 //! signed that order, not the order in the file.
 
+use std::ops::Range;
+
 use super::value::{Object, Value};
 use super::write::{write_number, write_string};
 
@@ -43,7 +45,30 @@ pub fn write(v: &Value, out: &mut String) {
 }
 
 fn write_object(object: &Object, out: &mut String) {
-    out.push('{');
+    write_object_with(object, out, |_, value, out| write(value, out));
+}
+
+/// Like [`write`] for an object, and also returns where the value of member `key` starts and
+/// ends in `out` (so a caller can hash that member without serializing it a second time).
+pub fn write_object_marking(object: &Object, key: &str, out: &mut String) -> Option<Range<usize>> {
+    let mut found = None;
+    write_object_with(object, out, |k, value, out| {
+        let start = out.len();
+        write(value, out);
+        if k == key {
+            found = Some(start..out.len());
+        }
+    });
+    found
+}
+
+/// Appends the JSS form of the string `s` (a quoted, escaped JSON string).
+pub fn write_str(s: &str, out: &mut String) {
+    write_string(s, out);
+}
+
+/// Calls `f` for every member of `object` in the order `JSON.stringify` writes them.
+pub fn for_each_member<'a>(object: &'a Object, mut f: impl FnMut(&'a str, &'a Value)) {
     // Common case: no index-like keys, so plain insertion order applies
     // and nothing needs to be allocated.
     if object.keys().any(|k| array_index(k).is_some()) {
@@ -52,24 +77,33 @@ fn write_object(object: &Object, out: &mut String) {
             .filter_map(|(k, v)| array_index(k).map(|i| (i, k, v)))
             .collect();
         indexed.sort_unstable_by_key(|&(i, _, _)| i);
-        let others = object.iter().filter(|(k, _)| array_index(k).is_none());
-        let ordered = indexed.into_iter().map(|(_, k, v)| (k, v)).chain(others);
-        write_members(ordered, out);
+        for (_, k, v) in indexed {
+            f(k, v);
+        }
+        for (k, v) in object.iter().filter(|(k, _)| array_index(k).is_none()) {
+            f(k, v);
+        }
     } else {
-        write_members(object.iter(), out);
+        for (k, v) in object.iter() {
+            f(k, v);
+        }
     }
-    out.push('}');
 }
 
-fn write_members<'a>(members: impl Iterator<Item = (&'a str, &'a Value)>, out: &mut String) {
-    for (i, (key, value)) in members.enumerate() {
-        if i > 0 {
+/// Writes `{`, the members in JSS order (values through `value`), and `}`.
+fn write_object_with(object: &Object, out: &mut String, mut value: impl FnMut(&str, &Value, &mut String)) {
+    out.push('{');
+    let mut first = true;
+    for_each_member(object, |key, v| {
+        if !first {
             out.push(',');
         }
+        first = false;
         write_string(key, out);
         out.push(':');
-        write(value, out);
-    }
+        value(key, v, out);
+    });
+    out.push('}');
 }
 
 /// The numeric value of `key` if JavaScript treats it as an array index:
@@ -118,6 +152,22 @@ mod tests {
             o.insert(k, Value::Number(v));
         }
         assert_eq!(to_string(&Value::Object(o)), r#"{"0":3,"3":1,"20":4,"b":0,"a":2}"#);
+    }
+
+    #[test]
+    fn marking_returns_the_member_value_span() {
+        let mut inner = Object::new();
+        inner.insert("z", Value::from("q\"uote"));
+        inner.insert("1", Value::Bool(true));
+        let mut o = Object::new();
+        o.insert("b", Value::Number(0.5));
+        o.insert("payload", Value::Object(inner));
+        o.insert("2", Value::Null);
+        let mut out = String::from("prefix");
+        let span = write_object_marking(&o, "payload", &mut out).unwrap();
+        assert_eq!(out, r#"prefix{"2":null,"b":0.5,"payload":{"1":true,"z":"q\"uote"}}"#);
+        assert_eq!(&out[span], r#"{"1":true,"z":"q\"uote"}"#);
+        assert_eq!(write_object_marking(&o, "absent", &mut String::new()), None);
     }
 
     #[test]

@@ -8,10 +8,10 @@
 //! stack, so hostile nesting costs heap (bounded by `max_depth`) and can
 //! never exhaust the call stack.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
-use super::value::{Object, Value};
+use super::value::{Key, Object, Value};
 
 /// Resource limits applied while parsing untrusted input.
 #[derive(Clone, Copy, Debug)]
@@ -88,6 +88,9 @@ pub fn parse(bytes: &[u8], limits: &ParseLimits) -> Result<Value, ParseError> {
         bytes,
         pos: 0,
         max_depth: limits.max_depth,
+        items: Vec::new(),
+        members: Vec::new(),
+        recent_keys: Vec::new(),
     }
     .parse_document()
 }
@@ -97,107 +100,51 @@ pub fn parse_str(s: &str) -> Result<Value, ParseError> {
     parse(s.as_bytes(), &ParseLimits::default())
 }
 
-/// A container that has been opened but not yet closed. Its elements live
-/// on shared scratch stacks (see [`Parser::parse_document`]) from `start`
-/// onward, so each finished container is moved out in one exact-size
-/// allocation instead of growing its own vector step by step.
+/// A container that has been opened but not yet closed. Its elements live on
+/// the parser's shared scratch stacks from `start` on, and move into one
+/// exactly sized vector when it closes.
 enum Frame {
-    Array { start: usize },
-    Object(ObjectFrame),
+    Array {
+        start: usize,
+    },
+    Object {
+        start: usize,
+        /// Key whose value is currently being parsed.
+        pending_key: Option<Key>,
+        /// Built lazily once the object outgrows a linear duplicate scan.
+        seen: Option<HashSet<Key>>,
+    },
 }
 
-struct ObjectFrame {
-    start: usize,
-    /// Key whose value is currently being parsed.
-    pending_key: String,
-    /// Built lazily once the object outgrows a linear duplicate scan.
-    index: Option<KeyHashes>,
-}
+/// Member positions per depth for which the previous object's key is kept:
+/// objects in a long array usually repeat their keys in the same order.
+const KEY_CACHE_WIDTH: usize = 64;
 
-impl ObjectFrame {
-    /// Records `key` as the next member name, rejecting repeats. `members`
-    /// are this object's members so far.
-    fn set_key(&mut self, members: &[(String, Value)], key: String, offset: usize) -> Result<(), ParseError> {
-        let is_known = |key: &str| members.iter().any(|(k, _)| k == key);
-        let duplicate = match &mut self.index {
-            // A hash hit is confirmed against the real keys, so a collision
-            // can only cost time (and with a keyed 64-bit hash practically
-            // never happens), never a wrong answer.
-            Some(index) => !index.insert(&key) && is_known(&key),
-            None if members.len() < LINEAR_KEY_SCAN_MAX => is_known(&key),
-            None => {
-                // Switching to hashing keeps huge objects O(n) overall.
-                let mut index = KeyHashes::with_capacity(members.len() * 2);
-                for (k, _) in members {
-                    index.insert(k);
-                }
-                let duplicate = !index.insert(&key) && is_known(&key);
-                self.index = Some(index);
-                duplicate
-            }
-        };
-        if duplicate {
-            return Err(ParseError::DuplicateKey { offset, key });
+/// Rejects `name` if the object (whose members so far are `members`) has it.
+fn check_duplicate(
+    members: &[(Key, Value)],
+    seen: &mut Option<HashSet<Key>>,
+    name: &str,
+    offset: usize,
+) -> Result<(), ParseError> {
+    let duplicate = match seen {
+        Some(seen) => seen.contains(name),
+        None if members.len() < LINEAR_KEY_SCAN_MAX => members.iter().any(|(k, _)| **k == *name),
+        None => {
+            // Switching to hashing keeps huge objects O(n) overall.
+            let set: HashSet<Key> = members.iter().map(|(k, _)| k.clone()).collect();
+            let duplicate = set.contains(name);
+            *seen = Some(set);
+            duplicate
         }
-        self.pending_key = key;
-        Ok(())
+    };
+    if duplicate {
+        return Err(ParseError::DuplicateKey {
+            offset,
+            key: name.to_owned(),
+        });
     }
-}
-
-/// Moves `stack[start..]` into a new vector of exactly that length.
-fn take_from<T>(stack: &mut Vec<T>, start: usize) -> Vec<T> {
-    // `start` never exceeds the length; clamping keeps this panic-free
-    // even if that bookkeeping were ever wrong.
-    stack.split_off(start.min(stack.len()))
-}
-
-/// The members of the innermost open object, given its start.
-fn members_from(members: &[(String, Value)], start: usize) -> &[(String, Value)] {
-    members.get(start..).unwrap_or_default()
-}
-
-/// Set of keyed 64-bit hashes of an object's keys. Storing hashes instead of
-/// copies of the keys avoids one allocation per member in large objects.
-struct KeyHashes {
-    /// Randomly keyed per parse, so hostile input cannot aim for collisions.
-    keys: RandomState,
-    seen: HashSet<u64, BuildHasherDefault<PassThroughHasher>>,
-}
-
-impl KeyHashes {
-    fn with_capacity(n: usize) -> Self {
-        KeyHashes {
-            keys: RandomState::new(),
-            seen: HashSet::with_capacity_and_hasher(n, BuildHasherDefault::default()),
-        }
-    }
-
-    /// False if an equal hash was already present.
-    fn insert(&mut self, key: &str) -> bool {
-        self.seen.insert(self.keys.hash_one(key))
-    }
-}
-
-/// The stored values are already uniformly distributed keyed hashes, so
-/// hashing them a second time would only cost time.
-#[derive(Default)]
-struct PassThroughHasher(u64);
-
-impl Hasher for PassThroughHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used in practice; mix anything else anyway.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
+    Ok(())
 }
 
 struct Parser<'a> {
@@ -206,6 +153,12 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     max_depth: usize,
+    /// Elements of all open arrays, innermost last.
+    items: Vec<Value>,
+    /// Members of all open objects, innermost last.
+    members: Vec<(Key, Value)>,
+    /// Per depth, the keys of the latest object there, by member position.
+    recent_keys: Vec<Vec<Key>>,
 }
 
 impl<'a> Parser<'a> {
@@ -248,10 +201,6 @@ impl<'a> Parser<'a> {
 
     fn parse_document(mut self) -> Result<Value, ParseError> {
         let mut stack: Vec<Frame> = Vec::new();
-        // Elements of all open arrays, and members of all open objects,
-        // innermost last.
-        let mut values: Vec<Value> = Vec::new();
-        let mut members: Vec<(String, Value)> = Vec::new();
         loop {
             // Parse one value, or open a container and go round for its
             // first element.
@@ -265,7 +214,9 @@ impl<'a> Parser<'a> {
                         self.pos += 1;
                         Value::Array(Vec::new())
                     } else {
-                        stack.push(Frame::Array { start: values.len() });
+                        stack.push(Frame::Array {
+                            start: self.items.len(),
+                        });
                         continue;
                     }
                 }
@@ -276,18 +227,17 @@ impl<'a> Parser<'a> {
                         self.pos += 1;
                         Value::Object(Object::new())
                     } else {
-                        let mut frame = ObjectFrame {
-                            start: members.len(),
-                            pending_key: String::new(),
-                            index: None,
-                        };
-                        let (key, key_offset) = self.parse_member_name()?;
-                        frame.set_key(&[], key, key_offset)?;
-                        stack.push(Frame::Object(frame));
+                        let (name, _) = self.parse_member_name()?;
+                        let key = self.key(stack.len(), 0, name);
+                        stack.push(Frame::Object {
+                            start: self.members.len(),
+                            pending_key: Some(key),
+                            seen: None,
+                        });
                         continue;
                     }
                 }
-                Some(b'"') => Value::String(self.parse_string()?),
+                Some(b'"') => Value::String(self.parse_string()?.into_owned()),
                 Some(b'-' | b'0'..=b'9') => Value::Number(self.parse_number()?),
                 Some(b't') => self.parse_literal("true", Value::Bool(true))?,
                 Some(b'f') => self.parse_literal("false", Value::Bool(false))?,
@@ -299,6 +249,7 @@ impl<'a> Parser<'a> {
             // parent too, and so on up the stack.
             loop {
                 self.skip_whitespace();
+                let depth = stack.len().saturating_sub(1);
                 match stack.last_mut() {
                     None => {
                         if self.pos < self.bytes.len() {
@@ -307,8 +258,7 @@ impl<'a> Parser<'a> {
                         return Ok(value);
                     }
                     Some(Frame::Array { start }) => {
-                        let start = *start;
-                        values.push(value);
+                        self.items.push(value);
                         match self.peek() {
                             Some(b',') => {
                                 self.pos += 1;
@@ -316,27 +266,43 @@ impl<'a> Parser<'a> {
                             }
                             Some(b']') => {
                                 self.pos += 1;
+                                let start = *start;
                                 stack.pop();
-                                value = Value::Array(take_from(&mut values, start));
+                                value = Value::Array(self.items.drain(start..).collect());
                             }
                             _ => return Err(self.unexpected("',' or ']'")),
                         }
                     }
-                    Some(Frame::Object(frame)) => {
-                        let key = std::mem::take(&mut frame.pending_key);
-                        members.push((key, value));
+                    Some(Frame::Object {
+                        start,
+                        pending_key,
+                        seen,
+                    }) => {
+                        let Some(key) = pending_key.take() else {
+                            // Unreachable: an open object always has a pending key here.
+                            return Err(self.syntax(self.pos, "internal parser error"));
+                        };
+                        self.members.push((key, value));
                         match self.peek() {
                             Some(b',') => {
                                 self.pos += 1;
-                                let (key, key_offset) = self.parse_member_name()?;
-                                frame.set_key(members_from(&members, frame.start), key, key_offset)?;
+                                let (name, offset) = self.parse_member_name()?;
+                                let own = self.members.get(*start..).unwrap_or_default();
+                                check_duplicate(own, seen, &name, offset)?;
+                                let index = own.len();
+                                let key = self.key(depth, index, name);
+                                if let Some(seen) = seen {
+                                    seen.insert(key.clone());
+                                }
+                                *pending_key = Some(key);
                                 break;
                             }
                             Some(b'}') => {
                                 self.pos += 1;
-                                let start = frame.start;
+                                let start = *start;
                                 stack.pop();
-                                value = Value::Object(Object::from_unique_members(take_from(&mut members, start)));
+                                let members = self.members.drain(start..).collect();
+                                value = Value::Object(Object::from_unique_members(members));
                             }
                             _ => return Err(self.unexpected("',' or '}'")),
                         }
@@ -344,6 +310,31 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+
+    /// The shared key for member `index` of an object at `depth`: the previous
+    /// object at that depth usually had the same key there, so it is reused.
+    fn key(&mut self, depth: usize, index: usize, name: Cow<'_, str>) -> Key {
+        if index >= KEY_CACHE_WIDTH {
+            return Key::from(name.as_ref());
+        }
+        if self.recent_keys.len() <= depth {
+            self.recent_keys.resize_with(depth + 1, Vec::new);
+        }
+        let Some(recent) = self.recent_keys.get_mut(depth) else {
+            return Key::from(name.as_ref());
+        };
+        if let Some(k) = recent.get(index) {
+            if **k == *name {
+                return k.clone();
+            }
+        }
+        let key = Key::from(name.as_ref());
+        match recent.get_mut(index) {
+            Some(slot) => *slot = key.clone(),
+            None => recent.push(key.clone()),
+        }
+        key
     }
 
     /// Consumes an opening bracket at `offset`, failing if it would nest
@@ -360,7 +351,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses `"name" :` and returns the name with the offset of its quote.
-    fn parse_member_name(&mut self) -> Result<(String, usize), ParseError> {
+    fn parse_member_name(&mut self) -> Result<(Cow<'a, str>, usize), ParseError> {
         self.skip_whitespace();
         let offset = self.pos;
         if self.peek() != Some(b'"') {
@@ -385,8 +376,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Parses a string starting at the opening quote.
-    fn parse_string(&mut self) -> Result<String, ParseError> {
+    /// Parses a string starting at the opening quote; without escapes it is
+    /// borrowed from the input.
+    fn parse_string(&mut self) -> Result<Cow<'a, str>, ParseError> {
         let open = self.pos;
         self.pos += 1;
         let content_start = self.pos;
@@ -399,7 +391,7 @@ impl<'a> Parser<'a> {
                 Some(b'"') => {
                     let s = self.text.get(content_start..self.pos).unwrap_or_default();
                     self.pos += 1;
-                    return Ok(s.to_owned());
+                    return Ok(Cow::Borrowed(s));
                 }
                 Some(b'\\') => break,
                 Some(0x00..=0x1f) => return Err(self.syntax(self.pos, "unescaped control character in string")),
@@ -418,7 +410,7 @@ impl<'a> Parser<'a> {
                 Some(b'"') => {
                     out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
@@ -664,33 +656,6 @@ mod tests {
                 assert!(is_syntax(&err(&format!("\"{body}"))));
             }
         }
-    }
-
-    #[test]
-    fn hash_collision_in_key_index_is_not_a_duplicate() {
-        // Simulate a colliding hash: the index already holds the hash of a
-        // key that is not actually a member, so the confirming scan must
-        // let the key through.
-        let members: Vec<(String, Value)> = (0..20).map(|i| (format!("k{i}"), Value::Null)).collect();
-        let mut index = KeyHashes::with_capacity(64);
-        for (k, _) in &members {
-            index.insert(k);
-        }
-        index.insert("ghost");
-        let mut frame = ObjectFrame {
-            start: 0,
-            pending_key: String::new(),
-            index: Some(index),
-        };
-        assert!(frame.set_key(&members, "ghost".into(), 0).is_ok());
-        assert_eq!(frame.pending_key, "ghost");
-        assert_eq!(
-            frame.set_key(&members, "k7".into(), 9),
-            Err(ParseError::DuplicateKey {
-                offset: 9,
-                key: "k7".into()
-            })
-        );
     }
 
     #[test]

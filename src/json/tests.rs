@@ -375,6 +375,90 @@ fn duplicate_detection_in_large_objects() {
     ));
 }
 
+/// Compact text in insertion order (unlike JSS, index-like keys are not moved).
+fn plain(v: &Value) -> String {
+    fn write(v: &Value, out: &mut String) {
+        match v {
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            Value::Object(o) => {
+                out.push('{');
+                for (i, (k, item)) in o.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    jss::write_str(k, out);
+                    out.push(':');
+                    write(item, out);
+                }
+                out.push('}');
+            }
+            scalar => jss::write(scalar, out),
+        }
+    }
+    let mut out = String::new();
+    write(v, &mut out);
+    out
+}
+
+/// serde_json (with `preserve_order`) as an independent parser for valid text.
+fn serde_parsed(text: &str) -> Value {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => Value::from_serde(&v),
+        Err(e) => panic!("{text:?} should parse: {e}"),
+    }
+}
+
+#[test]
+fn objects_repeating_their_neighbours_keys_parse_exactly() {
+    // The parser shares a key with the previous object at the same depth and position; every
+    // way of agreeing or disagreeing with that neighbour must still give the right members.
+    let wide = |offset: usize| -> String {
+        let members: Vec<String> = (0..70).map(|i| format!("\"w{}\":{i}", (i + offset) % 70)).collect();
+        format!("{{{}}}", members.join(","))
+    };
+    let texts = [
+        r#"[{"a":1,"b":2},{"a":3,"b":4},{"b":5,"a":6},{"a":7},{"a":8,"b":9,"c":10},{"c":1,"b":2,"a":3},{}]"#
+            .to_string(),
+        r#"[{"a":{"x":1,"y":2}},{"a":{"y":3,"x":4}},{"b":{"x":5}},{"x":{"a":{"b":1}}}]"#.to_string(),
+        r#"[{"k":1,"\u006b2":2},{"k":3,"k2":4},{"k\n":5},{"k\n":6,"k":7}]"#.to_string(),
+        r#"{"p":{"a":1},"q":[{"a":2,"b":[{"a":3}]},{"b":[{"a":4,"c":5}],"a":6}],"r":{"a":7}}"#.to_string(),
+        format!("[{},{},{}]", wide(0), wide(0), wide(3)),
+    ];
+    for text in &texts {
+        let v = parsed(text);
+        assert_eq!(v, serde_parsed(text), "{text}");
+        assert_eq!(plain(&v), plain(&serde_parsed(text)), "{text}");
+    }
+}
+
+#[test]
+fn duplicates_are_found_in_objects_that_reuse_a_neighbours_keys() {
+    for (text, key) in [
+        (r#"[{"a":1,"b":2},{"a":1,"a":2}]"#, "a"),
+        (r#"[{"a":1,"b":2},{"b":1,"b":2}]"#, "b"),
+        (r#"[{"a":1,"b":2},{"a":1,"\u0061":2}]"#, "a"),
+        (r#"[{"a":{"x":1}},{"a":{"x":1,"y":2,"x":3}}]"#, "x"),
+    ] {
+        assert!(
+            matches!(parse_err(text), ParseError::DuplicateKey { key: ref k, .. } if k == key),
+            "{text}"
+        );
+    }
+    let members: Vec<String> = (0..70).map(|i| format!("\"w{i}\":{i}")).collect();
+    let one = format!("{{{}}}", members.join(","));
+    let twice = format!("[{one},{}]", one.replacen("\"w69\"", "\"w65\"", 1));
+    assert!(matches!(parse_err(&twice), ParseError::DuplicateKey { ref key, .. } if key == "w65"));
+}
+
 #[test]
 fn rejects_trailing_garbage() {
     assert!(matches!(parse_err("{} x"), ParseError::Syntax { offset: 3, .. }));
@@ -461,6 +545,29 @@ proptest! {
     fn jcs_of_reparsed_jss_matches_jcs(v in arb_value()) {
         let via_jss = jcs::to_string(&reparse(&jss::to_string(&v))?);
         prop_assert_eq!(via_jss, jcs::to_string(&v));
+    }
+
+    #[test]
+    fn insertion_order_text_parses_back_to_the_same_value(v in arb_value()) {
+        // Arrays of objects built from a small key alphabet exercise key sharing.
+        let text = plain(&v);
+        prop_assert_eq!(reparse(&text)?, v);
+    }
+
+    #[test]
+    fn arrays_of_similar_objects_parse_back_exactly(
+        rows in prop::collection::vec(
+            prop::collection::vec((prop::sample::select(vec!["a", "b", "c", "0", "1", "\u{e9}"]), -3i64..3), 0..5),
+            0..12,
+        )
+    ) {
+        let v = Value::Array(
+            rows.into_iter()
+                .map(|row| Value::Object(row.into_iter().map(|(k, n)| (k.to_string(), Value::from(n))).collect()))
+                .collect(),
+        );
+        let text = plain(&v);
+        prop_assert_eq!(reparse(&text)?, v);
     }
 
     #[test]

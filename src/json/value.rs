@@ -4,6 +4,8 @@
 //! JCS) are defined over JavaScript numbers; keeping the same model means
 //! whatever we hash is exactly what a JavaScript producer hashed.
 
+use std::sync::Arc;
+
 /// Largest integer magnitude an `f64` represents without gaps (2^53).
 const MAX_SAFE_MAGNITUDE: f64 = 9_007_199_254_740_992.0;
 
@@ -22,10 +24,17 @@ pub enum Value {
 ///
 /// Insertion order matters because JSS (`JSON.stringify`) output depends
 /// on it; a sorted map would lose that information.
+///
+/// Keys are shared strings: the parser gives the thousands of identical keys
+/// of a large document (every receipt has `payload_hash_b64u`) one
+/// allocation, and cloning an object copies no key text.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Object {
-    members: Vec<(String, Value)>,
+    members: Vec<(Key, Value)>,
 }
+
+/// An object member name.
+pub(crate) type Key = Arc<str>;
 
 impl Object {
     pub fn new() -> Self {
@@ -40,20 +49,23 @@ impl Object {
 
     /// Builds an object from members the caller has already checked for
     /// duplicate keys (the parser does this while reading).
-    pub(crate) fn from_unique_members(members: Vec<(String, Value)>) -> Self {
+    pub(crate) fn from_unique_members(members: Vec<(Key, Value)>) -> Self {
         Object { members }
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.members.iter().position(|(k, _)| k == key)
+        self.members.iter().position(|(k, _)| **k == *key)
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.members.iter().find(|(k, _)| k == key).map(|(_, value)| value)
+        self.members.iter().find(|(k, _)| **k == *key).map(|(_, value)| value)
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.members.iter_mut().find(|(k, _)| k == key).map(|(_, value)| value)
+        self.members
+            .iter_mut()
+            .find(|(k, _)| **k == *key)
+            .map(|(_, value)| value)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -64,11 +76,11 @@ impl Object {
     /// JavaScript property assignment would) and its old value is returned;
     /// a new key is appended.
     pub fn insert(&mut self, key: impl Into<String>, value: Value) -> Option<Value> {
-        let key = key.into();
-        match self.members.iter_mut().find(|(k, _)| *k == key) {
+        let key: String = key.into();
+        match self.members.iter_mut().find(|(k, _)| **k == *key) {
             Some((_, slot)) => Some(std::mem::replace(slot, value)),
             None => {
-                self.members.push((key, value));
+                self.members.push((Key::from(key), value));
                 None
             }
         }
@@ -89,11 +101,11 @@ impl Object {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.members.iter().map(|(k, v)| (k.as_str(), v))
+        self.members.iter().map(|(k, v)| (&**k, v))
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.members.iter().map(|(k, _)| k.as_str())
+        self.members.iter().map(|(k, _)| &**k)
     }
 
     pub fn values(&self) -> impl Iterator<Item = &Value> {
@@ -115,10 +127,10 @@ impl FromIterator<(String, Value)> for Object {
 
 impl IntoIterator for Object {
     type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type IntoIter = std::iter::Map<std::vec::IntoIter<(Key, Value)>, fn((Key, Value)) -> (String, Value)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.members.into_iter()
+        self.members.into_iter().map(|(k, v)| (String::from(&*k), v))
     }
 }
 
@@ -223,7 +235,9 @@ impl Value {
             serde_json::Value::Object(map) => {
                 // serde maps already have unique keys.
                 Value::Object(Object::from_unique_members(
-                    map.iter().map(|(k, v)| (k.clone(), Value::from_serde(v))).collect(),
+                    map.iter()
+                        .map(|(k, v)| (Key::from(k.as_str()), Value::from_serde(v)))
+                        .collect(),
                 ))
             }
         }

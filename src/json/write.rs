@@ -27,6 +27,41 @@ fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
+/// True when one of the eight bytes of `word` must be escaped (a quote, a
+/// backslash or a control byte). Bytes >= 0x80 never trigger it, so UTF-8
+/// text passes through; the test is exact, not just a hint.
+#[inline]
+fn word_needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let has_quote = quote.wrapping_sub(ONES) & !quote;
+    let has_backslash = backslash.wrapping_sub(ONES) & !backslash;
+    let has_control = word.wrapping_sub(ONES * 0x20) & !word;
+    (has_quote | has_backslash | has_control) & HIGH != 0
+}
+
+/// Index of the first byte of `bytes` at or after `from` that must be
+/// escaped, or `bytes.len()`. Scans eight bytes at a time.
+#[inline]
+fn next_escape(bytes: &[u8], mut from: usize) -> usize {
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else { break };
+        if word_needs_escape(u64::from_le_bytes(word)) {
+            break;
+        }
+        from += 8;
+    }
+    while let Some(&b) = bytes.get(from) {
+        if needs_escape(b) {
+            return from;
+        }
+        from += 1;
+    }
+    bytes.len()
+}
+
 /// Appends `s` as a quoted JSON string using `JSON.stringify`'s escapes.
 ///
 /// Only `"`, `\` and U+0000..U+001F are escaped (short forms where they
@@ -38,12 +73,11 @@ pub(crate) fn write_string(s: &str, out: &mut String) {
     let bytes = s.as_bytes();
     // Start of the pending run of bytes that can be copied verbatim.
     let mut run_start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !needs_escape(b) {
-            continue;
-        }
+    loop {
+        let i = next_escape(bytes, run_start);
         // Every escaped byte is ASCII, so `i` is always a char boundary.
         out.push_str(s.get(run_start..i).unwrap_or_default());
+        let Some(&b) = bytes.get(i) else { break };
         match b {
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
@@ -60,7 +94,6 @@ pub(crate) fn write_string(s: &str, out: &mut String) {
         }
         run_start = i + 1;
     }
-    out.push_str(s.get(run_start..).unwrap_or_default());
     out.push('"');
 }
 
@@ -112,5 +145,40 @@ mod tests {
         assert_eq!(string("/\u{7f}\u{2028}\u{2029}"), "\"/\u{7f}\u{2028}\u{2029}\"");
         assert_eq!(string("é😀\u{fffd}"), "\"é😀\u{fffd}\"");
         assert_eq!(string("x\ny"), r#""x\ny""#);
+    }
+
+    #[test]
+    fn escapes_are_found_at_every_offset_of_the_word_scan() {
+        // Each special byte, placed at every offset before and across the 8-byte words the
+        // scan reads, after ASCII and multi-byte prefixes; expected text built by hand from
+        // the JSON.stringify escape table.
+        let specials: [(char, &str); 6] = [
+            ('"', "\\\""),
+            ('\\', "\\\\"),
+            ('\n', "\\n"),
+            ('\u{1}', "\\u0001"),
+            ('\u{1f}', "\\u001f"),
+            ('\u{0}', "\\u0000"),
+        ];
+        for prefix in ["", "é", "😀€"] {
+            for len in 0..20 {
+                let body = format!("{prefix}{}", "x".repeat(len));
+                assert_eq!(string(&body), format!("\"{body}\""));
+                for at in 0..=len {
+                    let (head, tail) = body.split_at(prefix.len() + at);
+                    for (c, escaped) in specials {
+                        assert_eq!(
+                            string(&format!("{head}{c}{tail}")),
+                            format!("\"{head}{escaped}{tail}\""),
+                            "{c:?} after {head:?}"
+                        );
+                    }
+                    // Bytes just outside the escaped ranges pass through.
+                    for c in [' ', '#', '[', ']', '\u{7f}'] {
+                        assert_eq!(string(&format!("{head}{c}{tail}")), format!("\"{head}{c}{tail}\""));
+                    }
+                }
+            }
+        }
     }
 }
