@@ -14,6 +14,7 @@ pub mod keys;
 pub mod policy;
 pub mod reason;
 pub mod report;
+pub mod schema_rules;
 pub mod timeutil;
 pub mod trust;
 pub mod vectors;

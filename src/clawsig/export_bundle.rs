@@ -20,6 +20,7 @@ use super::envelope::{self, describe};
 use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions};
 use super::shape;
 use super::tiers::ProofTier;
+use crate::schema_rules as rules;
 
 /// Skew the reference allows on export and aggregate dates.
 pub const TTL_SKEW_MS: Millis = 300_000;
@@ -86,11 +87,11 @@ fn schema_failure(detail: String) -> Failure {
 /// references (their deeper payload rules are checked by their own verifiers).
 pub fn check_schema(obj: &Object) -> Result<(), String> {
     let at = "the export bundle";
-    shape::closed(obj, &KEYS, &REQUIRED, at)?;
-    shape::constant(obj, "export_version", "1", at)?;
-    shape::string(obj, "export_id", 1, at)?;
-    shape::date_time(obj, "created_at", at)?;
-    shape::did(obj, "issuer_did", at)?;
+    rules::closed_keys(obj, &KEYS, &REQUIRED, at)?;
+    rules::constant(obj, "export_version", "1", at)?;
+    rules::string(obj, "export_id", 1, at)?;
+    rules::date_time(obj, "created_at", at)?;
+    rules::did(obj, "issuer_did", at)?;
     shape::manifest(
         obj.get("manifest").unwrap_or(&Value::Null),
         MAX_MANIFEST_ENTRIES,
@@ -102,30 +103,30 @@ pub fn check_schema(obj: &Object) -> Result<(), String> {
         .ok_or("artifacts must be an object")?;
     let mut allowed = vec!["proof_bundle_envelope"];
     allowed.extend(AttestationKind::ALL.iter().map(|k| k.artifacts_key()));
-    shape::closed(artifacts, &allowed, &["proof_bundle_envelope"], "artifacts")?;
+    rules::closed_keys(artifacts, &allowed, &["proof_bundle_envelope"], "artifacts")?;
     let proof = artifacts
         .get("proof_bundle_envelope")
         .and_then(Value::as_object)
         .ok_or("artifacts.proof_bundle_envelope must be an object")?;
     let pat = "artifacts.proof_bundle_envelope";
-    shape::closed(proof, &PROOF_ENVELOPE_KEYS, &envelope::REQUIRED_KEYS, pat)?;
-    shape::constant(proof, "envelope_version", "1", pat)?;
-    shape::constant(proof, "envelope_type", "proof_bundle", pat)?;
-    shape::object(proof, "payload", pat)?;
+    rules::closed_keys(proof, &PROOF_ENVELOPE_KEYS, &envelope::REQUIRED_KEYS, pat)?;
+    rules::constant(proof, "envelope_version", "1", pat)?;
+    rules::constant(proof, "envelope_type", "proof_bundle", pat)?;
+    rules::opt_object(proof, "payload", pat)?;
     for kind in AttestationKind::ALL {
         let key = kind.artifacts_key();
-        let items = shape::array(artifacts, key, 0, MAX_ATTESTATIONS_PER_KIND, "artifacts")?;
+        let items = rules::array(artifacts, key, 0, MAX_ATTESTATIONS_PER_KIND, "artifacts")?;
         for (i, item) in items.iter().enumerate() {
             attestations::envelope_schema(kind, item, &format!("artifacts.{key}[{i}]"))?;
         }
     }
-    shape::b64u(obj, "bundle_hash_b64u", 8, at)?;
-    shape::one_of(obj, "hash_algorithm", &["SHA-256"], at)?;
-    shape::b64u(obj, "signature_b64u", 8, at)?;
-    shape::one_of(obj, "algorithm", &["Ed25519"], at)?;
-    shape::date_time(obj, "issued_at", at)?;
-    shape::date_time(obj, "expires_at", at)?;
-    shape::object(obj, "metadata", at)?;
+    rules::b64u(obj, "bundle_hash_b64u", 8, at)?;
+    rules::opt_one_of(obj, "hash_algorithm", &["SHA-256"], at)?;
+    rules::b64u(obj, "signature_b64u", 8, at)?;
+    rules::opt_one_of(obj, "algorithm", &["Ed25519"], at)?;
+    rules::date_time(obj, "issued_at", at)?;
+    rules::date_time(obj, "expires_at", at)?;
+    rules::opt_object(obj, "metadata", at)?;
     Ok(())
 }
 

@@ -19,9 +19,11 @@ use crate::report::Findings;
 use crate::timeutil::{format_rfc3339, parse_rfc3339};
 use crate::trust::ApproverEntry;
 
-use super::schema::{self, closed, is_did_pattern, is_hash43, object, one_of, opt_array, opt_str, req_str, required};
 use super::wpc::PolicyInfo;
 use super::{short, CheckpointView};
+use crate::schema_rules::{
+    self as rules, closed, is_did_pattern, is_hash43, object, one_of, opt_array, opt_str, req_str, required,
+};
 
 pub const ENVELOPE_TYPE: &str = "human_approval_receipt";
 
@@ -129,7 +131,7 @@ pub fn validate_approval_payload(payload: &Value) -> Result<(), String> {
         "approval.approval_type",
     )?;
     req_str(obj, "approver_subject", 1, 256, here)?;
-    schema::opt_one_of(
+    rules::opt_one_of(
         obj,
         "approver_method",
         &["ui_click", "cli_confirm", "api_call", "policy_auto", "timeout"],
@@ -149,7 +151,7 @@ pub fn validate_approval_payload(payload: &Value) -> Result<(), String> {
         }
     }
     opt_array(obj, "evidence_required", 0, 64, here, |v, h| {
-        schema::text(v, 0, 256, h).map(drop)
+        rules::text(v, 0, 256, h).map(drop)
     })?;
     one_of(
         obj.get("hash_algorithm").unwrap_or(&Value::Null),

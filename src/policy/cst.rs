@@ -17,9 +17,9 @@ use crate::report::Findings;
 use crate::timeutil::{format_rfc3339, secs_to_ms};
 
 use super::extension::{max_token_ttl_seconds, Extension};
-use super::schema::{is_did_pattern, is_hash43};
 use super::wpc::PolicyInfo;
 use super::{short, CheckpointView};
+use crate::schema_rules::{is_did_pattern, is_hash43};
 
 /// Largest compact token accepted.
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;

@@ -13,7 +13,9 @@ use crate::report::Findings;
 use crate::timeutil::parse_rfc3339;
 
 use super::extension::{parse_extension, Extension};
-use super::schema::{self, closed, object, one_of, opt_array, opt_one_of, opt_str, req_str, required, text};
+use crate::schema_rules::{
+    self as rules, closed, object, one_of, opt_array, opt_one_of, opt_str, req_str, required, text,
+};
 
 pub const ENVELOPE_TYPE: &str = "work_policy_contract";
 
@@ -56,7 +58,7 @@ pub fn validate_payload(payload: &Value) -> Result<(), (ReasonCode, String)> {
     }
 }
 
-fn common(obj: &crate::json::Object, here: &str) -> schema::SchemaResult<()> {
+fn common(obj: &crate::json::Object, here: &str) -> rules::RuleResult {
     req_str(obj, "policy_id", 1, 128, here)?;
     let issuer = req_str(obj, "issuer_did", 4, 256, here)?;
     if !issuer.starts_with("did:") {
@@ -68,7 +70,7 @@ fn common(obj: &crate::json::Object, here: &str) -> schema::SchemaResult<()> {
     Ok(())
 }
 
-fn validate_v1(payload: &Value) -> schema::SchemaResult<()> {
+fn validate_v1(payload: &Value) -> rules::RuleResult {
     let here = "wpc";
     let obj = object(payload, here)?;
     closed(
@@ -107,7 +109,7 @@ fn validate_v1(payload: &Value) -> schema::SchemaResult<()> {
     )?;
     opt_array(obj, "required_audit_packs", 0, 64, here, |v, h| {
         let s = text(v, 8, 128, h)?;
-        if schema::is_b64u_chars(s) {
+        if crate::crypto::b64::is_b64u_syntax(s, 1) {
             Ok(())
         } else {
             Err(format!("{h} is not base64url"))
@@ -141,7 +143,7 @@ const CONDITION_OPERATORS: [&str; 9] = [
     "IpAddress",
 ];
 
-fn validate_v2(payload: &Value) -> schema::SchemaResult<()> {
+fn validate_v2(payload: &Value) -> rules::RuleResult {
     let here = "wpc";
     let obj = object(payload, here)?;
     closed(
@@ -168,7 +170,7 @@ fn validate_v2(payload: &Value) -> schema::SchemaResult<()> {
     opt_array(obj, "statements", 1, 64, here, validate_statement)
 }
 
-fn validate_witnessed_web(v: &Value, here: &str) -> schema::SchemaResult<()> {
+fn validate_witnessed_web(v: &Value, here: &str) -> rules::RuleResult {
     let obj = object(v, here)?;
     closed(obj, &["mode", "quorum", "transparency"], here)?;
     opt_one_of(obj, "mode", &["warn", "enforce"], here)?;
@@ -197,7 +199,7 @@ fn validate_witnessed_web(v: &Value, here: &str) -> schema::SchemaResult<()> {
     Ok(())
 }
 
-fn validate_statement(v: &Value, here: &str) -> schema::SchemaResult<()> {
+fn validate_statement(v: &Value, here: &str) -> rules::RuleResult {
     let obj = object(v, here)?;
     closed(obj, &["sid", "effect", "actions", "resources", "conditions"], here)?;
     required(obj, &["sid", "effect", "actions", "resources"], here)?;
