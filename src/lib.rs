@@ -15,6 +15,7 @@ pub mod policy;
 pub mod reason;
 pub mod report;
 pub mod schema_rules;
+pub mod signed_jcs;
 pub mod timeutil;
 pub mod trust;
 pub mod vectors;

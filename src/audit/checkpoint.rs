@@ -4,16 +4,15 @@
 //! and is refused. The payload hash is JCS and the signed message is domain-separated.
 
 use super::merkle::{self, Hash};
-use crate::clawsig::envelope::{
-    decode_signature, describe, parse_header, signature_failure, HeaderRules, REQUIRED_KEYS,
-};
-use crate::clawsig::producer::{envelope_with_hash, Signer};
+use crate::clawsig::envelope::{decode_signature, describe, signature_failure, REQUIRED_KEYS};
+use crate::clawsig::producer::Signer;
 use crate::context::VerifyContext;
-use crate::crypto::{self, b64, b64u_encode, did, sha256_b64u};
-use crate::json::{jcs, Object, Value};
+use crate::crypto::{self, b64, b64u_encode, did};
+use crate::json::{Object, Value};
 use crate::policy::CheckpointView;
 use crate::reason::ReasonCode;
 use crate::report::{Failure, Findings};
+use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::{format_rfc3339, parse_rfc3339, Millis};
 
 pub const ENVELOPE_TYPE: &str = "audit_checkpoint";
@@ -112,9 +111,9 @@ pub fn payload_value(fields: &CheckpointFields, sealer_did: &str) -> Value {
 /// Sign any payload as a checkpoint envelope (JCS hash, domain-separated message). Vector
 /// generators use this directly to sign deliberately faulty payloads.
 pub fn sign_payload(signer: &Signer, payload: Value, issued_at: &str) -> Value {
-    let hash = sha256_b64u(jcs::to_string(&payload).as_bytes());
-    // `envelope_with_hash` signs the bare hash; replace that signature with ours.
-    let mut env = envelope_with_hash(signer, "1", ENVELOPE_TYPE, payload, hash.clone(), issued_at, None);
+    let hash = jcs_hash(&payload);
+    // `sign_jcs` signs the bare hash; replace that signature with ours.
+    let mut env = sign_jcs(signer, ENVELOPE_TYPE, payload, issued_at);
     if let Some(obj) = env.as_object_mut() {
         let sig = b64u_encode(&signer.sign(&signed_message(&hash)));
         obj.insert("signature_b64u", Value::from(sig));
@@ -306,19 +305,7 @@ pub fn check_checkpoint(
     f: &mut Findings,
 ) -> Option<CheckpointPayload> {
     let label = format!("checkpoint {artifact}");
-    let rules = HeaderRules {
-        versions: &["1"],
-        expected_type: ENVELOPE_TYPE,
-        type_in_allowlist: false,
-        expiry: None,
-    };
-    let env = match parse_header(value, &rules, &label) {
-        Ok(env) => env,
-        Err(failure) => {
-            f.record(&failure.at(artifact));
-            return None;
-        }
-    };
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, artifact, f)?;
     if env.raw.contains_key("expires_at") {
         f.fail_at(
             "checkpoint.envelope",
@@ -357,7 +344,7 @@ pub fn check_checkpoint(
         format!("the {label}'s payload matches the schema"),
     );
 
-    let computed = sha256_b64u(jcs::to_string(env.payload).as_bytes());
+    let computed = jcs_hash(env.payload);
     if env.hash_algorithm != "SHA-256" || computed != env.payload_hash_b64u {
         f.fail_at(
             "checkpoint.payload_hash",

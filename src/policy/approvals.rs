@@ -9,13 +9,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::clawsig::envelope::{parse_header, HeaderRules, REQUIRED_KEYS};
-use crate::clawsig::producer::{envelope_with_hash, Signer};
+use crate::clawsig::envelope::REQUIRED_KEYS;
+use crate::clawsig::producer::Signer;
 use crate::context::VerifyContext;
 use crate::crypto::sha256_b64u;
-use crate::json::{jcs, Object, Value};
+use crate::json::{Object, Value};
 use crate::reason::ReasonCode;
 use crate::report::Findings;
+use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::{format_rfc3339, parse_rfc3339};
 use crate::trust::ApproverEntry;
 
@@ -29,7 +30,7 @@ pub const ENVELOPE_TYPE: &str = "human_approval_receipt";
 
 /// `plan_hash_b64u = sha256_b64u(JCS(plan))`.
 pub fn plan_hash(plan: &Value) -> String {
-    sha256_b64u(jcs::to_string(plan).as_bytes())
+    jcs_hash(plan)
 }
 
 /// The approval scope: `sha256_b64u(JCS({gate_id, job_id, plan_hash_b64u, policy_hash_b64u}))`.
@@ -39,7 +40,7 @@ pub fn approval_scope_hash(gate_id: &str, job_id: &str, plan_hash_b64u: &str, po
     o.insert("job_id", Value::from(job_id));
     o.insert("plan_hash_b64u", Value::from(plan_hash_b64u));
     o.insert("policy_hash_b64u", Value::from(policy_hash_b64u));
-    sha256_b64u(jcs::to_string(&Value::Object(o)).as_bytes())
+    jcs_hash(&Value::Object(o))
 }
 
 /// The plan format (closed): `{"plan_version":"1","gate_id","job_id","requested_by":DID,
@@ -290,19 +291,7 @@ fn check_one_approval<'v>(
     f: &mut Findings,
 ) -> Option<JudgedApproval> {
     let label = format!("approval {path}");
-    let rules = HeaderRules {
-        versions: &["1"],
-        expected_type: ENVELOPE_TYPE,
-        type_in_allowlist: false,
-        expiry: None,
-    };
-    let env = match parse_header(value, &rules, &label) {
-        Ok(env) => env,
-        Err(failure) => {
-            f.record(&failure.at(path));
-            return None;
-        }
-    };
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, path, f)?;
     // The approval is valid when none of the checks below fails.
     let first_check = f.checks.len();
     let fail = |f: &mut Findings, id: &str, code: ReasonCode, detail: String| {
@@ -351,7 +340,7 @@ fn check_one_approval<'v>(
     env.payload.as_object()?;
     let p = env.payload;
 
-    let hash = sha256_b64u(jcs::to_string(p).as_bytes());
+    let hash = jcs_hash(p);
     if hash != env.payload_hash_b64u {
         fail(
             f,
@@ -839,16 +828,7 @@ pub fn build_approval(signer: &Signer, req: &ApprovalRequest) -> Result<Value, S
     p.insert("binding", Value::Object(binding));
     let payload = Value::Object(p);
     validate_approval_payload(&payload)?;
-    let hash = sha256_b64u(jcs::to_string(&payload).as_bytes());
-    Ok(envelope_with_hash(
-        signer,
-        "1",
-        ENVELOPE_TYPE,
-        payload,
-        hash,
-        req.timestamp,
-        None,
-    ))
+    Ok(sign_jcs(signer, ENVELOPE_TYPE, payload, req.timestamp))
 }
 
 #[cfg(test)]
@@ -970,8 +950,7 @@ mod tests {
     fn tamper(s: &Signer, env: &Value, edit: impl FnOnce(&mut Object)) -> Value {
         let mut payload = env.get("payload").cloned().unwrap();
         edit(payload.as_object_mut().unwrap());
-        let hash = sha256_b64u(jcs::to_string(&payload).as_bytes());
-        envelope_with_hash(s, "1", ENVELOPE_TYPE, payload, hash, TS, None)
+        sign_jcs(s, ENVELOPE_TYPE, payload, TS)
     }
 
     #[test]
@@ -1344,7 +1323,7 @@ mod tests {
         assert_eq!(validate_approval_payload(payload), Ok(()));
         assert_eq!(
             env.get("payload_hash_b64u").and_then(Value::as_str),
-            Some(sha256_b64u(jcs::to_string(payload).as_bytes()).as_str())
+            Some(jcs_hash(payload).as_str())
         );
         assert_eq!(
             payload.get("approval_type").and_then(Value::as_str),

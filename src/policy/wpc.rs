@@ -3,13 +3,13 @@
 //! IS the policy hash, and the signature is over the UTF-8 of that string), and check step 4
 //! of sealed-bundle verification.
 
-use crate::clawsig::envelope::{parse_header, HeaderRules, REQUIRED_KEYS};
-use crate::clawsig::producer::{envelope_with_hash, Signer};
+use crate::clawsig::envelope::REQUIRED_KEYS;
+use crate::clawsig::producer::Signer;
 use crate::context::VerifyContext;
-use crate::crypto::sha256_b64u;
-use crate::json::{jcs, Value};
+use crate::json::Value;
 use crate::reason::ReasonCode;
 use crate::report::Findings;
+use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::parse_rfc3339;
 
 use super::extension::{parse_extension, Extension};
@@ -36,7 +36,7 @@ pub struct PolicyInfo {
 
 /// `policy_hash_b64u = sha256_b64u(JCS(payload))`.
 pub fn policy_hash(payload: &Value) -> String {
-    sha256_b64u(jcs::to_string(payload).as_bytes())
+    jcs_hash(payload)
 }
 
 /// Check a WPC payload against the v1 or v2 schema. An unknown `policy_version` is
@@ -241,19 +241,7 @@ pub fn check_policy(
     f: &mut Findings,
 ) -> Option<PolicyInfo> {
     let label = format!("policy {artifact}");
-    let rules = HeaderRules {
-        versions: &["1"],
-        expected_type: ENVELOPE_TYPE,
-        type_in_allowlist: false,
-        expiry: None,
-    };
-    let env = match parse_header(value, &rules, &label) {
-        Ok(env) => env,
-        Err(failure) => {
-            f.record(&failure.at(artifact));
-            return None;
-        }
-    };
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, artifact, f)?;
     f.pass_at(
         "policy.envelope",
         artifact,
@@ -503,16 +491,7 @@ pub fn sign_policy(signer: &Signer, payload: Value, issued_at: &str) -> Result<V
             super::short(issued_at)
         ));
     }
-    let hash = policy_hash(&payload);
-    Ok(envelope_with_hash(
-        signer,
-        "1",
-        ENVELOPE_TYPE,
-        payload,
-        hash,
-        issued_at,
-        None,
-    ))
+    Ok(sign_jcs(signer, ENVELOPE_TYPE, payload, issued_at))
 }
 
 /// Read the policy hash of a WPC file: an envelope (whose claimed hash must match) or a bare
@@ -556,6 +535,8 @@ pub fn read_policy_for_producer(value: &Value) -> Result<PolicyInfo, String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::clawsig::producer::envelope_with_hash;
+    use crate::crypto::sha256_b64u;
     use crate::json::{parse_str, Object};
     use crate::report::CheckStatus;
     use crate::trust::{Trust, TrustEntry};
@@ -611,8 +592,7 @@ pub(crate) mod tests {
 
     /// Re-sign a (modified) payload with `signer`, keeping the JCS hash honest.
     fn resign(signer: &Signer, payload: Value) -> Value {
-        let hash = policy_hash(&payload);
-        envelope_with_hash(signer, "1", ENVELOPE_TYPE, payload, hash, AT, None)
+        sign_jcs(signer, ENVELOPE_TYPE, payload, AT)
     }
 
     #[test]

@@ -12,9 +12,10 @@ use crate::audit::seal::{assemble, json_bytes, POLICY_PATH, TOKEN_PATH};
 use crate::clawsig::producer::{envelope_with_hash, event_hash, sign_envelope, Signer};
 use crate::cli::receipt::build_receipt;
 use crate::crypto::sha256_b64u;
-use crate::json::{jcs, Object, Value};
+use crate::json::{Object, Value};
 use crate::policy::approvals::{self, build_approval, ApprovalRequest, Decision};
 use crate::policy::{cst, wpc};
+use crate::signed_jcs::sign_jcs;
 
 /// An edit applied to a JSON object (an envelope, a payload, the manifest).
 pub type ObjectEdit = Box<dyn Fn(&mut Object)>;
@@ -289,16 +290,7 @@ impl Scenario {
         };
         let mut payload = env.get("payload").cloned().ok_or("approval without payload")?;
         payload.as_object_mut().map(edit).ok_or("approval payload")?;
-        let hash = sha256_b64u(jcs::to_string(&payload).as_bytes());
-        Ok(envelope_with_hash(
-            &a.signer,
-            "1",
-            approvals::ENVELOPE_TYPE,
-            payload,
-            hash,
-            &a.timestamp,
-            None,
-        ))
+        Ok(sign_jcs(&a.signer, approvals::ENVELOPE_TYPE, payload, &a.timestamp))
     }
 
     fn receipt_binding(&self, run_id: &str, nonce: &str, event: Option<&str>) -> Object {
