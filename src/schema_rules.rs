@@ -31,10 +31,25 @@ pub(crate) fn short(s: &str) -> String {
 
 /// `additionalProperties: false` plus `required`, in the Clawsig shapes' wording.
 pub fn closed_keys(obj: &Object, allowed: &[&str], required: &[&str], at: &str) -> RuleResult {
+    closed_then_required(obj, allowed, required.iter(), at)
+}
+
+/// `closed_keys` where every allowed key but the `optional` ones is required (the usual way
+/// a closed schema reads, without writing most keys twice).
+pub fn closed_keys_optional(obj: &Object, allowed: &[&str], optional: &[&str], at: &str) -> RuleResult {
+    closed_then_required(obj, allowed, allowed.iter().filter(|k| !optional.contains(k)), at)
+}
+
+fn closed_then_required<'k>(
+    obj: &Object,
+    allowed: &[&str],
+    mut required: impl Iterator<Item = &'k &'k str>,
+    at: &str,
+) -> RuleResult {
     if let Some(extra) = obj.keys().find(|k| !allowed.contains(k)) {
         return Err(format!("{at} has an unknown field '{extra}'"));
     }
-    if let Some(missing) = required.iter().find(|k| !obj.contains_key(k)) {
+    if let Some(missing) = required.find(|k| !obj.contains_key(k)) {
         return Err(format!("{at} has no '{missing}' field"));
     }
     Ok(())

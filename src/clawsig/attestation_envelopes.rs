@@ -22,9 +22,6 @@ pub enum AttestationKind {
     AuditResult,
 }
 
-/// The nine envelope fields; the attestation envelope schemas allow no `expires_at`.
-const ENVELOPE_KEYS: [&str; 9] = envelope::REQUIRED_KEYS;
-
 impl AttestationKind {
     pub fn envelope_type(self) -> &'static str {
         match self {
@@ -77,15 +74,8 @@ impl AttestationKind {
 /// The envelope schema of one attestation (`*_attestation_envelope.v1`), payload included.
 pub fn envelope_schema(kind: AttestationKind, value: &Value, at: &str) -> RuleResult {
     let obj = value.as_object().ok_or_else(|| format!("{at} must be an object"))?;
-    rules::closed_keys(obj, &ENVELOPE_KEYS, &ENVELOPE_KEYS, at)?;
-    rules::constant(obj, "envelope_version", "1", at)?;
-    rules::constant(obj, "envelope_type", kind.envelope_type(), at)?;
-    rules::b64u(obj, "payload_hash_b64u", 8, at)?;
-    rules::opt_one_of(obj, "hash_algorithm", &["SHA-256", "BLAKE3"], at)?;
-    rules::b64u(obj, "signature_b64u", 8, at)?;
-    rules::opt_one_of(obj, "algorithm", &["Ed25519"], at)?;
-    rules::did(obj, "signer_did", at)?;
-    rules::date_time(obj, "issued_at", at)?;
+    // The attestation envelope schemas allow no `expires_at`.
+    shape::signed_envelope(obj, &envelope::REQUIRED_KEYS, kind.envelope_type(), at)?;
     let payload = obj
         .get("payload")
         .and_then(Value::as_object)
@@ -99,7 +89,7 @@ pub fn envelope_schema(kind: AttestationKind, value: &Value, at: &str) -> RuleRe
 }
 
 fn execution_payload(p: &Object, at: &str) -> RuleResult {
-    rules::closed_keys(
+    rules::closed_keys_optional(
         p,
         &[
             "attestation_version",
@@ -116,12 +106,12 @@ fn execution_payload(p: &Object, at: &str) -> RuleResult {
             "metadata",
         ],
         &[
-            "attestation_version",
-            "attestation_id",
-            "execution_type",
-            "agent_did",
-            "attester_did",
-            "issued_at",
+            "run_id",
+            "proof_bundle_hash_b64u",
+            "harness",
+            "runtime_metadata",
+            "expires_at",
+            "metadata",
         ],
         at,
     )?;
@@ -148,7 +138,7 @@ fn execution_payload(p: &Object, at: &str) -> RuleResult {
     if p.get("execution_type").and_then(Value::as_str) == Some("tee_execution") {
         let tee = tee.ok_or_else(|| format!("{at}: a tee_execution needs runtime_metadata.tee"))?;
         let here = format!("{at}.runtime_metadata.tee");
-        rules::closed_keys(
+        rules::closed_keys_optional(
             tee,
             &[
                 "attestation_type",
@@ -160,13 +150,7 @@ fn execution_payload(p: &Object, at: &str) -> RuleResult {
                 "tcb",
                 "metadata",
             ],
-            &[
-                "attestation_type",
-                "root_id",
-                "tcb_version",
-                "evidence_ref",
-                "measurements",
-            ],
+            &["nonce_binding_b64u", "tcb", "metadata"],
             &here,
         )?;
     }
@@ -203,7 +187,7 @@ fn execution_ref(p: &Object, at: &str) -> RuleResult {
 }
 
 fn derivation_payload(p: &Object, at: &str) -> RuleResult {
-    rules::closed_keys(
+    rules::closed_keys_optional(
         p,
         &[
             "derivation_version",
@@ -217,14 +201,7 @@ fn derivation_payload(p: &Object, at: &str) -> RuleResult {
             "clawlogs",
             "metadata",
         ],
-        &[
-            "derivation_version",
-            "derivation_id",
-            "issued_at",
-            "input_model",
-            "output_model",
-            "transform",
-        ],
+        &["artifacts", "execution", "clawlogs", "metadata"],
         at,
     )?;
     rules::constant(p, "derivation_version", "1", at)?;
@@ -237,10 +214,10 @@ fn derivation_payload(p: &Object, at: &str) -> RuleResult {
     }
     if let Some(t) = rules::opt_object(p, "transform", at)? {
         let here = format!("{at}.transform");
-        rules::closed_keys(
+        rules::closed_keys_optional(
             t,
             &["kind", "code_hash_b64u", "params_hash_b64u", "build_steps"],
-            &["kind"],
+            &["code_hash_b64u", "params_hash_b64u", "build_steps"],
             &here,
         )?;
         rules::string(t, "kind", 1, &here)?;
@@ -254,10 +231,10 @@ fn derivation_payload(p: &Object, at: &str) -> RuleResult {
     for (i, a) in rules::array(p, "artifacts", 0, usize::MAX, at)?.iter().enumerate() {
         let here = format!("{at}.artifacts[{i}]");
         let a = a.as_object().ok_or_else(|| format!("{here} must be an object"))?;
-        rules::closed_keys(
+        rules::closed_keys_optional(
             a,
             &["type", "hash_b64u", "uri", "content_type"],
-            &["type", "hash_b64u"],
+            &["uri", "content_type"],
             &here,
         )?;
         rules::string(a, "type", 1, &here)?;
@@ -272,7 +249,7 @@ fn derivation_payload(p: &Object, at: &str) -> RuleResult {
 }
 
 fn audit_result_payload(p: &Object, at: &str) -> RuleResult {
-    rules::closed_keys(
+    rules::closed_keys_optional(
         p,
         &[
             "audit_pack",
@@ -291,23 +268,21 @@ fn audit_result_payload(p: &Object, at: &str) -> RuleResult {
             "metadata",
         ],
         &[
-            "audit_version",
-            "audit_id",
-            "issued_at",
-            "model",
-            "audit_code",
-            "dataset",
-            "protocol",
-            "result",
+            "audit_pack",
+            "expires_at",
+            "derivation_attestation_hash_b64u",
+            "execution",
+            "clawlogs",
+            "metadata",
         ],
         at,
     )?;
     if let Some(pack) = rules::opt_object(p, "audit_pack", at)? {
         let here = format!("{at}.audit_pack");
-        rules::closed_keys(
+        rules::closed_keys_optional(
             pack,
             &["pack_id", "pack_version", "pack_hash_b64u"],
-            &["pack_hash_b64u"],
+            &["pack_id", "pack_version"],
             &here,
         )?;
         rules::string(pack, "pack_id", 0, &here)?;
@@ -324,10 +299,10 @@ fn audit_result_payload(p: &Object, at: &str) -> RuleResult {
     rules::b64u(p, "derivation_attestation_hash_b64u", 8, at)?;
     if let Some(code) = rules::opt_object(p, "audit_code", at)? {
         let here = format!("{at}.audit_code");
-        rules::closed_keys(
+        rules::closed_keys_optional(
             code,
             &["repo_uri", "commit_sha", "code_hash_b64u", "uri"],
-            &["code_hash_b64u"],
+            &["repo_uri", "commit_sha", "uri"],
             &here,
         )?;
         rules::string(code, "repo_uri", 1, &here)?;
@@ -337,10 +312,10 @@ fn audit_result_payload(p: &Object, at: &str) -> RuleResult {
     }
     if let Some(ds) = rules::opt_object(p, "dataset", at)? {
         let here = format!("{at}.dataset");
-        rules::closed_keys(
+        rules::closed_keys_optional(
             ds,
             &["dataset_id", "dataset_hash_b64u", "access", "uri"],
-            &["dataset_id", "dataset_hash_b64u", "access"],
+            &["uri"],
             &here,
         )?;
         rules::string(ds, "dataset_id", 1, &here)?;
@@ -350,24 +325,14 @@ fn audit_result_payload(p: &Object, at: &str) -> RuleResult {
     }
     if let Some(proto) = rules::opt_object(p, "protocol", at)? {
         let here = format!("{at}.protocol");
-        rules::closed_keys(
-            proto,
-            &["name", "config_hash_b64u", "seed"],
-            &["name", "config_hash_b64u"],
-            &here,
-        )?;
+        rules::closed_keys_optional(proto, &["name", "config_hash_b64u", "seed"], &["seed"], &here)?;
         rules::string(proto, "name", 1, &here)?;
         rules::b64u(proto, "config_hash_b64u", 8, &here)?;
         rules::number_min(proto, "seed", f64::MIN, &here)?;
     }
     if let Some(result) = rules::opt_object(p, "result", at)? {
         let here = format!("{at}.result");
-        rules::closed_keys(
-            result,
-            &["status", "results_hash_b64u", "summary"],
-            &["status", "results_hash_b64u"],
-            &here,
-        )?;
+        rules::closed_keys_optional(result, &["status", "results_hash_b64u", "summary"], &["summary"], &here)?;
         rules::opt_one_of(result, "status", &["pass", "fail", "warn"], &here)?;
         rules::b64u(result, "results_hash_b64u", 8, &here)?;
         rules::opt_object(result, "summary", &here)?;

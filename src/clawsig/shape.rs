@@ -1,18 +1,50 @@
 //! The Clawsig shapes of §5 that more than one artifact embeds (the export manifest and
 //! `model_identity.v1`), written with the shared `schema_rules`.
 
-use crate::json::Value;
+use super::envelope::REQUIRED_KEYS;
+use crate::json::{Object, Value};
 use crate::schema_rules::{self as rules, RuleResult};
+
+/// The envelope fields of a Clawsig envelope schema that also allows `expires_at`.
+pub const ENVELOPE_KEYS_WITH_EXPIRY: [&str; 10] = {
+    let mut keys = [""; 10];
+    let mut i = 0;
+    while i < REQUIRED_KEYS.len() {
+        keys[i] = REQUIRED_KEYS[i];
+        i += 1;
+    }
+    keys[9] = "expires_at";
+    keys
+};
+
+/// The header of a signed Clawsig envelope of `envelope_type`, up to `issued_at`: closed over
+/// `allowed` with the nine required keys, then the constants and value patterns in schema order.
+pub fn signed_envelope(obj: &Object, allowed: &[&str], envelope_type: &str, at: &str) -> RuleResult {
+    rules::closed_keys(obj, allowed, &REQUIRED_KEYS, at)?;
+    rules::constant(obj, "envelope_version", "1", at)?;
+    rules::constant(obj, "envelope_type", envelope_type, at)?;
+    rules::b64u(obj, "payload_hash_b64u", 8, at)?;
+    rules::opt_one_of(obj, "hash_algorithm", &["SHA-256", "BLAKE3"], at)?;
+    rules::b64u(obj, "signature_b64u", 8, at)?;
+    rules::opt_one_of(obj, "algorithm", &["Ed25519"], at)?;
+    rules::did(obj, "signer_did", at)?;
+    rules::date_time(obj, "issued_at", at)
+}
+
+/// A proof-bundle envelope inside an export or aggregate bundle: only closed and typed here;
+/// the nested proof-bundle verifier checks the rest.
+pub fn proof_bundle_envelope(obj: &Object, at: &str) -> RuleResult {
+    rules::closed_keys(obj, &ENVELOPE_KEYS_WITH_EXPIRY, &REQUIRED_KEYS, at)?;
+    rules::constant(obj, "envelope_version", "1", at)?;
+    rules::constant(obj, "envelope_type", "proof_bundle", at)?;
+    rules::opt_object(obj, "payload", at)?;
+    Ok(())
+}
 
 /// The export manifest (`export_bundle_manifest.v1`), shared by export and aggregate bundles.
 pub fn manifest(value: &Value, max_entries: usize, at: &str) -> RuleResult {
     let obj = value.as_object().ok_or_else(|| format!("{at} must be an object"))?;
-    rules::closed_keys(
-        obj,
-        &["manifest_version", "generated_at", "entries"],
-        &["manifest_version", "generated_at", "entries"],
-        at,
-    )?;
+    rules::closed_keys_optional(obj, &["manifest_version", "generated_at", "entries"], &[], at)?;
     rules::constant(obj, "manifest_version", "1", at)?;
     rules::date_time(obj, "generated_at", at)?;
     let entries = rules::array(obj, "entries", 1, max_entries, at)?;
@@ -33,7 +65,7 @@ pub fn manifest(value: &Value, max_entries: usize, at: &str) -> RuleResult {
 /// only required to be objects.
 pub fn model_identity(value: &Value, at: &str) -> RuleResult {
     let obj = value.as_object().ok_or_else(|| format!("{at} must be an object"))?;
-    rules::closed_keys(
+    rules::closed_keys_optional(
         obj,
         &[
             "model_identity_version",
@@ -43,7 +75,7 @@ pub fn model_identity(value: &Value, at: &str) -> RuleResult {
             "artifacts",
             "metadata",
         ],
-        &["model_identity_version", "tier", "model"],
+        &["gateway_observed", "artifacts", "metadata"],
         at,
     )?;
     rules::constant(obj, "model_identity_version", "1", at)?;
@@ -60,7 +92,7 @@ pub fn model_identity(value: &Value, at: &str) -> RuleResult {
     )?;
     if let Some(model) = rules::opt_object(obj, "model", at)? {
         let here = format!("{at}.model");
-        rules::closed_keys(
+        rules::closed_keys_optional(
             model,
             &[
                 "provider",
@@ -71,7 +103,7 @@ pub fn model_identity(value: &Value, at: &str) -> RuleResult {
                 "deployment_id",
                 "revision",
             ],
-            &["provider", "name"],
+            &["family", "endpoint", "region", "deployment_id", "revision"],
             &here,
         )?;
         rules::string(model, "provider", 1, &here)?;
@@ -82,7 +114,7 @@ pub fn model_identity(value: &Value, at: &str) -> RuleResult {
     }
     if let Some(observed) = rules::opt_object(obj, "gateway_observed", at)? {
         let here = format!("{at}.gateway_observed");
-        rules::closed_keys(
+        rules::closed_keys_optional(
             observed,
             &[
                 "gateway_id",
@@ -91,7 +123,7 @@ pub fn model_identity(value: &Value, at: &str) -> RuleResult {
                 "provider_response_fingerprint",
                 "transport",
             ],
-            &["gateway_id", "observed_at"],
+            &["request_id", "provider_response_fingerprint", "transport"],
             &here,
         )?;
         rules::did(observed, "gateway_id", &here)?;
