@@ -198,6 +198,18 @@ fn hash_field(obj: &Object, key: &str) -> Result<Option<String>, Failure> {
     }
 }
 
+/// `INVALID_DID_FORMAT` unless `text` is a DID; `what` names the field ("checkpoint's sealer_did").
+fn valid_did(text: &str, what: &str) -> Result<(), Failure> {
+    if did::is_valid_did_syntax(text) {
+        return Ok(());
+    }
+    Err(Failure::new(
+        "checkpoint.payload",
+        ReasonCode::InvalidDidFormat,
+        format!("the {what} {} is not a valid DID", describe(Some(&Value::from(text)))),
+    ))
+}
+
 /// The payload schema (closed at every level).
 pub fn parse_payload(payload: &Value) -> Result<CheckpointPayload, Failure> {
     let p = closed(Some(payload), &PAYLOAD_KEYS, "payload")?;
@@ -216,31 +228,13 @@ pub fn parse_payload(payload: &Value) -> Result<CheckpointPayload, Failure> {
     let created_at = time(p, "created_at")?.ok_or_else(|| schema("the checkpoint payload has no created_at".into()))?;
     let expires_at = time(p, "expires_at")?;
     let sealer_did = req_text(p, "sealer_did", "payload")?;
-    if !did::is_valid_did_syntax(sealer_did) {
-        return Err(Failure::new(
-            "checkpoint.payload",
-            ReasonCode::InvalidDidFormat,
-            format!(
-                "the checkpoint's sealer_did {} is not a valid DID",
-                describe(p.get("sealer_did"))
-            ),
-        ));
-    }
+    valid_did(sealer_did, "checkpoint's sealer_did")?;
     let subject = closed(p.get("subject"), &["job_id", "run_id", "agent_did"], "subject")?;
     let job_id = req_text(subject, "job_id", "subject")?;
     let run_id = opt_text(subject, "run_id", "subject")?;
     let agent_did = opt_text(subject, "agent_did", "subject")?;
     if let Some(a) = agent_did {
-        if !did::is_valid_did_syntax(a) {
-            return Err(Failure::new(
-                "checkpoint.payload",
-                ReasonCode::InvalidDidFormat,
-                format!(
-                    "the checkpoint subject's agent_did {} is not a valid DID",
-                    describe(subject.get("agent_did"))
-                ),
-            ));
-        }
+        valid_did(a, "checkpoint subject's agent_did")?;
     }
     let tree = closed(p.get("tree"), &["algorithm", "size", "root_b64u"], "tree")?;
     if tree.get("algorithm").and_then(Value::as_str) != Some(merkle::ALGORITHM) {

@@ -31,16 +31,8 @@ const KEYS: [&str; 9] = [
     "root_signature",
     "metadata",
 ];
-const REQUIRED: [&str; 8] = [
-    "proof_version",
-    "log_id",
-    "tree_size",
-    "leaf_hash_b64u",
-    "root_hash_b64u",
-    "audit_path",
-    "root_published_at",
-    "root_signature",
-];
+/// Every key but the last (`metadata`) is required.
+const REQUIRED: &[&str] = KEYS.split_at(KEYS.len() - 1).0;
 
 const WEAK_EVIDENCE: &str = "Clawsig log proofs are weak evidence: only the root string is signed, so tree_size, \
 log_id and root_published_at are unauthenticated, and an internal node presented as a leaf cannot be told apart \

@@ -918,17 +918,19 @@ mod tests {
         .unwrap()
     }
 
-    fn approve_alice() -> (String, Value) {
+    /// An approval stored at `artifacts/approvals/<id>.json`.
+    fn approval_file(s: &Signer, subject: &str, decision: Decision, id: &str) -> (String, Value) {
         (
-            "artifacts/approvals/a1.json".into(),
-            approval(&alice(), "alice@example.com", Decision::Approve, "a1"),
+            format!("artifacts/approvals/{id}.json"),
+            approval(s, subject, decision, id),
         )
     }
+
+    fn approve_alice() -> (String, Value) {
+        approval_file(&alice(), "alice@example.com", Decision::Approve, "a1")
+    }
     fn approve_bob() -> (String, Value) {
-        (
-            "artifacts/approvals/b1.json".into(),
-            approval(&bob(), "bob@example.com", Decision::Approve, "b1"),
-        )
+        approval_file(&bob(), "bob@example.com", Decision::Approve, "b1")
     }
 
     fn run_with(approvals: &[(String, Value)], plans: &[(String, Value)], c: &VerifyContext) -> Findings {
@@ -980,10 +982,7 @@ mod tests {
 
     #[test]
     fn requester_approving_does_not_count() {
-        let rita = (
-            "artifacts/approvals/r1.json".to_string(),
-            approval(&requester(), "rita@example.com", Decision::Approve, "r1"),
-        );
+        let rita = approval_file(&requester(), "rita@example.com", Decision::Approve, "r1");
         let f = run(&[approve_alice(), rita]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalQuorumNotMet));
         let detail = &f.first_failure().unwrap().detail;
@@ -1039,10 +1038,7 @@ mod tests {
 
     #[test]
     fn agent_approving_does_not_count() {
-        let a = (
-            "artifacts/approvals/g1.json".to_string(),
-            approval(&agent(), "agent@example.com", Decision::Approve, "g1"),
-        );
+        let a = approval_file(&agent(), "agent@example.com", Decision::Approve, "g1");
         let f = run(&[approve_alice(), a]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalQuorumNotMet));
         assert!(f.first_failure().unwrap().detail.contains("is the agent"));
@@ -1050,10 +1046,7 @@ mod tests {
 
     #[test]
     fn two_keys_of_one_subject_count_once() {
-        let laptop = (
-            "artifacts/approvals/a2.json".to_string(),
-            approval(&alice_laptop(), "alice@example.com", Decision::Approve, "a2"),
-        );
+        let laptop = approval_file(&alice_laptop(), "alice@example.com", Decision::Approve, "a2");
         let f = run(&[approve_alice(), laptop]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalQuorumNotMet));
         let detail = &f.first_failure().unwrap().detail;
@@ -1066,10 +1059,7 @@ mod tests {
 
     #[test]
     fn wrong_group_does_not_count() {
-        let c = (
-            "artifacts/approvals/c1.json".to_string(),
-            approval(&carol(), "carol@example.com", Decision::Approve, "c1"),
-        );
+        let c = approval_file(&carol(), "carol@example.com", Decision::Approve, "c1");
         let f = run(&[approve_alice(), c]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalQuorumNotMet));
         assert!(f
@@ -1081,10 +1071,7 @@ mod tests {
 
     #[test]
     fn explicit_deny_wins() {
-        let deny = (
-            "artifacts/approvals/c1.json".to_string(),
-            approval(&carol(), "carol@example.com", Decision::Deny, "c1"),
-        );
+        let deny = approval_file(&carol(), "carol@example.com", Decision::Deny, "c1");
         let f = run(&[approve_alice(), approve_bob(), deny]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalDenied));
         assert!(f
@@ -1097,10 +1084,7 @@ mod tests {
     #[test]
     fn untrusted_approver() {
         let stranger = Signer::from_label("stranger");
-        let s = (
-            "artifacts/approvals/s1.json".to_string(),
-            approval(&stranger, "stranger@example.com", Decision::Approve, "s1"),
-        );
+        let s = approval_file(&stranger, "stranger@example.com", Decision::Approve, "s1");
         let f = run(&[approve_alice(), approve_bob(), s]);
         assert_eq!(code(&f), Some(ReasonCode::SignerNotTrusted));
         assert_eq!(
@@ -1116,10 +1100,7 @@ mod tests {
 
     #[test]
     fn subject_mismatch() {
-        let a = (
-            "artifacts/approvals/a1.json".to_string(),
-            approval(&alice(), "mallory@example.com", Decision::Approve, "a1"),
-        );
+        let a = approval_file(&alice(), "mallory@example.com", Decision::Approve, "a1");
         let f = run(&[a, approve_bob()]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalSubjectMismatch));
     }
