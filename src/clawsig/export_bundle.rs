@@ -171,38 +171,33 @@ fn check_manifest(manifest: &Value, artifacts: &Object) -> Result<usize, Failure
                     format!("the export manifest has no entry for {path}"),
                 )
             })?;
+        let wrong = |code: ReasonCode, detail: String| Failure::new("export.manifest", code, detail).at(path.as_str());
         if actual.get("sha256_b64u").and_then(Value::as_str) != Some(hash) {
-            return Err(Failure::new(
-                "export.manifest",
+            return Err(wrong(
                 ReasonCode::HashMismatch,
                 format!(
                     "the manifest says {path} hashes to {}, its JCS form hashes to {hash}",
                     describe(actual.get("sha256_b64u"))
                 ),
-            )
-            .at(path.as_str()));
+            ));
         }
         if actual.get("content_type").and_then(Value::as_str) != Some("application/json") {
-            return Err(Failure::new(
-                "export.manifest",
+            return Err(wrong(
                 ReasonCode::MalformedEnvelope,
                 format!(
                     "the manifest gives {path} content_type {}, expected \"application/json\"",
                     describe(actual.get("content_type"))
                 ),
-            )
-            .at(path.as_str()));
+            ));
         }
         if actual.get("size_bytes").and_then(Value::as_f64) != Some(*size as f64) {
-            return Err(Failure::new(
-                "export.manifest",
+            return Err(wrong(
                 ReasonCode::HashMismatch,
                 format!(
                     "the manifest gives {path} size_bytes {}, its JCS form is {size} bytes",
                     describe(actual.get("size_bytes"))
                 ),
-            )
-            .at(path.as_str()));
+            ));
         }
     }
     Ok(expected.len())
