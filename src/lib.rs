@@ -14,6 +14,8 @@ pub mod keys;
 pub mod policy;
 pub mod reason;
 pub mod report;
+pub mod schema_rules;
+pub mod signed_jcs;
 pub mod timeutil;
 pub mod trust;
 pub mod vectors;

@@ -31,6 +31,13 @@ fn write_artifacts(dir: &Path, mtime: SystemTime, mode: u32) {
     }
 }
 
+/// `clawaudit seal <dir> --key <key>`, for the caller to finish.
+fn seal_cmd(dir: &Path, key: &Path) -> Command {
+    let mut cmd = clawaudit();
+    cmd.arg("seal").arg(dir).arg("--key").arg(key);
+    cmd
+}
+
 struct Fixture {
     tmp: tempfile::TempDir,
     key: PathBuf,
@@ -59,11 +66,7 @@ fn fixture() -> Fixture {
 
 fn seal(fx: &Fixture, dir: &Path, out: &Path) -> assert_cmd::assert::Assert {
     let keys = SampleKeys::new();
-    clawaudit()
-        .arg("seal")
-        .arg(dir)
-        .arg("--key")
-        .arg(&fx.key)
+    seal_cmd(dir, &fx.key)
         .args(["--job-id", sample::JOB_ID, "--run-id", sample::RUN_ID])
         .arg(format!("--agent-did={}", keys.agent.did()))
         .args(["--bundle-id=ab_sample", "--created-at", sample::CREATED_AT, "-o"])
@@ -177,49 +180,22 @@ fn seal_usage_errors_exit_2() {
         .arg(&out)
         .assert()
         .code(2);
-    clawaudit()
-        .arg("seal")
-        .arg(&dir)
-        .arg("--key")
-        .arg(&fx.key)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(2);
-    clawaudit()
-        .arg("seal")
-        .arg(&dir)
-        .arg("--key")
-        .arg(&fx.key)
-        .args(["--job-id", "j"])
-        .assert()
-        .code(2);
+    seal_cmd(&dir, &fx.key).arg("-o").arg(&out).assert().code(2);
+    seal_cmd(&dir, &fx.key).args(["--job-id", "j"]).assert().code(2);
     // Directory without artifacts/.
-    clawaudit()
-        .arg("seal")
-        .arg(fx.tmp.path().join("nowhere"))
-        .arg("--key")
-        .arg(&fx.key)
+    seal_cmd(&fx.tmp.path().join("nowhere"), &fx.key)
         .args(["--job-id", "j", "-o"])
         .arg(&out)
         .assert()
         .code(2)
         .stderr(contains("nowhere"));
     // Bad time, expiry before creation.
-    clawaudit()
-        .arg("seal")
-        .arg(&dir)
-        .arg("--key")
-        .arg(&fx.key)
+    seal_cmd(&dir, &fx.key)
         .args(["--job-id", "j", "--created-at", "yesterday", "-o"])
         .arg(&out)
         .assert()
         .code(2);
-    clawaudit()
-        .arg("seal")
-        .arg(&dir)
-        .arg("--key")
-        .arg(&fx.key)
+    seal_cmd(&dir, &fx.key)
         .args([
             "--job-id",
             "j",
@@ -233,22 +209,14 @@ fn seal_usage_errors_exit_2() {
         .assert()
         .code(2);
     // A key file that is not a key file.
-    clawaudit()
-        .arg("seal")
-        .arg(&dir)
-        .arg("--key")
-        .arg(&fx.trust)
+    seal_cmd(&dir, &fx.trust)
         .args(["--job-id", "j", "-o"])
         .arg(&out)
         .assert()
         .code(2);
     // A file that is no artifact of spec 20 §2.
     std::fs::write(dir.join("artifacts/unknown.json"), b"{}").unwrap();
-    clawaudit()
-        .arg("seal")
-        .arg(&dir)
-        .arg("--key")
-        .arg(&fx.key)
+    seal_cmd(&dir, &fx.key)
         .args(["--job-id", "j", "-o"])
         .arg(&out)
         .assert()

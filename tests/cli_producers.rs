@@ -17,6 +17,13 @@ fn clawaudit() -> Command {
     Command::cargo_bin("clawaudit").unwrap()
 }
 
+/// `clawaudit <subcommand> <input> --key <key>`, for the caller to finish.
+fn sign_cmd(subcommand: [&str; 2], input: &Path, key: &Path) -> Command {
+    let mut cmd = clawaudit();
+    cmd.args(subcommand).arg(input).arg("--key").arg(key);
+    cmd
+}
+
 fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     let path = dir.join(format!("{name}.key.json"));
     let out = clawaudit().arg("keygen").arg("-o").arg(&path).assert().success();
@@ -68,11 +75,7 @@ fn policy_sign_and_hash() {
     let ext = r#"{"extension_version":"1"}"#;
     let payload = write_policy_payload(dir.path(), &did, ext);
     let out = dir.path().join("wpc.json");
-    clawaudit()
-        .args(["policy", "sign"])
-        .arg(&payload)
-        .arg("--key")
-        .arg(&key)
+    sign_cmd(["policy", "sign"], &payload, &key)
         .arg("--issued-at=2026-03-01T09:00:00Z")
         .arg("-o")
         .arg(&out)
@@ -122,11 +125,7 @@ fn policy_sign_usage_errors() {
         &did,
         r#"{"extension_version":"1","approval_gates":[{"gate_id":"g","min_approvers":0}]}"#,
     );
-    clawaudit()
-        .args(["policy", "sign"])
-        .arg(&bad)
-        .arg("--key")
-        .arg(&key)
+    sign_cmd(["policy", "sign"], &bad, &key)
         .arg("-o")
         .arg(&out)
         .assert()
@@ -135,21 +134,13 @@ fn policy_sign_usage_errors() {
     // Issuer is not the key.
     let (other_key, _) = keygen(dir.path(), "other");
     let good = write_policy_payload(dir.path(), &did, r#"{"extension_version":"1"}"#);
-    clawaudit()
-        .args(["policy", "sign"])
-        .arg(&good)
-        .arg("--key")
-        .arg(&other_key)
+    sign_cmd(["policy", "sign"], &good, &other_key)
         .arg("-o")
         .arg(&out)
         .assert()
         .code(2);
     // Bad time, missing key, unknown flag, tampered envelope for `hash`.
-    clawaudit()
-        .args(["policy", "sign"])
-        .arg(&good)
-        .arg("--key")
-        .arg(&key)
+    sign_cmd(["policy", "sign"], &good, &key)
         .arg("--issued-at=yesterday")
         .arg("-o")
         .arg(&out)
@@ -189,11 +180,7 @@ fn fixture() -> Fixture {
     let (issuer_key, issuer_did) = keygen(dir.path(), "issuer");
     let payload = write_policy_payload(dir.path(), &issuer_did, EXT);
     let policy = dir.path().join("wpc.json");
-    clawaudit()
-        .args(["policy", "sign"])
-        .arg(&payload)
-        .arg("--key")
-        .arg(&issuer_key)
+    sign_cmd(["policy", "sign"], &payload, &issuer_key)
         .args(["--issued-at", "2026-03-01T09:00:00Z", "-o"])
         .arg(&policy)
         .assert()
@@ -403,11 +390,7 @@ fn receipt_sign_binds_policy_and_token() {
     )
     .unwrap();
     let out = fx.dir.path().join("r1.json");
-    clawaudit()
-        .args(["receipt", "sign"])
-        .arg(&payload)
-        .arg("--key")
-        .arg(&gw_key)
+    sign_cmd(["receipt", "sign"], &payload, &gw_key)
         .arg("--policy")
         .arg(&fx.policy)
         .arg("--token")
@@ -447,11 +430,7 @@ fn receipt_sign_binds_policy_and_token() {
     );
 
     let refused = fx.dir.path().join("refused.json");
-    clawaudit()
-        .args(["receipt", "sign"])
-        .arg(&payload)
-        .arg("--key")
-        .arg(&gw_key)
+    sign_cmd(["receipt", "sign"], &payload, &gw_key)
         .arg("--issued-at=-1")
         .arg("-o")
         .arg(&refused)

@@ -4,16 +4,15 @@
 //! and is refused. The payload hash is JCS and the signed message is domain-separated.
 
 use super::merkle::{self, Hash};
-use crate::clawsig::envelope::{
-    decode_signature, describe, parse_header, signature_failure, HeaderRules, REQUIRED_KEYS,
-};
-use crate::clawsig::producer::{envelope_with_hash, Signer};
+use crate::clawsig::envelope::{decode_signature, describe, signature_failure, REQUIRED_KEYS};
+use crate::clawsig::producer::Signer;
 use crate::context::VerifyContext;
-use crate::crypto::{self, b64, b64u_encode, did, sha256_b64u};
-use crate::json::{jcs, Object, Value};
+use crate::crypto::{self, b64, b64u_encode, did};
+use crate::json::{Object, Value};
 use crate::policy::CheckpointView;
 use crate::reason::ReasonCode;
 use crate::report::{Failure, Findings};
+use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::{format_rfc3339, parse_rfc3339, Millis};
 
 pub const ENVELOPE_TYPE: &str = "audit_checkpoint";
@@ -112,9 +111,9 @@ pub fn payload_value(fields: &CheckpointFields, sealer_did: &str) -> Value {
 /// Sign any payload as a checkpoint envelope (JCS hash, domain-separated message). Vector
 /// generators use this directly to sign deliberately faulty payloads.
 pub fn sign_payload(signer: &Signer, payload: Value, issued_at: &str) -> Value {
-    let hash = sha256_b64u(jcs::to_string(&payload).as_bytes());
-    // `envelope_with_hash` signs the bare hash; replace that signature with ours.
-    let mut env = envelope_with_hash(signer, "1", ENVELOPE_TYPE, payload, hash.clone(), issued_at, None);
+    let hash = jcs_hash(&payload);
+    // `sign_jcs` signs the bare hash; replace that signature with ours.
+    let mut env = sign_jcs(signer, ENVELOPE_TYPE, payload, issued_at);
     if let Some(obj) = env.as_object_mut() {
         let sig = b64u_encode(&signer.sign(&signed_message(&hash)));
         obj.insert("signature_b64u", Value::from(sig));
@@ -199,6 +198,18 @@ fn hash_field(obj: &Object, key: &str) -> Result<Option<String>, Failure> {
     }
 }
 
+/// `INVALID_DID_FORMAT` unless `text` is a DID; `what` names the field ("checkpoint's sealer_did").
+fn valid_did(text: &str, what: &str) -> Result<(), Failure> {
+    if did::is_valid_did_syntax(text) {
+        return Ok(());
+    }
+    Err(Failure::new(
+        "checkpoint.payload",
+        ReasonCode::InvalidDidFormat,
+        format!("the {what} {} is not a valid DID", describe(Some(&Value::from(text)))),
+    ))
+}
+
 /// The payload schema (closed at every level).
 pub fn parse_payload(payload: &Value) -> Result<CheckpointPayload, Failure> {
     let p = closed(Some(payload), &PAYLOAD_KEYS, "payload")?;
@@ -217,31 +228,13 @@ pub fn parse_payload(payload: &Value) -> Result<CheckpointPayload, Failure> {
     let created_at = time(p, "created_at")?.ok_or_else(|| schema("the checkpoint payload has no created_at".into()))?;
     let expires_at = time(p, "expires_at")?;
     let sealer_did = req_text(p, "sealer_did", "payload")?;
-    if !did::is_valid_did_syntax(sealer_did) {
-        return Err(Failure::new(
-            "checkpoint.payload",
-            ReasonCode::InvalidDidFormat,
-            format!(
-                "the checkpoint's sealer_did {} is not a valid DID",
-                describe(p.get("sealer_did"))
-            ),
-        ));
-    }
+    valid_did(sealer_did, "checkpoint's sealer_did")?;
     let subject = closed(p.get("subject"), &["job_id", "run_id", "agent_did"], "subject")?;
     let job_id = req_text(subject, "job_id", "subject")?;
     let run_id = opt_text(subject, "run_id", "subject")?;
     let agent_did = opt_text(subject, "agent_did", "subject")?;
     if let Some(a) = agent_did {
-        if !did::is_valid_did_syntax(a) {
-            return Err(Failure::new(
-                "checkpoint.payload",
-                ReasonCode::InvalidDidFormat,
-                format!(
-                    "the checkpoint subject's agent_did {} is not a valid DID",
-                    describe(subject.get("agent_did"))
-                ),
-            ));
-        }
+        valid_did(a, "checkpoint subject's agent_did")?;
     }
     let tree = closed(p.get("tree"), &["algorithm", "size", "root_b64u"], "tree")?;
     if tree.get("algorithm").and_then(Value::as_str) != Some(merkle::ALGORITHM) {
@@ -306,19 +299,7 @@ pub fn check_checkpoint(
     f: &mut Findings,
 ) -> Option<CheckpointPayload> {
     let label = format!("checkpoint {artifact}");
-    let rules = HeaderRules {
-        versions: &["1"],
-        expected_type: ENVELOPE_TYPE,
-        type_in_allowlist: false,
-        expiry: None,
-    };
-    let env = match parse_header(value, &rules, &label) {
-        Ok(env) => env,
-        Err(failure) => {
-            f.record(&failure.at(artifact));
-            return None;
-        }
-    };
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, artifact, f)?;
     if env.raw.contains_key("expires_at") {
         f.fail_at(
             "checkpoint.envelope",
@@ -357,7 +338,7 @@ pub fn check_checkpoint(
         format!("the {label}'s payload matches the schema"),
     );
 
-    let computed = sha256_b64u(jcs::to_string(env.payload).as_bytes());
+    let computed = jcs_hash(env.payload);
     if env.hash_algorithm != "SHA-256" || computed != env.payload_hash_b64u {
         f.fail_at(
             "checkpoint.payload_hash",

@@ -2,7 +2,7 @@
 //! keys that signed them and the trust that accepts them. Tests and the test-vector
 //! generator start from it and change one thing at a time.
 
-use crate::clawsig::producer::{event_hash, sign_envelope, Signer};
+use crate::clawsig::producer::{llm_call_chain, sign_envelope, Signer};
 use crate::crypto::sha256_b64u;
 use crate::json::{Object, Value};
 use crate::policy::approvals::{build_approval, ApprovalRequest, Decision};
@@ -192,19 +192,7 @@ pub fn artifacts(keys: &SampleKeys) -> Result<Vec<(String, Vec<u8>)>, String> {
     ));
 
     // The proof bundle: two events and one receipt bound to the first.
-    let mut events = Vec::new();
-    let mut hashes: Vec<String> = Vec::new();
-    for i in 0..2 {
-        let id = format!("evt_{i:04}");
-        let ph = sha256_b64u(id.as_bytes());
-        let prev = hashes.last().cloned();
-        let h = event_hash(&id, RUN_ID, "llm_call", RECEIPT_AT, &ph, prev.as_deref());
-        events.push(v(
-            serde_json::json!({"event_id": id, "run_id": RUN_ID, "event_type": "llm_call",
-            "timestamp": RECEIPT_AT, "payload_hash_b64u": ph, "prev_hash_b64u": prev, "event_hash_b64u": h}),
-        ));
-        hashes.push(h);
-    }
+    let (events, hashes) = proof_events();
     let first_event = hashes.first().cloned().unwrap_or_default();
     let bundle_receipt = sign_envelope(
         &keys.gateway,
@@ -213,13 +201,7 @@ pub fn artifacts(keys: &SampleKeys) -> Result<Vec<(String, Vec<u8>)>, String> {
         RECEIPT_AT,
         None,
     );
-    let mut payload =
-        v(serde_json::json!({"bundle_version": "1", "bundle_id": "pb_sample", "agent_did": keys.agent.did()}));
-    if let Some(o) = payload.as_object_mut() {
-        o.insert("event_chain", Value::Array(events));
-        o.insert("receipts", Value::Array(vec![bundle_receipt]));
-    }
-    let proof_bundle = sign_envelope(&keys.agent, "proof_bundle", payload, RECEIPT_AT, None);
+    let proof_bundle = proof_bundle(keys, events, bundle_receipt);
     out.push(("artifacts/proof_bundle.json".to_string(), json_bytes(&proof_bundle)));
 
     let pulse = v(
@@ -232,6 +214,26 @@ pub fn artifacts(keys: &SampleKeys) -> Result<Vec<(String, Vec<u8>)>, String> {
         b"rotation notes\n".to_vec(),
     ));
     Ok(out)
+}
+
+/// The sample proof bundle's two events (and their hashes); its receipt binds the first.
+pub fn proof_events() -> (Vec<Value>, Vec<String>) {
+    llm_call_chain(RUN_ID, 2, |i| {
+        let id = format!("evt_{i:04}");
+        let payload_hash = sha256_b64u(id.as_bytes());
+        (id, RECEIPT_AT.to_string(), payload_hash)
+    })
+}
+
+/// The sample proof bundle over `events` with its one `receipt`, signed by the agent.
+pub fn proof_bundle(keys: &SampleKeys, events: Vec<Value>, receipt: Value) -> Value {
+    let mut payload =
+        v(serde_json::json!({"bundle_version": "1", "bundle_id": "pb_sample", "agent_did": keys.agent.did()}));
+    if let Some(o) = payload.as_object_mut() {
+        o.insert("event_chain", Value::Array(events));
+        o.insert("receipts", Value::Array(vec![receipt]));
+    }
+    sign_envelope(&keys.agent, "proof_bundle", payload, RECEIPT_AT, None)
 }
 
 /// The seal options of the sample.

@@ -25,22 +25,11 @@ use super::export_bundle::{self, check_dates, content_address, TTL_SKEW_MS};
 use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions};
 use super::shape;
 use super::tiers::ProofTier;
+use crate::schema_rules as rules;
 
 /// The schema's cap on members.
 pub const MAX_MEMBERS: usize = 1000;
 
-const ENVELOPE_KEYS: [&str; 10] = [
-    "envelope_version",
-    "envelope_type",
-    "payload",
-    "payload_hash_b64u",
-    "hash_algorithm",
-    "signature_b64u",
-    "algorithm",
-    "signer_did",
-    "issued_at",
-    "expires_at",
-];
 const PAYLOAD_KEYS: [&str; 8] = [
     "aggregate_version",
     "aggregate_id",
@@ -77,38 +66,25 @@ fn member_schema(member: &Value, at: &str) -> Result<(), String> {
     if obj.contains_key("export_version") {
         return export_bundle::check_schema(obj).map_err(|m| format!("{at}: {m}"));
     }
-    shape::closed(obj, &ENVELOPE_KEYS, &envelope::REQUIRED_KEYS, at)?;
-    shape::constant(obj, "envelope_version", "1", at)?;
-    shape::constant(obj, "envelope_type", "proof_bundle", at)?;
-    shape::object(obj, "payload", at)?;
-    Ok(())
+    shape::proof_bundle_envelope(obj, at)
 }
 
 /// The closed envelope and payload shapes, written out by hand.
 fn check_schema(obj: &Object) -> Result<(), String> {
     let at = "the aggregate envelope";
-    shape::closed(obj, &ENVELOPE_KEYS, &envelope::REQUIRED_KEYS, at)?;
-    shape::constant(obj, "envelope_version", "1", at)?;
-    shape::constant(obj, "envelope_type", "aggregate_bundle", at)?;
-    shape::b64u(obj, "payload_hash_b64u", 8, at)?;
-    shape::one_of(obj, "hash_algorithm", &["SHA-256", "BLAKE3"], at)?;
-    shape::b64u(obj, "signature_b64u", 8, at)?;
-    shape::one_of(obj, "algorithm", &["Ed25519"], at)?;
-    shape::did(obj, "signer_did", at)?;
-    shape::date_time(obj, "issued_at", at)?;
-    shape::date_time(obj, "expires_at", at)?;
+    shape::signed_envelope(obj, &shape::ENVELOPE_KEYS_WITH_EXPIRY, "aggregate_bundle", at)?;
+    rules::date_time(obj, "expires_at", at)?;
     let p = obj
         .get("payload")
         .and_then(Value::as_object)
         .ok_or("payload must be an object")?;
     let at = "payload";
-    let required: Vec<&str> = PAYLOAD_KEYS.iter().copied().filter(|k| *k != "expires_at").collect();
-    shape::closed(p, &PAYLOAD_KEYS, &required, at)?;
-    shape::constant(p, "aggregate_version", "1", at)?;
-    shape::string(p, "aggregate_id", 1, at)?;
-    shape::date_time(p, "created_at", at)?;
-    shape::date_time(p, "expires_at", at)?;
-    shape::did(p, "issuer_did", at)?;
+    rules::closed_keys_optional(p, &PAYLOAD_KEYS, &["expires_at"], at)?;
+    rules::constant(p, "aggregate_version", "1", at)?;
+    rules::string(p, "aggregate_id", 1, at)?;
+    rules::date_time(p, "created_at", at)?;
+    rules::date_time(p, "expires_at", at)?;
+    rules::did(p, "issuer_did", at)?;
     shape::manifest(
         p.get("manifest").unwrap_or(&Value::Null),
         MAX_MEMBERS,
@@ -118,8 +94,8 @@ fn check_schema(obj: &Object) -> Result<(), String> {
         .get("artifacts")
         .and_then(Value::as_object)
         .ok_or("payload.artifacts must be an object")?;
-    shape::closed(artifacts, &["member_bundles"], &["member_bundles"], "payload.artifacts")?;
-    let members = shape::array(artifacts, "member_bundles", 1, MAX_MEMBERS, "payload.artifacts")?;
+    rules::closed_keys_optional(artifacts, &["member_bundles"], &[], "payload.artifacts")?;
+    let members = rules::array(artifacts, "member_bundles", 1, MAX_MEMBERS, "payload.artifacts")?;
     for (i, m) in members.iter().enumerate() {
         member_schema(m, &member_at(i))?;
     }
@@ -132,16 +108,16 @@ fn check_schema(obj: &Object) -> Result<(), String> {
         .and_then(Value::as_object)
         .ok_or("payload.metadata.fleet_summary must be an object")?;
     let here = "payload.metadata.fleet_summary";
-    shape::closed(
+    rules::closed_keys_optional(
         summary,
         &["total_members", "unique_agents", "total_runs", "fleet_proof_tier"],
-        &["total_members", "unique_agents", "total_runs"],
+        &["fleet_proof_tier"],
         here,
     )?;
     for k in ["total_members", "unique_agents", "total_runs"] {
-        shape::number_min(summary, k, 1.0, here)?;
+        rules::number_min(summary, k, 1.0, here)?;
     }
-    shape::string(summary, "fleet_proof_tier", 0, here)?;
+    rules::string(summary, "fleet_proof_tier", 0, here)?;
     Ok(())
 }
 

@@ -11,7 +11,8 @@ use crate::trust::TrustEntry;
 
 use super::envelope::{self, HeaderRules};
 use super::log_proof;
-use super::shape::{self, ShapeResult};
+use super::shape;
+use crate::schema_rules::{self as rules, RuleResult};
 
 /// The three attestation kinds an export bundle may carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,9 +21,6 @@ pub enum AttestationKind {
     Derivation,
     AuditResult,
 }
-
-/// The nine envelope fields; the attestation envelope schemas allow no `expires_at`.
-const ENVELOPE_KEYS: [&str; 9] = envelope::REQUIRED_KEYS;
 
 impl AttestationKind {
     pub fn envelope_type(self) -> &'static str {
@@ -74,17 +72,10 @@ impl AttestationKind {
 }
 
 /// The envelope schema of one attestation (`*_attestation_envelope.v1`), payload included.
-pub fn envelope_schema(kind: AttestationKind, value: &Value, at: &str) -> ShapeResult {
+pub fn envelope_schema(kind: AttestationKind, value: &Value, at: &str) -> RuleResult {
     let obj = value.as_object().ok_or_else(|| format!("{at} must be an object"))?;
-    shape::closed(obj, &ENVELOPE_KEYS, &ENVELOPE_KEYS, at)?;
-    shape::constant(obj, "envelope_version", "1", at)?;
-    shape::constant(obj, "envelope_type", kind.envelope_type(), at)?;
-    shape::b64u(obj, "payload_hash_b64u", 8, at)?;
-    shape::one_of(obj, "hash_algorithm", &["SHA-256", "BLAKE3"], at)?;
-    shape::b64u(obj, "signature_b64u", 8, at)?;
-    shape::one_of(obj, "algorithm", &["Ed25519"], at)?;
-    shape::did(obj, "signer_did", at)?;
-    shape::date_time(obj, "issued_at", at)?;
+    // The attestation envelope schemas allow no `expires_at`.
+    shape::signed_envelope(obj, &envelope::REQUIRED_KEYS, kind.envelope_type(), at)?;
     let payload = obj
         .get("payload")
         .and_then(Value::as_object)
@@ -97,8 +88,8 @@ pub fn envelope_schema(kind: AttestationKind, value: &Value, at: &str) -> ShapeR
     }
 }
 
-fn execution_payload(p: &Object, at: &str) -> ShapeResult {
-    shape::closed(
+fn execution_payload(p: &Object, at: &str) -> RuleResult {
+    rules::closed_keys_optional(
         p,
         &[
             "attestation_version",
@@ -115,39 +106,39 @@ fn execution_payload(p: &Object, at: &str) -> ShapeResult {
             "metadata",
         ],
         &[
-            "attestation_version",
-            "attestation_id",
-            "execution_type",
-            "agent_did",
-            "attester_did",
-            "issued_at",
+            "run_id",
+            "proof_bundle_hash_b64u",
+            "harness",
+            "runtime_metadata",
+            "expires_at",
+            "metadata",
         ],
         at,
     )?;
-    shape::constant(p, "attestation_version", "1", at)?;
-    shape::string(p, "attestation_id", 1, at)?;
-    shape::one_of(p, "execution_type", &["sandbox_execution", "tee_execution"], at)?;
-    shape::did(p, "agent_did", at)?;
-    shape::did(p, "attester_did", at)?;
-    shape::string(p, "run_id", 0, at)?;
-    shape::b64u(p, "proof_bundle_hash_b64u", 8, at)?;
-    if let Some(h) = shape::object(p, "harness", at)? {
+    rules::constant(p, "attestation_version", "1", at)?;
+    rules::string(p, "attestation_id", 1, at)?;
+    rules::opt_one_of(p, "execution_type", &["sandbox_execution", "tee_execution"], at)?;
+    rules::did(p, "agent_did", at)?;
+    rules::did(p, "attester_did", at)?;
+    rules::string(p, "run_id", 0, at)?;
+    rules::b64u(p, "proof_bundle_hash_b64u", 8, at)?;
+    if let Some(h) = rules::opt_object(p, "harness", at)? {
         let here = format!("{at}.harness");
-        shape::closed(h, &["id", "version", "runtime", "config_hash_b64u"], &[], &here)?;
+        rules::closed_keys(h, &["id", "version", "runtime", "config_hash_b64u"], &[], &here)?;
         for k in ["id", "version", "runtime"] {
-            shape::string(h, k, 0, &here)?;
+            rules::string(h, k, 0, &here)?;
         }
-        shape::b64u(h, "config_hash_b64u", 1, &here)?;
+        rules::b64u(h, "config_hash_b64u", 1, &here)?;
     }
-    let runtime = shape::object(p, "runtime_metadata", at)?;
+    let runtime = rules::opt_object(p, "runtime_metadata", at)?;
     let tee = match runtime {
-        Some(r) => shape::object(r, "tee", &format!("{at}.runtime_metadata"))?,
+        Some(r) => rules::opt_object(r, "tee", &format!("{at}.runtime_metadata"))?,
         None => None,
     };
     if p.get("execution_type").and_then(Value::as_str) == Some("tee_execution") {
         let tee = tee.ok_or_else(|| format!("{at}: a tee_execution needs runtime_metadata.tee"))?;
         let here = format!("{at}.runtime_metadata.tee");
-        shape::closed(
+        rules::closed_keys_optional(
             tee,
             &[
                 "attestation_type",
@@ -159,50 +150,44 @@ fn execution_payload(p: &Object, at: &str) -> ShapeResult {
                 "tcb",
                 "metadata",
             ],
-            &[
-                "attestation_type",
-                "root_id",
-                "tcb_version",
-                "evidence_ref",
-                "measurements",
-            ],
+            &["nonce_binding_b64u", "tcb", "metadata"],
             &here,
         )?;
     }
-    shape::date_time(p, "issued_at", at)?;
-    shape::date_time(p, "expires_at", at)?;
-    shape::object(p, "metadata", at)?;
+    rules::date_time(p, "issued_at", at)?;
+    rules::date_time(p, "expires_at", at)?;
+    rules::opt_object(p, "metadata", at)?;
     Ok(())
 }
 
-fn clawlogs(p: &Object, at: &str) -> ShapeResult {
-    if let Some(c) = shape::object(p, "clawlogs", at)? {
+fn clawlogs(p: &Object, at: &str) -> RuleResult {
+    if let Some(c) = rules::opt_object(p, "clawlogs", at)? {
         let here = format!("{at}.clawlogs");
-        shape::closed(c, &["log_entry_hash_b64u", "inclusion_proof"], &[], &here)?;
-        shape::b64u(c, "log_entry_hash_b64u", 8, &here)?;
+        rules::closed_keys(c, &["log_entry_hash_b64u", "inclusion_proof"], &[], &here)?;
+        rules::b64u(c, "log_entry_hash_b64u", 8, &here)?;
         // The proof's own schema is checked by the log-proof verifier (same code).
-        shape::object(c, "inclusion_proof", &here)?;
+        rules::opt_object(c, "inclusion_proof", &here)?;
     }
     Ok(())
 }
 
-fn execution_ref(p: &Object, at: &str) -> ShapeResult {
-    if let Some(e) = shape::object(p, "execution", at)? {
+fn execution_ref(p: &Object, at: &str) -> RuleResult {
+    if let Some(e) = rules::opt_object(p, "execution", at)? {
         let here = format!("{at}.execution");
-        shape::closed(
+        rules::closed_keys(
             e,
             &["execution_attestation_hash_b64u", "proof_bundle_hash_b64u"],
             &[],
             &here,
         )?;
-        shape::b64u(e, "execution_attestation_hash_b64u", 8, &here)?;
-        shape::b64u(e, "proof_bundle_hash_b64u", 8, &here)?;
+        rules::b64u(e, "execution_attestation_hash_b64u", 8, &here)?;
+        rules::b64u(e, "proof_bundle_hash_b64u", 8, &here)?;
     }
     Ok(())
 }
 
-fn derivation_payload(p: &Object, at: &str) -> ShapeResult {
-    shape::closed(
+fn derivation_payload(p: &Object, at: &str) -> RuleResult {
+    rules::closed_keys_optional(
         p,
         &[
             "derivation_version",
@@ -216,62 +201,55 @@ fn derivation_payload(p: &Object, at: &str) -> ShapeResult {
             "clawlogs",
             "metadata",
         ],
-        &[
-            "derivation_version",
-            "derivation_id",
-            "issued_at",
-            "input_model",
-            "output_model",
-            "transform",
-        ],
+        &["artifacts", "execution", "clawlogs", "metadata"],
         at,
     )?;
-    shape::constant(p, "derivation_version", "1", at)?;
-    shape::string(p, "derivation_id", 1, at)?;
-    shape::date_time(p, "issued_at", at)?;
+    rules::constant(p, "derivation_version", "1", at)?;
+    rules::string(p, "derivation_id", 1, at)?;
+    rules::date_time(p, "issued_at", at)?;
     for k in ["input_model", "output_model"] {
         if let Some(m) = p.get(k) {
             shape::model_identity(m, &format!("{at}.{k}"))?;
         }
     }
-    if let Some(t) = shape::object(p, "transform", at)? {
+    if let Some(t) = rules::opt_object(p, "transform", at)? {
         let here = format!("{at}.transform");
-        shape::closed(
+        rules::closed_keys_optional(
             t,
             &["kind", "code_hash_b64u", "params_hash_b64u", "build_steps"],
-            &["kind"],
+            &["code_hash_b64u", "params_hash_b64u", "build_steps"],
             &here,
         )?;
-        shape::string(t, "kind", 1, &here)?;
-        shape::b64u(t, "code_hash_b64u", 8, &here)?;
-        shape::b64u(t, "params_hash_b64u", 8, &here)?;
-        let steps = shape::array(t, "build_steps", 0, usize::MAX, &here)?;
+        rules::string(t, "kind", 1, &here)?;
+        rules::b64u(t, "code_hash_b64u", 8, &here)?;
+        rules::b64u(t, "params_hash_b64u", 8, &here)?;
+        let steps = rules::array(t, "build_steps", 0, usize::MAX, &here)?;
         if steps.iter().any(|s| s.as_str().is_none()) {
             return Err(format!("{here}.build_steps must hold strings"));
         }
     }
-    for (i, a) in shape::array(p, "artifacts", 0, usize::MAX, at)?.iter().enumerate() {
+    for (i, a) in rules::array(p, "artifacts", 0, usize::MAX, at)?.iter().enumerate() {
         let here = format!("{at}.artifacts[{i}]");
         let a = a.as_object().ok_or_else(|| format!("{here} must be an object"))?;
-        shape::closed(
+        rules::closed_keys_optional(
             a,
             &["type", "hash_b64u", "uri", "content_type"],
-            &["type", "hash_b64u"],
+            &["uri", "content_type"],
             &here,
         )?;
-        shape::string(a, "type", 1, &here)?;
-        shape::b64u(a, "hash_b64u", 8, &here)?;
-        shape::string(a, "uri", 0, &here)?;
-        shape::string(a, "content_type", 0, &here)?;
+        rules::string(a, "type", 1, &here)?;
+        rules::b64u(a, "hash_b64u", 8, &here)?;
+        rules::string(a, "uri", 0, &here)?;
+        rules::string(a, "content_type", 0, &here)?;
     }
     execution_ref(p, at)?;
     clawlogs(p, at)?;
-    shape::object(p, "metadata", at)?;
+    rules::opt_object(p, "metadata", at)?;
     Ok(())
 }
 
-fn audit_result_payload(p: &Object, at: &str) -> ShapeResult {
-    shape::closed(
+fn audit_result_payload(p: &Object, at: &str) -> RuleResult {
+    rules::closed_keys_optional(
         p,
         &[
             "audit_pack",
@@ -290,90 +268,78 @@ fn audit_result_payload(p: &Object, at: &str) -> ShapeResult {
             "metadata",
         ],
         &[
-            "audit_version",
-            "audit_id",
-            "issued_at",
-            "model",
-            "audit_code",
-            "dataset",
-            "protocol",
-            "result",
+            "audit_pack",
+            "expires_at",
+            "derivation_attestation_hash_b64u",
+            "execution",
+            "clawlogs",
+            "metadata",
         ],
         at,
     )?;
-    if let Some(pack) = shape::object(p, "audit_pack", at)? {
+    if let Some(pack) = rules::opt_object(p, "audit_pack", at)? {
         let here = format!("{at}.audit_pack");
-        shape::closed(
+        rules::closed_keys_optional(
             pack,
             &["pack_id", "pack_version", "pack_hash_b64u"],
-            &["pack_hash_b64u"],
+            &["pack_id", "pack_version"],
             &here,
         )?;
-        shape::string(pack, "pack_id", 0, &here)?;
-        shape::string(pack, "pack_version", 0, &here)?;
-        shape::b64u(pack, "pack_hash_b64u", 8, &here)?;
+        rules::string(pack, "pack_id", 0, &here)?;
+        rules::string(pack, "pack_version", 0, &here)?;
+        rules::b64u(pack, "pack_hash_b64u", 8, &here)?;
     }
-    shape::constant(p, "audit_version", "1", at)?;
-    shape::string(p, "audit_id", 1, at)?;
-    shape::date_time(p, "issued_at", at)?;
-    shape::date_time(p, "expires_at", at)?;
+    rules::constant(p, "audit_version", "1", at)?;
+    rules::string(p, "audit_id", 1, at)?;
+    rules::date_time(p, "issued_at", at)?;
+    rules::date_time(p, "expires_at", at)?;
     if let Some(m) = p.get("model") {
         shape::model_identity(m, &format!("{at}.model"))?;
     }
-    shape::b64u(p, "derivation_attestation_hash_b64u", 8, at)?;
-    if let Some(code) = shape::object(p, "audit_code", at)? {
+    rules::b64u(p, "derivation_attestation_hash_b64u", 8, at)?;
+    if let Some(code) = rules::opt_object(p, "audit_code", at)? {
         let here = format!("{at}.audit_code");
-        shape::closed(
+        rules::closed_keys_optional(
             code,
             &["repo_uri", "commit_sha", "code_hash_b64u", "uri"],
-            &["code_hash_b64u"],
+            &["repo_uri", "commit_sha", "uri"],
             &here,
         )?;
-        shape::string(code, "repo_uri", 1, &here)?;
-        shape::string(code, "commit_sha", 0, &here)?;
-        shape::b64u(code, "code_hash_b64u", 8, &here)?;
-        shape::string(code, "uri", 0, &here)?;
+        rules::string(code, "repo_uri", 1, &here)?;
+        rules::string(code, "commit_sha", 0, &here)?;
+        rules::b64u(code, "code_hash_b64u", 8, &here)?;
+        rules::string(code, "uri", 0, &here)?;
     }
-    if let Some(ds) = shape::object(p, "dataset", at)? {
+    if let Some(ds) = rules::opt_object(p, "dataset", at)? {
         let here = format!("{at}.dataset");
-        shape::closed(
+        rules::closed_keys_optional(
             ds,
             &["dataset_id", "dataset_hash_b64u", "access", "uri"],
-            &["dataset_id", "dataset_hash_b64u", "access"],
+            &["uri"],
             &here,
         )?;
-        shape::string(ds, "dataset_id", 1, &here)?;
-        shape::b64u(ds, "dataset_hash_b64u", 8, &here)?;
-        shape::one_of(ds, "access", &["public", "confidential"], &here)?;
-        shape::string(ds, "uri", 0, &here)?;
+        rules::string(ds, "dataset_id", 1, &here)?;
+        rules::b64u(ds, "dataset_hash_b64u", 8, &here)?;
+        rules::opt_one_of(ds, "access", &["public", "confidential"], &here)?;
+        rules::string(ds, "uri", 0, &here)?;
     }
-    if let Some(proto) = shape::object(p, "protocol", at)? {
+    if let Some(proto) = rules::opt_object(p, "protocol", at)? {
         let here = format!("{at}.protocol");
-        shape::closed(
-            proto,
-            &["name", "config_hash_b64u", "seed"],
-            &["name", "config_hash_b64u"],
-            &here,
-        )?;
-        shape::string(proto, "name", 1, &here)?;
-        shape::b64u(proto, "config_hash_b64u", 8, &here)?;
-        shape::number_min(proto, "seed", f64::MIN, &here)?;
+        rules::closed_keys_optional(proto, &["name", "config_hash_b64u", "seed"], &["seed"], &here)?;
+        rules::string(proto, "name", 1, &here)?;
+        rules::b64u(proto, "config_hash_b64u", 8, &here)?;
+        rules::number_min(proto, "seed", f64::MIN, &here)?;
     }
-    if let Some(result) = shape::object(p, "result", at)? {
+    if let Some(result) = rules::opt_object(p, "result", at)? {
         let here = format!("{at}.result");
-        shape::closed(
-            result,
-            &["status", "results_hash_b64u", "summary"],
-            &["status", "results_hash_b64u"],
-            &here,
-        )?;
-        shape::one_of(result, "status", &["pass", "fail", "warn"], &here)?;
-        shape::b64u(result, "results_hash_b64u", 8, &here)?;
-        shape::object(result, "summary", &here)?;
+        rules::closed_keys_optional(result, &["status", "results_hash_b64u", "summary"], &["summary"], &here)?;
+        rules::opt_one_of(result, "status", &["pass", "fail", "warn"], &here)?;
+        rules::b64u(result, "results_hash_b64u", 8, &here)?;
+        rules::opt_object(result, "summary", &here)?;
     }
     execution_ref(p, at)?;
     clawlogs(p, at)?;
-    shape::object(p, "metadata", at)?;
+    rules::opt_object(p, "metadata", at)?;
     Ok(())
 }
 

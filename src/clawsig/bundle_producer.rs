@@ -8,7 +8,7 @@ use crate::json::{jcs, Object, Value};
 use super::aggregate;
 use super::attestation_envelopes::AttestationKind;
 use super::export_bundle::{bundle_hash, expected_manifest};
-use super::producer::{event_hash, sign_envelope, Signer};
+use super::producer::{llm_call_chain, sign_envelope, Signer};
 
 fn obj(pairs: Vec<(&str, Value)>) -> Object {
     let mut o = Object::new();
@@ -26,16 +26,10 @@ fn num(n: f64) -> Value {
 pub fn one_event_chain(bundle_id: &str, run_id: &str, timestamp: &str) -> Value {
     let event_id = format!("{bundle_id}_evt_001");
     let payload_hash = sha256_b64u(event_id.as_bytes());
-    let hash = event_hash(&event_id, run_id, "llm_call", timestamp, &payload_hash, None);
-    Value::Array(vec![Value::Object(obj(vec![
-        ("event_id", Value::from(event_id)),
-        ("run_id", Value::from(run_id)),
-        ("event_type", Value::from("llm_call")),
-        ("timestamp", Value::from(timestamp)),
-        ("payload_hash_b64u", Value::from(payload_hash)),
-        ("prev_hash_b64u", Value::Null),
-        ("event_hash_b64u", Value::from(hash)),
-    ]))])
+    let (events, _) = llm_call_chain(run_id, 1, |_| {
+        (event_id.clone(), timestamp.to_string(), payload_hash.clone())
+    });
+    Value::Array(events)
 }
 
 /// A proof-bundle payload `{bundle_version, bundle_id, agent_did, event_chain}`.

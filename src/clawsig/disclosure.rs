@@ -13,18 +13,6 @@ fn fail(code: ReasonCode, label: &str, why: String) -> Failure {
     Failure::new("tool_receipt.disclosure", code, format!("the {label} {why}"))
 }
 
-/// JSON type names as the disclosure format spells them.
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 /// The hash of one disclosed leaf: `sha256_b64u(path + ":" + JCS({type, value, salt_b64u}))`.
 pub fn leaf_hash(path: &str, leaf_type: &str, value: &Value, salt_b64u: &str) -> String {
     let mut o = Object::with_capacity(3);
@@ -77,13 +65,13 @@ pub fn verify_disclosure(d: &Value, committed: &str, label: &str) -> Result<(), 
     for (path, leaf) in disclosed.into_iter().flat_map(Object::iter) {
         let declared = leaf.get("type").and_then(Value::as_str).unwrap_or("");
         let value = leaf.get("value").unwrap_or(&Value::Null);
-        if json_type(value) != declared {
+        if value.type_name() != declared {
             return Err(fail(
                 ReasonCode::DisclosureTypeMismatch,
                 label,
                 format!(
                     "discloses '{path}' as {declared}, but its value is a {}",
-                    json_type(value)
+                    value.type_name()
                 ),
             ));
         }

@@ -20,6 +20,7 @@ use super::envelope::{self, describe};
 use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions};
 use super::shape;
 use super::tiers::ProofTier;
+use crate::schema_rules as rules;
 
 /// Skew the reference allows on export and aggregate dates.
 pub const TTL_SKEW_MS: Millis = 300_000;
@@ -43,31 +44,6 @@ const KEYS: [&str; 13] = [
     "expires_at",
     "metadata",
 ];
-const REQUIRED: [&str; 11] = [
-    "export_version",
-    "export_id",
-    "created_at",
-    "issuer_did",
-    "manifest",
-    "artifacts",
-    "bundle_hash_b64u",
-    "hash_algorithm",
-    "signature_b64u",
-    "algorithm",
-    "issued_at",
-];
-const PROOF_ENVELOPE_KEYS: [&str; 10] = [
-    "envelope_version",
-    "envelope_type",
-    "payload",
-    "payload_hash_b64u",
-    "hash_algorithm",
-    "signature_b64u",
-    "algorithm",
-    "signer_did",
-    "issued_at",
-    "expires_at",
-];
 
 /// What verifying one export bundle produced.
 #[derive(Debug)]
@@ -86,11 +62,11 @@ fn schema_failure(detail: String) -> Failure {
 /// references (their deeper payload rules are checked by their own verifiers).
 pub fn check_schema(obj: &Object) -> Result<(), String> {
     let at = "the export bundle";
-    shape::closed(obj, &KEYS, &REQUIRED, at)?;
-    shape::constant(obj, "export_version", "1", at)?;
-    shape::string(obj, "export_id", 1, at)?;
-    shape::date_time(obj, "created_at", at)?;
-    shape::did(obj, "issuer_did", at)?;
+    rules::closed_keys_optional(obj, &KEYS, &["expires_at", "metadata"], at)?;
+    rules::constant(obj, "export_version", "1", at)?;
+    rules::string(obj, "export_id", 1, at)?;
+    rules::date_time(obj, "created_at", at)?;
+    rules::did(obj, "issuer_did", at)?;
     shape::manifest(
         obj.get("manifest").unwrap_or(&Value::Null),
         MAX_MANIFEST_ENTRIES,
@@ -102,30 +78,26 @@ pub fn check_schema(obj: &Object) -> Result<(), String> {
         .ok_or("artifacts must be an object")?;
     let mut allowed = vec!["proof_bundle_envelope"];
     allowed.extend(AttestationKind::ALL.iter().map(|k| k.artifacts_key()));
-    shape::closed(artifacts, &allowed, &["proof_bundle_envelope"], "artifacts")?;
+    rules::closed_keys(artifacts, &allowed, &["proof_bundle_envelope"], "artifacts")?;
     let proof = artifacts
         .get("proof_bundle_envelope")
         .and_then(Value::as_object)
         .ok_or("artifacts.proof_bundle_envelope must be an object")?;
-    let pat = "artifacts.proof_bundle_envelope";
-    shape::closed(proof, &PROOF_ENVELOPE_KEYS, &envelope::REQUIRED_KEYS, pat)?;
-    shape::constant(proof, "envelope_version", "1", pat)?;
-    shape::constant(proof, "envelope_type", "proof_bundle", pat)?;
-    shape::object(proof, "payload", pat)?;
+    shape::proof_bundle_envelope(proof, "artifacts.proof_bundle_envelope")?;
     for kind in AttestationKind::ALL {
         let key = kind.artifacts_key();
-        let items = shape::array(artifacts, key, 0, MAX_ATTESTATIONS_PER_KIND, "artifacts")?;
+        let items = rules::array(artifacts, key, 0, MAX_ATTESTATIONS_PER_KIND, "artifacts")?;
         for (i, item) in items.iter().enumerate() {
             attestations::envelope_schema(kind, item, &format!("artifacts.{key}[{i}]"))?;
         }
     }
-    shape::b64u(obj, "bundle_hash_b64u", 8, at)?;
-    shape::one_of(obj, "hash_algorithm", &["SHA-256"], at)?;
-    shape::b64u(obj, "signature_b64u", 8, at)?;
-    shape::one_of(obj, "algorithm", &["Ed25519"], at)?;
-    shape::date_time(obj, "issued_at", at)?;
-    shape::date_time(obj, "expires_at", at)?;
-    shape::object(obj, "metadata", at)?;
+    rules::b64u(obj, "bundle_hash_b64u", 8, at)?;
+    rules::opt_one_of(obj, "hash_algorithm", &["SHA-256"], at)?;
+    rules::b64u(obj, "signature_b64u", 8, at)?;
+    rules::opt_one_of(obj, "algorithm", &["Ed25519"], at)?;
+    rules::date_time(obj, "issued_at", at)?;
+    rules::date_time(obj, "expires_at", at)?;
+    rules::opt_object(obj, "metadata", at)?;
     Ok(())
 }
 
@@ -199,38 +171,33 @@ fn check_manifest(manifest: &Value, artifacts: &Object) -> Result<usize, Failure
                     format!("the export manifest has no entry for {path}"),
                 )
             })?;
+        let wrong = |code: ReasonCode, detail: String| Failure::new("export.manifest", code, detail).at(path.as_str());
         if actual.get("sha256_b64u").and_then(Value::as_str) != Some(hash) {
-            return Err(Failure::new(
-                "export.manifest",
+            return Err(wrong(
                 ReasonCode::HashMismatch,
                 format!(
                     "the manifest says {path} hashes to {}, its JCS form hashes to {hash}",
                     describe(actual.get("sha256_b64u"))
                 ),
-            )
-            .at(path.as_str()));
+            ));
         }
         if actual.get("content_type").and_then(Value::as_str) != Some("application/json") {
-            return Err(Failure::new(
-                "export.manifest",
+            return Err(wrong(
                 ReasonCode::MalformedEnvelope,
                 format!(
                     "the manifest gives {path} content_type {}, expected \"application/json\"",
                     describe(actual.get("content_type"))
                 ),
-            )
-            .at(path.as_str()));
+            ));
         }
         if actual.get("size_bytes").and_then(Value::as_f64) != Some(*size as f64) {
-            return Err(Failure::new(
-                "export.manifest",
+            return Err(wrong(
                 ReasonCode::HashMismatch,
                 format!(
                     "the manifest gives {path} size_bytes {}, its JCS form is {size} bytes",
                     describe(actual.get("size_bytes"))
                 ),
-            )
-            .at(path.as_str()));
+            ));
         }
     }
     Ok(expected.len())

@@ -31,16 +31,8 @@ const KEYS: [&str; 9] = [
     "root_signature",
     "metadata",
 ];
-const REQUIRED: [&str; 8] = [
-    "proof_version",
-    "log_id",
-    "tree_size",
-    "leaf_hash_b64u",
-    "root_hash_b64u",
-    "audit_path",
-    "root_published_at",
-    "root_signature",
-];
+/// Every key but the last (`metadata`) is required.
+const REQUIRED: &[&str] = KEYS.split_at(KEYS.len() - 1).0;
 
 const WEAK_EVIDENCE: &str = "Clawsig log proofs are weak evidence: only the root string is signed, so tree_size, \
 log_id and root_published_at are unauthenticated, and an internal node presented as a leaf cannot be told apart \
@@ -173,6 +165,18 @@ pub fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
     sha256(&buf)
 }
 
+/// One level up a clawlogs tree: pairs hashed, an odd last node paired with itself.
+fn next_level(level: &[[u8; 32]]) -> Vec<[u8; 32]> {
+    level
+        .chunks(2)
+        .map(|pair| match pair {
+            [l, r] => node_hash(l, r),
+            [only] => node_hash(only, only),
+            _ => sha256(b""),
+        })
+        .collect()
+}
+
 /// The clawlogs root over caller-supplied leaf hashes (duplicate-last on odd levels,
 /// `SHA-256("")` for an empty tree). Used by tests and vector generation.
 pub fn clawlogs_root(leaves: &[[u8; 32]]) -> [u8; 32] {
@@ -181,14 +185,7 @@ pub fn clawlogs_root(leaves: &[[u8; 32]]) -> [u8; 32] {
     }
     let mut level = leaves.to_vec();
     while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [l, r] => node_hash(l, r),
-                [only] => node_hash(only, only),
-                _ => sha256(b""),
-            })
-            .collect();
+        level = next_level(&level);
     }
     level.first().copied().unwrap_or_else(|| sha256(b""))
 }
@@ -202,14 +199,7 @@ pub fn clawlogs_audit_path(leaves: &[[u8; 32]], index: usize) -> Option<Vec<[u8;
     while level.len() > 1 {
         let sibling = if idx % 2 == 0 { idx + 1 } else { idx - 1 };
         path.push(*level.get(sibling).unwrap_or(level.get(idx)?));
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [l, r] => node_hash(l, r),
-                [only] => node_hash(only, only),
-                _ => sha256(b""),
-            })
-            .collect();
+        level = next_level(&level);
         idx /= 2;
     }
     Some(path)

@@ -108,3 +108,38 @@ pub fn event_hash(
     header.insert("prev_hash_b64u", prev_hash_b64u.map(Value::from).unwrap_or(Value::Null));
     sha256_b64u(jss::to_string(&Value::Object(header)).as_bytes())
 }
+
+/// `count` `llm_call` events of `run_id`, each linked to the one before by its hash;
+/// `describe(i)` gives event `i`'s `(event_id, timestamp, payload_hash_b64u)`. Returns the
+/// events and their hashes.
+pub fn llm_call_chain(
+    run_id: &str,
+    count: usize,
+    describe: impl Fn(usize) -> (String, String, String),
+) -> (Vec<Value>, Vec<String>) {
+    let mut events = Vec::with_capacity(count);
+    let mut hashes: Vec<String> = Vec::with_capacity(count);
+    for i in 0..count {
+        let (event_id, timestamp, payload_hash) = describe(i);
+        let prev = hashes.last().cloned();
+        let hash = event_hash(
+            &event_id,
+            run_id,
+            "llm_call",
+            &timestamp,
+            &payload_hash,
+            prev.as_deref(),
+        );
+        let mut e = Object::new();
+        e.insert("event_id", Value::from(event_id));
+        e.insert("run_id", Value::from(run_id));
+        e.insert("event_type", Value::from("llm_call"));
+        e.insert("timestamp", Value::from(timestamp));
+        e.insert("payload_hash_b64u", Value::from(payload_hash));
+        e.insert("prev_hash_b64u", prev.map(Value::from).unwrap_or(Value::Null));
+        e.insert("event_hash_b64u", Value::from(hash.as_str()));
+        events.push(Value::Object(e));
+        hashes.push(hash);
+    }
+    (events, hashes)
+}

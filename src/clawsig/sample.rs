@@ -1,7 +1,7 @@
 //! Deterministic sample Clawsig proof bundles: the README example, our test vectors and the
 //! benchmarks all build bundles here, from fixed seeds and fixed times.
 
-use super::producer::{event_hash, sign_envelope, Signer};
+use super::producer::{llm_call_chain, sign_envelope, Signer};
 use crate::crypto::sha256_b64u;
 use crate::json::{Object, Value};
 use crate::timeutil::{format_rfc3339, parse_rfc3339, Millis};
@@ -45,33 +45,13 @@ impl SampleBundle {
 
     /// The event chain, and each event's hash.
     pub fn event_chain(&self) -> (Vec<Value>, Vec<String>) {
-        let mut events = Vec::with_capacity(self.events);
-        let mut hashes: Vec<String> = Vec::with_capacity(self.events);
-        for i in 0..self.events {
-            let event_id = format!("evt_{i:04}");
-            let timestamp = self.at(i as i64 * 1000);
-            let payload_hash = sha256_b64u(format!("sample event payload {i}").as_bytes());
-            let prev = hashes.last().cloned();
-            let hash = event_hash(
-                &event_id,
-                &self.run_id,
-                "llm_call",
-                &timestamp,
-                &payload_hash,
-                prev.as_deref(),
-            );
-            let mut e = Object::new();
-            e.insert("event_id", Value::from(event_id));
-            e.insert("run_id", Value::from(self.run_id.as_str()));
-            e.insert("event_type", Value::from("llm_call"));
-            e.insert("timestamp", Value::from(timestamp));
-            e.insert("payload_hash_b64u", Value::from(payload_hash));
-            e.insert("prev_hash_b64u", prev.map(Value::from).unwrap_or(Value::Null));
-            e.insert("event_hash_b64u", Value::from(hash.as_str()));
-            events.push(Value::Object(e));
-            hashes.push(hash);
-        }
-        (events, hashes)
+        llm_call_chain(&self.run_id, self.events, |i| {
+            (
+                format!("evt_{i:04}"),
+                self.at(i as i64 * 1000),
+                sha256_b64u(format!("sample event payload {i}").as_bytes()),
+            )
+        })
     }
 
     /// The unsigned payload of gateway receipt `i`, bound to `event_hash`.

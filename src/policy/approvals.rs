@@ -9,25 +9,28 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::clawsig::envelope::{parse_header, HeaderRules, REQUIRED_KEYS};
-use crate::clawsig::producer::{envelope_with_hash, Signer};
+use crate::clawsig::envelope::REQUIRED_KEYS;
+use crate::clawsig::producer::Signer;
 use crate::context::VerifyContext;
 use crate::crypto::sha256_b64u;
-use crate::json::{jcs, Object, Value};
+use crate::json::{Object, Value};
 use crate::reason::ReasonCode;
 use crate::report::Findings;
+use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::{format_rfc3339, parse_rfc3339};
 use crate::trust::ApproverEntry;
 
-use super::schema::{self, closed, is_did_pattern, is_hash43, object, one_of, opt_array, opt_str, req_str, required};
 use super::wpc::PolicyInfo;
 use super::{short, CheckpointView};
+use crate::schema_rules::{
+    self as rules, closed, is_did_pattern, is_hash43, object, one_of, opt_array, opt_str, req_str, required,
+};
 
 pub const ENVELOPE_TYPE: &str = "human_approval_receipt";
 
 /// `plan_hash_b64u = sha256_b64u(JCS(plan))`.
 pub fn plan_hash(plan: &Value) -> String {
-    sha256_b64u(jcs::to_string(plan).as_bytes())
+    jcs_hash(plan)
 }
 
 /// The approval scope: `sha256_b64u(JCS({gate_id, job_id, plan_hash_b64u, policy_hash_b64u}))`.
@@ -37,7 +40,7 @@ pub fn approval_scope_hash(gate_id: &str, job_id: &str, plan_hash_b64u: &str, po
     o.insert("job_id", Value::from(job_id));
     o.insert("plan_hash_b64u", Value::from(plan_hash_b64u));
     o.insert("policy_hash_b64u", Value::from(policy_hash_b64u));
-    sha256_b64u(jcs::to_string(&Value::Object(o)).as_bytes())
+    jcs_hash(&Value::Object(o))
 }
 
 /// The plan format (closed): `{"plan_version":"1","gate_id","job_id","requested_by":DID,
@@ -129,7 +132,7 @@ pub fn validate_approval_payload(payload: &Value) -> Result<(), String> {
         "approval.approval_type",
     )?;
     req_str(obj, "approver_subject", 1, 256, here)?;
-    schema::opt_one_of(
+    rules::opt_one_of(
         obj,
         "approver_method",
         &["ui_click", "cli_confirm", "api_call", "policy_auto", "timeout"],
@@ -149,7 +152,7 @@ pub fn validate_approval_payload(payload: &Value) -> Result<(), String> {
         }
     }
     opt_array(obj, "evidence_required", 0, 64, here, |v, h| {
-        schema::text(v, 0, 256, h).map(drop)
+        rules::text(v, 0, 256, h).map(drop)
     })?;
     one_of(
         obj.get("hash_algorithm").unwrap_or(&Value::Null),
@@ -288,19 +291,7 @@ fn check_one_approval<'v>(
     f: &mut Findings,
 ) -> Option<JudgedApproval> {
     let label = format!("approval {path}");
-    let rules = HeaderRules {
-        versions: &["1"],
-        expected_type: ENVELOPE_TYPE,
-        type_in_allowlist: false,
-        expiry: None,
-    };
-    let env = match parse_header(value, &rules, &label) {
-        Ok(env) => env,
-        Err(failure) => {
-            f.record(&failure.at(path));
-            return None;
-        }
-    };
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, path, f)?;
     // The approval is valid when none of the checks below fails.
     let first_check = f.checks.len();
     let fail = |f: &mut Findings, id: &str, code: ReasonCode, detail: String| {
@@ -349,7 +340,7 @@ fn check_one_approval<'v>(
     env.payload.as_object()?;
     let p = env.payload;
 
-    let hash = sha256_b64u(jcs::to_string(p).as_bytes());
+    let hash = jcs_hash(p);
     if hash != env.payload_hash_b64u {
         fail(
             f,
@@ -837,16 +828,7 @@ pub fn build_approval(signer: &Signer, req: &ApprovalRequest) -> Result<Value, S
     p.insert("binding", Value::Object(binding));
     let payload = Value::Object(p);
     validate_approval_payload(&payload)?;
-    let hash = sha256_b64u(jcs::to_string(&payload).as_bytes());
-    Ok(envelope_with_hash(
-        signer,
-        "1",
-        ENVELOPE_TYPE,
-        payload,
-        hash,
-        req.timestamp,
-        None,
-    ))
+    Ok(sign_jcs(signer, ENVELOPE_TYPE, payload, req.timestamp))
 }
 
 #[cfg(test)]
@@ -936,17 +918,19 @@ mod tests {
         .unwrap()
     }
 
-    fn approve_alice() -> (String, Value) {
+    /// An approval stored at `artifacts/approvals/<id>.json`.
+    fn approval_file(s: &Signer, subject: &str, decision: Decision, id: &str) -> (String, Value) {
         (
-            "artifacts/approvals/a1.json".into(),
-            approval(&alice(), "alice@example.com", Decision::Approve, "a1"),
+            format!("artifacts/approvals/{id}.json"),
+            approval(s, subject, decision, id),
         )
     }
+
+    fn approve_alice() -> (String, Value) {
+        approval_file(&alice(), "alice@example.com", Decision::Approve, "a1")
+    }
     fn approve_bob() -> (String, Value) {
-        (
-            "artifacts/approvals/b1.json".into(),
-            approval(&bob(), "bob@example.com", Decision::Approve, "b1"),
-        )
+        approval_file(&bob(), "bob@example.com", Decision::Approve, "b1")
     }
 
     fn run_with(approvals: &[(String, Value)], plans: &[(String, Value)], c: &VerifyContext) -> Findings {
@@ -968,8 +952,7 @@ mod tests {
     fn tamper(s: &Signer, env: &Value, edit: impl FnOnce(&mut Object)) -> Value {
         let mut payload = env.get("payload").cloned().unwrap();
         edit(payload.as_object_mut().unwrap());
-        let hash = sha256_b64u(jcs::to_string(&payload).as_bytes());
-        envelope_with_hash(s, "1", ENVELOPE_TYPE, payload, hash, TS, None)
+        sign_jcs(s, ENVELOPE_TYPE, payload, TS)
     }
 
     #[test]
@@ -999,10 +982,7 @@ mod tests {
 
     #[test]
     fn requester_approving_does_not_count() {
-        let rita = (
-            "artifacts/approvals/r1.json".to_string(),
-            approval(&requester(), "rita@example.com", Decision::Approve, "r1"),
-        );
+        let rita = approval_file(&requester(), "rita@example.com", Decision::Approve, "r1");
         let f = run(&[approve_alice(), rita]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalQuorumNotMet));
         let detail = &f.first_failure().unwrap().detail;
@@ -1058,10 +1038,7 @@ mod tests {
 
     #[test]
     fn agent_approving_does_not_count() {
-        let a = (
-            "artifacts/approvals/g1.json".to_string(),
-            approval(&agent(), "agent@example.com", Decision::Approve, "g1"),
-        );
+        let a = approval_file(&agent(), "agent@example.com", Decision::Approve, "g1");
         let f = run(&[approve_alice(), a]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalQuorumNotMet));
         assert!(f.first_failure().unwrap().detail.contains("is the agent"));
@@ -1069,10 +1046,7 @@ mod tests {
 
     #[test]
     fn two_keys_of_one_subject_count_once() {
-        let laptop = (
-            "artifacts/approvals/a2.json".to_string(),
-            approval(&alice_laptop(), "alice@example.com", Decision::Approve, "a2"),
-        );
+        let laptop = approval_file(&alice_laptop(), "alice@example.com", Decision::Approve, "a2");
         let f = run(&[approve_alice(), laptop]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalQuorumNotMet));
         let detail = &f.first_failure().unwrap().detail;
@@ -1085,10 +1059,7 @@ mod tests {
 
     #[test]
     fn wrong_group_does_not_count() {
-        let c = (
-            "artifacts/approvals/c1.json".to_string(),
-            approval(&carol(), "carol@example.com", Decision::Approve, "c1"),
-        );
+        let c = approval_file(&carol(), "carol@example.com", Decision::Approve, "c1");
         let f = run(&[approve_alice(), c]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalQuorumNotMet));
         assert!(f
@@ -1100,10 +1071,7 @@ mod tests {
 
     #[test]
     fn explicit_deny_wins() {
-        let deny = (
-            "artifacts/approvals/c1.json".to_string(),
-            approval(&carol(), "carol@example.com", Decision::Deny, "c1"),
-        );
+        let deny = approval_file(&carol(), "carol@example.com", Decision::Deny, "c1");
         let f = run(&[approve_alice(), approve_bob(), deny]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalDenied));
         assert!(f
@@ -1116,10 +1084,7 @@ mod tests {
     #[test]
     fn untrusted_approver() {
         let stranger = Signer::from_label("stranger");
-        let s = (
-            "artifacts/approvals/s1.json".to_string(),
-            approval(&stranger, "stranger@example.com", Decision::Approve, "s1"),
-        );
+        let s = approval_file(&stranger, "stranger@example.com", Decision::Approve, "s1");
         let f = run(&[approve_alice(), approve_bob(), s]);
         assert_eq!(code(&f), Some(ReasonCode::SignerNotTrusted));
         assert_eq!(
@@ -1135,10 +1100,7 @@ mod tests {
 
     #[test]
     fn subject_mismatch() {
-        let a = (
-            "artifacts/approvals/a1.json".to_string(),
-            approval(&alice(), "mallory@example.com", Decision::Approve, "a1"),
-        );
+        let a = approval_file(&alice(), "mallory@example.com", Decision::Approve, "a1");
         let f = run(&[a, approve_bob()]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalSubjectMismatch));
     }
@@ -1342,7 +1304,7 @@ mod tests {
         assert_eq!(validate_approval_payload(payload), Ok(()));
         assert_eq!(
             env.get("payload_hash_b64u").and_then(Value::as_str),
-            Some(sha256_b64u(jcs::to_string(payload).as_bytes()).as_str())
+            Some(jcs_hash(payload).as_str())
         );
         assert_eq!(
             payload.get("approval_type").and_then(Value::as_str),

@@ -17,9 +17,9 @@ use crate::report::Findings;
 use crate::timeutil::{format_rfc3339, secs_to_ms};
 
 use super::extension::{max_token_ttl_seconds, Extension};
-use super::schema::{is_did_pattern, is_hash43};
 use super::wpc::PolicyInfo;
 use super::{short, CheckpointView};
+use crate::schema_rules::{is_did_pattern, is_hash43};
 
 /// Largest compact token accepted.
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
@@ -167,34 +167,26 @@ pub fn token_scope_hash(claims: &Value) -> Result<String, String> {
 /// `sub`, `aud` and `scope` after trimming).
 pub fn validate_claims(claims: &Value) -> Result<(), String> {
     let obj = claims.as_object().ok_or("the claims are not a JSON object")?;
-    const ALLOWED: [&str; 25] = [
+    // With SCOPE_STRING_CLAIMS, the claims the schema allows.
+    const OTHER_CLAIMS: [&str; 13] = [
         "token_version",
         "sub",
         "aud",
         "scope",
         "iat",
         "exp",
-        "owner_ref",
-        "owner_did",
-        "controller_did",
-        "agent_did",
-        "policy_hash_b64u",
-        "control_plane_policy_hash_b64u",
         "token_scope_hash_b64u",
-        "payment_account_did",
         "spend_cap",
-        "mission_id",
-        "delegation_id",
-        "delegator_did",
-        "delegate_did",
-        "delegation_policy_hash_b64u",
         "delegation_spend_cap_minor",
         "delegation_expires_at",
         "token_lane",
         "jti",
         "nonce",
     ];
-    if let Some(k) = obj.keys().find(|k| !ALLOWED.contains(k)) {
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !OTHER_CLAIMS.contains(k) && !SCOPE_STRING_CLAIMS.contains(k))
+    {
         return Err(format!("claim \"{}\" is not allowed by the schema", short(k)));
     }
     for k in ["token_version", "sub", "aud", "scope", "iat", "exp"] {

@@ -9,7 +9,6 @@
 pub mod approvals;
 pub mod cst;
 pub mod extension;
-mod schema;
 pub mod wpc;
 
 use crate::timeutil::Millis;
@@ -31,16 +30,4 @@ pub struct CheckpointView {
     pub token_scope_hash: Option<String>,
 }
 
-/// Counts of characters as JSON Schema counts them (code points).
-pub(crate) fn char_len(s: &str) -> usize {
-    s.chars().count()
-}
-
-/// Shorten an untrusted string for a message.
-pub(crate) fn short(s: &str) -> String {
-    const MAX: usize = 60;
-    match s.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", s.get(..cut).unwrap_or_default()),
-        None => s.to_string(),
-    }
-}
+pub(crate) use crate::schema_rules::{char_len, short};

@@ -3,17 +3,19 @@
 //! IS the policy hash, and the signature is over the UTF-8 of that string), and check step 4
 //! of sealed-bundle verification.
 
-use crate::clawsig::envelope::{parse_header, HeaderRules, REQUIRED_KEYS};
-use crate::clawsig::producer::{envelope_with_hash, Signer};
+use crate::clawsig::envelope::REQUIRED_KEYS;
+use crate::clawsig::producer::Signer;
 use crate::context::VerifyContext;
-use crate::crypto::sha256_b64u;
-use crate::json::{jcs, Value};
+use crate::json::Value;
 use crate::reason::ReasonCode;
 use crate::report::Findings;
+use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::parse_rfc3339;
 
 use super::extension::{parse_extension, Extension};
-use super::schema::{self, closed, object, one_of, opt_array, opt_one_of, opt_str, req_str, required, text};
+use crate::schema_rules::{
+    self as rules, closed, object, one_of, opt_array, opt_one_of, opt_str, req_str, required, text,
+};
 
 pub const ENVELOPE_TYPE: &str = "work_policy_contract";
 
@@ -34,7 +36,7 @@ pub struct PolicyInfo {
 
 /// `policy_hash_b64u = sha256_b64u(JCS(payload))`.
 pub fn policy_hash(payload: &Value) -> String {
-    sha256_b64u(jcs::to_string(payload).as_bytes())
+    jcs_hash(payload)
 }
 
 /// Check a WPC payload against the v1 or v2 schema. An unknown `policy_version` is
@@ -56,7 +58,7 @@ pub fn validate_payload(payload: &Value) -> Result<(), (ReasonCode, String)> {
     }
 }
 
-fn common(obj: &crate::json::Object, here: &str) -> schema::SchemaResult<()> {
+fn common(obj: &crate::json::Object, here: &str) -> rules::RuleResult {
     req_str(obj, "policy_id", 1, 128, here)?;
     let issuer = req_str(obj, "issuer_did", 4, 256, here)?;
     if !issuer.starts_with("did:") {
@@ -68,7 +70,7 @@ fn common(obj: &crate::json::Object, here: &str) -> schema::SchemaResult<()> {
     Ok(())
 }
 
-fn validate_v1(payload: &Value) -> schema::SchemaResult<()> {
+fn validate_v1(payload: &Value) -> rules::RuleResult {
     let here = "wpc";
     let obj = object(payload, here)?;
     closed(
@@ -107,7 +109,7 @@ fn validate_v1(payload: &Value) -> schema::SchemaResult<()> {
     )?;
     opt_array(obj, "required_audit_packs", 0, 64, here, |v, h| {
         let s = text(v, 8, 128, h)?;
-        if schema::is_b64u_chars(s) {
+        if crate::crypto::b64::is_b64u_syntax(s, 1) {
             Ok(())
         } else {
             Err(format!("{h} is not base64url"))
@@ -141,7 +143,7 @@ const CONDITION_OPERATORS: [&str; 9] = [
     "IpAddress",
 ];
 
-fn validate_v2(payload: &Value) -> schema::SchemaResult<()> {
+fn validate_v2(payload: &Value) -> rules::RuleResult {
     let here = "wpc";
     let obj = object(payload, here)?;
     closed(
@@ -168,7 +170,7 @@ fn validate_v2(payload: &Value) -> schema::SchemaResult<()> {
     opt_array(obj, "statements", 1, 64, here, validate_statement)
 }
 
-fn validate_witnessed_web(v: &Value, here: &str) -> schema::SchemaResult<()> {
+fn validate_witnessed_web(v: &Value, here: &str) -> rules::RuleResult {
     let obj = object(v, here)?;
     closed(obj, &["mode", "quorum", "transparency"], here)?;
     opt_one_of(obj, "mode", &["warn", "enforce"], here)?;
@@ -197,7 +199,7 @@ fn validate_witnessed_web(v: &Value, here: &str) -> schema::SchemaResult<()> {
     Ok(())
 }
 
-fn validate_statement(v: &Value, here: &str) -> schema::SchemaResult<()> {
+fn validate_statement(v: &Value, here: &str) -> rules::RuleResult {
     let obj = object(v, here)?;
     closed(obj, &["sid", "effect", "actions", "resources", "conditions"], here)?;
     required(obj, &["sid", "effect", "actions", "resources"], here)?;
@@ -239,19 +241,7 @@ pub fn check_policy(
     f: &mut Findings,
 ) -> Option<PolicyInfo> {
     let label = format!("policy {artifact}");
-    let rules = HeaderRules {
-        versions: &["1"],
-        expected_type: ENVELOPE_TYPE,
-        type_in_allowlist: false,
-        expiry: None,
-    };
-    let env = match parse_header(value, &rules, &label) {
-        Ok(env) => env,
-        Err(failure) => {
-            f.record(&failure.at(artifact));
-            return None;
-        }
-    };
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, artifact, f)?;
     f.pass_at(
         "policy.envelope",
         artifact,
@@ -501,16 +491,7 @@ pub fn sign_policy(signer: &Signer, payload: Value, issued_at: &str) -> Result<V
             super::short(issued_at)
         ));
     }
-    let hash = policy_hash(&payload);
-    Ok(envelope_with_hash(
-        signer,
-        "1",
-        ENVELOPE_TYPE,
-        payload,
-        hash,
-        issued_at,
-        None,
-    ))
+    Ok(sign_jcs(signer, ENVELOPE_TYPE, payload, issued_at))
 }
 
 /// Read the policy hash of a WPC file: an envelope (whose claimed hash must match) or a bare
@@ -554,6 +535,8 @@ pub fn read_policy_for_producer(value: &Value) -> Result<PolicyInfo, String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::clawsig::producer::envelope_with_hash;
+    use crate::crypto::sha256_b64u;
     use crate::json::{parse_str, Object};
     use crate::report::CheckStatus;
     use crate::trust::{Trust, TrustEntry};
@@ -609,8 +592,7 @@ pub(crate) mod tests {
 
     /// Re-sign a (modified) payload with `signer`, keeping the JCS hash honest.
     fn resign(signer: &Signer, payload: Value) -> Value {
-        let hash = policy_hash(&payload);
-        envelope_with_hash(signer, "1", ENVELOPE_TYPE, payload, hash, AT, None)
+        sign_jcs(signer, ENVELOPE_TYPE, payload, AT)
     }
 
     #[test]

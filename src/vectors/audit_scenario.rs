@@ -9,12 +9,13 @@ use crate::audit::manifest::build_manifest;
 use crate::audit::merkle;
 use crate::audit::sample::{self, SampleKeys};
 use crate::audit::seal::{assemble, json_bytes, POLICY_PATH, TOKEN_PATH};
-use crate::clawsig::producer::{envelope_with_hash, event_hash, sign_envelope, Signer};
+use crate::clawsig::producer::{envelope_with_hash, Signer};
 use crate::cli::receipt::build_receipt;
 use crate::crypto::sha256_b64u;
-use crate::json::{jcs, Object, Value};
+use crate::json::{Object, Value};
 use crate::policy::approvals::{self, build_approval, ApprovalRequest, Decision};
 use crate::policy::{cst, wpc};
+use crate::signed_jcs::sign_jcs;
 
 /// An edit applied to a JSON object (an envelope, a payload, the manifest).
 pub type ObjectEdit = Box<dyn Fn(&mut Object)>;
@@ -289,16 +290,7 @@ impl Scenario {
         };
         let mut payload = env.get("payload").cloned().ok_or("approval without payload")?;
         payload.as_object_mut().map(edit).ok_or("approval payload")?;
-        let hash = sha256_b64u(jcs::to_string(&payload).as_bytes());
-        Ok(envelope_with_hash(
-            &a.signer,
-            "1",
-            approvals::ENVELOPE_TYPE,
-            payload,
-            hash,
-            &a.timestamp,
-            None,
-        ))
+        Ok(sign_jcs(&a.signer, approvals::ENVELOPE_TYPE, payload, &a.timestamp))
     }
 
     fn receipt_binding(&self, run_id: &str, nonce: &str, event: Option<&str>) -> Object {
@@ -328,19 +320,7 @@ impl Scenario {
     /// The sample's proof bundle: two events and one receipt bound to the first.
     fn proof_bundle_file(&self, policy: &str, scope: &str) -> Result<Value, String> {
         let run = sample::RUN_ID;
-        let mut events = Vec::new();
-        let mut hashes: Vec<String> = Vec::new();
-        for i in 0..2 {
-            let id = format!("evt_{i:04}");
-            let ph = sha256_b64u(id.as_bytes());
-            let prev = hashes.last().cloned();
-            let h = event_hash(&id, run, "llm_call", sample::RECEIPT_AT, &ph, prev.as_deref());
-            events.push(Value::from_serde(&serde_json::json!({
-                "event_id": id, "run_id": run, "event_type": "llm_call", "timestamp": sample::RECEIPT_AT,
-                "payload_hash_b64u": ph, "prev_hash_b64u": prev, "event_hash_b64u": h
-            })));
-            hashes.push(h);
-        }
+        let (events, hashes) = sample::proof_events();
         let first = hashes.first().cloned().unwrap_or_default();
         let payload = sample::receipt_payload(
             "rcpt_bundle_1",
@@ -353,20 +333,7 @@ impl Scenario {
             Some(scope),
             sample::RECEIPT_AT,
         )?;
-        let mut payload = Value::from_serde(&serde_json::json!({
-            "bundle_version": "1", "bundle_id": "pb_sample", "agent_did": self.keys.agent.did()
-        }));
-        if let Some(o) = payload.as_object_mut() {
-            o.insert("event_chain", Value::Array(events));
-            o.insert("receipts", Value::Array(vec![receipt]));
-        }
-        Ok(sign_envelope(
-            &self.keys.agent,
-            "proof_bundle",
-            payload,
-            sample::RECEIPT_AT,
-            None,
-        ))
+        Ok(sample::proof_bundle(&self.keys, events, receipt))
     }
 
     fn trust_pulse_file(&self) -> Value {
