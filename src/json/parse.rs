@@ -593,7 +593,11 @@ impl<'a> Parser<'a> {
             let has_quote = quote.wrapping_sub(ONES) & !quote;
             let has_backslash = backslash.wrapping_sub(ONES) & !backslash;
             let has_control = w.wrapping_sub(ONES * 0x20) & !w;
-            if (has_quote | has_backslash | has_control) & HIGH != 0 {
+            let special = (has_quote | has_backslash | has_control) & HIGH;
+            if special != 0 {
+                // The lowest flagged byte is the first special one (borrows only
+                // travel upwards, from a byte that matched): stop right on it.
+                self.pos += (special.trailing_zeros() / 8) as usize;
                 return;
             }
             self.pos += 8;
