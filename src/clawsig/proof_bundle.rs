@@ -1,10 +1,13 @@
 //! Proof-bundle verification in the reference verifier's check order (§6.1), with the
 //! stricter rules of spec 00 ("Strictness") and §8 layered on top.
 //!
-//! Performance: the payload is parsed once; each receipt payload is serialized once (JSS for
-//! its hash, JCS for replay fingerprints), in parallel when there are many; every signature
-//! of the bundle is verified in one batch before the ordered checks, which then only read
-//! the results, so codes and order stay those of the reference.
+//! Performance: the payload is parsed once, and the order-free work runs up front (on the
+//! rayon pool from 32 receipts): every signature of the bundle in one batch on one side of a
+//! join; on the other, the ordered checks up to the envelope signature, then the hashing (the
+//! payload's JSS streamed once, each receipt's payload hash taken from its slice), each
+//! receipt's checks before its signature, the event chain and the causal rules. The ordered
+//! pass after the join only consults those results and reports each verdict at its place, so
+//! codes and order stay those of the reference.
 
 use std::collections::{HashMap, HashSet};
 
@@ -168,7 +171,7 @@ fn verify_inner<'v>(
         },
         || checks_before_signature(&env, &receipts, ctx, run, label),
     );
-    let pre = before?;
+    let mut pre = before?;
     if !batch_early {
         queue_signatures(&env, &receipts, &mut cache);
         cache.run();
@@ -191,7 +194,7 @@ fn verify_inner<'v>(
     let chain = run.chain.as_ref();
     if let Some(c) = chain {
         run.summary.run_id = c.run_id.map(str::to_string);
-        run.summary.event_hashes = c.hashes.iter().map(|h| h.to_string()).collect();
+        run.summary.event_hashes = std::mem::take(&mut pre.event_hashes);
         run.summary.counts.events = c.hashes.len();
         run.findings.pass(
             "event_chain",
@@ -225,30 +228,35 @@ fn verify_inner<'v>(
 
     // Gateway receipts: per-receipt results only (the core rule is non-fatal). Everything
     // but the signature lookup ran in the pre-pass; finish each receipt in order.
-    let mut infos = Vec::with_capacity(pre.receipts.len());
-    for (i, pre) in pre.receipts.into_iter().enumerate() {
-        let mut info = pre.info;
-        let checked = pre.fields.and_then(|e| {
-            let (key, sig) = pre.signature?;
-            if cache.verifies(e.signer_did, &key, e.payload_hash_b64u.as_bytes(), &sig) {
-                Ok(())
-            } else {
-                Err(envelope::signature_failure(
-                    &receipt_label(i),
-                    "Ed25519 verification failed",
-                ))
+    // (Collected in place: the infos reuse the pre-pass vector's memory.)
+    let infos: Vec<GatewayReceiptInfo> = pre
+        .receipts
+        .into_iter()
+        .enumerate()
+        .map(|(i, pre)| {
+            let mut info = pre.info;
+            let checked = pre.fields.and_then(|e| {
+                let (key, sig) = pre.signature?;
+                if cache.verifies(e.signer_did, &key, e.payload_hash_b64u.as_bytes(), &sig) {
+                    Ok(())
+                } else {
+                    Err(envelope::signature_failure(
+                        &receipt_label(i),
+                        "Ed25519 verification failed",
+                    ))
+                }
+            });
+            match checked {
+                Ok(()) => info.signature_valid = true,
+                Err(f) => {
+                    run.findings.warn("gateway_receipt", f.code, f.detail.clone());
+                    info.failure = Some(f.at(format!("payload.receipts[{i}]")));
+                }
             }
-        });
-        match checked {
-            Ok(()) => info.signature_valid = true,
-            Err(f) => {
-                run.findings.warn("gateway_receipt", f.code, f.detail.clone());
-                info.failure = Some(f.at(format!("payload.receipts[{i}]")));
-            }
-        }
-        info.bound = pre.bound;
-        infos.push(info);
-    }
+            info.bound = pre.bound;
+            info
+        })
+        .collect();
     let sig_ok = infos.iter().filter(|i| i.signature_valid).count();
     let verified = infos.iter().filter(|i| i.signature_valid && i.bound).count();
     let receipts_valid = !infos.is_empty() && verified == infos.len();
@@ -318,6 +326,8 @@ struct Precomputed<'v> {
     receipts: Vec<ReceiptPre<'v>>,
     /// The event chain's verdict (reported at its place in the order).
     chain: Result<Option<VerifiedChain<'v>>, Failure>,
+    /// The verified chain's event hashes, as `BundleSummary::event_hashes`.
+    event_hashes: Vec<String>,
     /// The causal rules' first failure, in their order: normalization, the reference replay
     /// rule, our strict replay rule, the graph rules, anchoring.
     causal: Result<(), Failure>,
@@ -412,7 +422,7 @@ fn precompute<'v>(p: &'v Value, receipts: &[&'v Value], ctx: &VerifyContext) -> 
     let parallel = receipts.len() >= PARALLEL_RECEIPTS;
     // The JSS hash stream is sequential; the descriptions (with their JCS) and the event
     // chain proceed beside it.
-    let (hashes, (described, chain)) = join_if(
+    let (hashes, (described, (chain, event_hashes))) = join_if(
         parallel,
         || bundle_digests::jss_hashes(p),
         || {
@@ -423,7 +433,14 @@ fn precompute<'v>(p: &'v Value, receipts: &[&'v Value], ctx: &VerifyContext) -> 
                         gateway_receipts::describe_receipt_with_jcs(r, bundle_digests::receipt_jcs(r))
                     })
                 },
-                || event_chain::verify_event_chain(p),
+                || {
+                    let chain = event_chain::verify_event_chain(p);
+                    let hashes = match &chain {
+                        Ok(Some(c)) => c.hashes.iter().map(|h| h.to_string()).collect(),
+                        _ => Vec::new(),
+                    };
+                    (chain, hashes)
+                },
             )
         },
     );
@@ -464,6 +481,7 @@ fn precompute<'v>(p: &'v Value, receipts: &[&'v Value], ctx: &VerifyContext) -> 
         payload_hash: hashes.payload,
         receipts,
         chain,
+        event_hashes,
         causal,
     }
 }

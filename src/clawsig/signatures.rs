@@ -10,23 +10,33 @@ use std::collections::HashMap;
 use crate::crypto::batch::{verify_refs, JobRef};
 use crate::crypto::{b64, parse_did_key, verify_strict, DidKeyError, PublicKey};
 
-/// One queued or answered signature: who, over what, and (once known) whether it verifies.
+/// One queued or answered signature. Its DID, key and message live in shared tables, so
+/// queueing a signature allocates nothing of its own.
 #[derive(Debug)]
 struct Job {
-    did: String,
-    key: PublicKey,
-    message: Vec<u8>,
-    signature: Vec<u8>,
+    /// Index into `SignatureCache::signers`.
+    signer: usize,
+    /// Range of the message in `SignatureCache::messages`.
+    message: std::ops::Range<usize>,
+    signature: [u8; 64],
     verified: Option<bool>,
 }
 
 #[derive(Default)]
 pub struct SignatureCache {
-    keys: HashMap<String, Result<PublicKey, DidKeyError>>,
+    /// DID → index into `signers`.
+    dids: HashMap<String, usize>,
+    /// Per distinct DID: the DID and its key (or why it has none).
+    signers: Vec<(String, Result<PublicKey, DidKeyError>)>,
     jobs: Vec<Job>,
-    /// Signature bytes → indices into `jobs` (signatures are effectively unique, so lookups
-    /// compare the DID and message of one entry and allocate nothing).
-    by_signature: HashMap<Vec<u8>, Vec<usize>>,
+    /// All queued messages, back to back.
+    messages: Vec<u8>,
+    /// Where the next question is expected: the ordered checks ask in queueing order.
+    cursor: usize,
+    /// Signature bytes → newest job with them, built on the first question asked out of
+    /// order; `same_signature` chains to older jobs with the same bytes.
+    by_signature: Option<HashMap<[u8; 64], usize>>,
+    same_signature: Vec<Option<usize>>,
 }
 
 impl SignatureCache {
@@ -34,39 +44,69 @@ impl SignatureCache {
         SignatureCache::default()
     }
 
+    fn signer(&mut self, did: &str) -> usize {
+        if let Some(&i) = self.dids.get(did) {
+            return i;
+        }
+        let i = self.signers.len();
+        self.signers.push((did.to_string(), parse_did_key(did)));
+        self.dids.insert(did.to_string(), i);
+        i
+    }
+
     /// The key of a did:key, parsed once per distinct DID string.
     pub fn key(&mut self, did: &str) -> Result<PublicKey, DidKeyError> {
-        if let Some(k) = self.keys.get(did) {
-            return k.clone();
+        let i = self.signer(did);
+        match self.signers.get(i) {
+            Some((_, key)) => key.clone(),
+            None => parse_did_key(did),
         }
-        let k = parse_did_key(did);
-        self.keys.insert(did.to_string(), k.clone());
-        k
     }
 
     /// Queue a base64url signature for the batch; inputs that cannot be a valid job
-    /// (unusable key, non-canonical encoding) are left to the ordered checks to report.
+    /// (unusable key, non-canonical encoding, not 64 bytes) are left to the ordered checks,
+    /// whose single verification refuses them.
     pub fn queue_b64u(&mut self, did: &str, message: &[u8], signature_b64u: &str) {
-        if let Ok(sig) = b64::b64u_decode(signature_b64u) {
-            self.queue(did, message, sig);
+        if let Ok(sig) = b64::b64u_decode_array::<64>(signature_b64u) {
+            self.queue_array(did, message, sig);
         }
     }
 
     pub fn queue(&mut self, did: &str, message: &[u8], signature: Vec<u8>) {
-        let Ok(key) = self.key(did) else { return };
-        self.insert(did, key, message, signature, None);
+        if let Ok(sig) = <[u8; 64]>::try_from(signature.as_slice()) {
+            self.queue_array(did, message, sig);
+        }
     }
 
-    fn insert(&mut self, did: &str, key: PublicKey, message: &[u8], signature: Vec<u8>, verified: Option<bool>) {
+    fn queue_array(&mut self, did: &str, message: &[u8], signature: [u8; 64]) {
+        let signer = self.signer(did);
+        if self.signers.get(signer).is_some_and(|(_, key)| key.is_ok()) {
+            self.insert(signer, message, signature, None);
+        }
+    }
+
+    fn insert(&mut self, signer: usize, message: &[u8], signature: [u8; 64], verified: Option<bool>) {
+        let start = self.messages.len();
+        self.messages.extend_from_slice(message);
         let index = self.jobs.len();
-        self.by_signature.entry(signature.clone()).or_default().push(index);
         self.jobs.push(Job {
-            did: did.to_string(),
-            key,
-            message: message.to_vec(),
+            signer,
+            message: start..self.messages.len(),
             signature,
             verified,
         });
+        self.same_signature.push(None);
+        if let Some(map) = &mut self.by_signature {
+            Self::index_job(map, &mut self.same_signature, signature, index);
+        }
+    }
+
+    fn index_job(map: &mut HashMap<[u8; 64], usize>, chain: &mut [Option<usize>], signature: [u8; 64], index: usize) {
+        if let Some(older) = map.insert(signature, index) {
+            if let Some(slot) = chain.get_mut(index) {
+                *slot = Some(older);
+            }
+        }
     }
 
     /// Verify everything queued so far in one batch.
@@ -79,13 +119,20 @@ impl SignatureCache {
         }
         let refs: Vec<JobRef<'_>> = pending
             .iter()
-            .filter_map(|&i| self.jobs.get(i))
-            .map(|j| JobRef {
-                key: &j.key,
-                message: &j.message,
-                signature: &j.signature,
+            .filter_map(|&i| {
+                let job = self.jobs.get(i)?;
+                let key = self.signers.get(job.signer)?.1.as_ref().ok()?;
+                Some(JobRef {
+                    key,
+                    message: self.messages.get(job.message.clone())?,
+                    signature: &job.signature,
+                })
             })
             .collect();
+        if refs.len() != pending.len() {
+            // Unreachable: every queued job has a usable key and an in-range message.
+            return;
+        }
         let outcomes = verify_refs(&refs);
         for (i, ok) in pending.into_iter().zip(outcomes) {
             if let Some(job) = self.jobs.get_mut(i) {
@@ -94,21 +141,51 @@ impl SignatureCache {
         }
     }
 
+    /// The answer of job `i` if it is this very question and has been answered.
+    fn answer(&self, i: usize, did: &str, message: &[u8], signature: &[u8]) -> Option<bool> {
+        let job = self.jobs.get(i)?;
+        let same = job.signature.as_slice() == signature
+            && self.messages.get(job.message.clone()) == Some(message)
+            && self.signers.get(job.signer).is_some_and(|(d, _)| d == did);
+        job.verified.filter(|_| same)
+    }
+
+    fn lookup(&mut self, did: &str, message: &[u8], signature: &[u8]) -> Option<bool> {
+        if let Some(ok) = self.answer(self.cursor, did, message, signature) {
+            self.cursor += 1;
+            return Some(ok);
+        }
+        let sig: [u8; 64] = signature.try_into().ok()?;
+        if self.by_signature.is_none() {
+            let mut map = HashMap::with_capacity(self.jobs.len());
+            for (i, job) in self.jobs.iter().enumerate() {
+                Self::index_job(&mut map, &mut self.same_signature, job.signature, i);
+            }
+            self.by_signature = Some(map);
+        }
+        let mut next = self.by_signature.as_ref().and_then(|m| m.get(&sig).copied());
+        while let Some(i) = next {
+            if let Some(ok) = self.answer(i, did, message, signature) {
+                self.cursor = i + 1;
+                return Some(ok);
+            }
+            next = self.same_signature.get(i).copied().flatten();
+        }
+        None
+    }
+
     /// Whether `signature` by `did` over `message` verifies strictly.
     pub fn verifies(&mut self, did: &str, key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
-        let known = self
-            .by_signature
-            .get(signature)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| self.jobs.get(i))
-            .find(|j| j.did == did && j.message == message)
-            .and_then(|j| j.verified);
-        if let Some(ok) = known {
+        if let Some(ok) = self.lookup(did, message, signature) {
             return ok;
         }
         let ok = verify_strict(key, message, signature).is_ok();
-        self.insert(did, *key, message, signature.to_vec(), Some(ok));
+        if let Ok(sig) = <[u8; 64]>::try_from(signature) {
+            // Remember the answer, under the key the caller derived from `did`.
+            let signer = self.signers.len();
+            self.signers.push((did.to_string(), Ok(*key)));
+            self.insert(signer, message, sig, Some(ok));
+        }
         ok
     }
 }
@@ -141,5 +218,40 @@ mod tests {
         let late = signer.sign(b"m3").to_vec();
         assert!(cache.verifies(signer.did(), &key, b"m3", &late));
         assert!(cache.verifies(signer.did(), &key, b"m3", &late));
+        // Asked again and out of order: the same answers.
+        assert!(!cache.verifies(signer.did(), &key, b"m2", &bad));
+        assert!(cache.verifies(signer.did(), &key, b"m1", &good));
+        // Wrong length: never queued, refused.
+        cache.queue(signer.did(), b"m4", vec![1u8; 63]);
+        cache.run();
+        assert!(!cache.verifies(signer.did(), &key, b"m4", &[1u8; 63]));
+    }
+
+    #[test]
+    fn duplicate_signature_bytes_keep_their_own_answers() {
+        // The same 64 bytes queued under two DIDs and two messages: only the right pair is
+        // true, whether asked in queueing order or not.
+        let a = Signer::from_label("dup-a");
+        let b = Signer::from_label("dup-b");
+        let sig = a.sign(b"msg").to_vec();
+        for reversed in [false, true] {
+            let mut cache = SignatureCache::new();
+            cache.queue(b.did(), b"msg", sig.clone());
+            cache.queue(a.did(), b"other", sig.clone());
+            cache.queue(a.did(), b"msg", sig.clone());
+            cache.run();
+            let (ka, kb) = (cache.key(a.did()).unwrap(), cache.key(b.did()).unwrap());
+            let mut questions = vec![
+                (b.did(), kb, &b"msg"[..], false),
+                (a.did(), ka, &b"other"[..], false),
+                (a.did(), ka, &b"msg"[..], true),
+            ];
+            if reversed {
+                questions.reverse();
+            }
+            for (did, key, msg, expected) in questions {
+                assert_eq!(cache.verifies(did, &key, msg, &sig), expected, "{did} {reversed}");
+            }
+        }
     }
 }

@@ -7,6 +7,11 @@
 //! The parser is iterative: open arrays and objects live on an explicit
 //! stack, so hostile nesting costs heap (bounded by `max_depth`) and can
 //! never exhaust the call stack.
+//!
+//! Inputs of 512 KB and more are parsed by two threads, the second one
+//! starting at a likely array-element boundary in the middle; its work is
+//! used only when the first thread reaches that exact position as an element
+//! start (see `parse_in_two`), so results and errors are those of one pass.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -71,6 +76,17 @@ const LINEAR_KEY_SCAN_MAX: usize = 16;
 /// Parses `bytes` as exactly one JSON value (surrounded by optional
 /// whitespace), enforcing `limits`.
 pub fn parse(bytes: &[u8], limits: &ParseLimits) -> Result<Value, ParseError> {
+    parse_split(bytes, limits, |bytes| {
+        (bytes.len() >= SPLIT_MIN_BYTES).then(|| find_split(bytes)).flatten()
+    })
+}
+
+/// `parse`, handing the second thread the position `split` chooses (tests force any).
+fn parse_split(
+    bytes: &[u8],
+    limits: &ParseLimits,
+    split: impl FnOnce(&[u8]) -> Option<usize>,
+) -> Result<Value, ParseError> {
     if bytes.len() > limits.max_bytes {
         return Err(ParseError::TooLarge {
             size: bytes.len(),
@@ -83,16 +99,99 @@ pub fn parse(bytes: &[u8], limits: &ParseLimits) -> Result<Value, ParseError> {
     if text.starts_with('\u{feff}') {
         return Err(ParseError::Bom);
     }
-    Parser {
-        text,
-        bytes,
-        pos: 0,
-        max_depth: limits.max_depth,
-        items: Vec::new(),
-        members: Vec::new(),
-        recent_keys: Vec::new(),
+    let mut parser = Parser::new(text, limits.max_depth);
+    if let Some(split) = split(bytes) {
+        return parse_in_two(parser, split);
     }
-    .parse_document()
+    match parser.run(None, None, 0)? {
+        Outcome::Done(value) => Ok(value),
+        // Unreachable without a split position.
+        Outcome::AtSplit => Err(parser.syntax(parser.pos, "internal parser error")),
+    }
+}
+
+/// Inputs from this size on are parsed by two threads (see `parse_in_two`).
+const SPLIT_MIN_BYTES: usize = 512 * 1024;
+
+/// A likely array-element boundary after the middle of the input: the `{` of `}` `,` `{`
+/// (whitespace allowed between). Only a guess; `parse_in_two` checks it.
+fn find_split(bytes: &[u8]) -> Option<usize> {
+    let from = bytes.len() / 2;
+    let to = from + bytes.len() / 4;
+    let window = bytes.get(from..to)?;
+    let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let mut i = 0;
+    while let Some(offset) = window.get(i..)?.iter().position(|&b| b == b'}') {
+        let close = i + offset;
+        let rest = window.get(close + 1..)?;
+        let comma = rest.iter().position(|b| !is_ws(b))?;
+        if rest.get(comma) == Some(&b',') {
+            let after = rest.get(comma + 1..)?;
+            let open = after.iter().position(|b| !is_ws(b))?;
+            if after.get(open) == Some(&b'{') {
+                return Some(from + close + 1 + comma + 1 + open);
+            }
+        }
+        i = close + 1;
+    }
+    None
+}
+
+/// Parse with a second thread: while this thread parses up to `split`, another parses from
+/// `split` as the remaining elements of an array (`value, value, … ]`). If this thread
+/// then stands exactly at `split` at the start of an array element, those elements are
+/// exactly what it would have parsed next (a JSON value does not depend on what precedes
+/// it), so they are spliced in, provided the nesting stays within the limit once the
+/// array's own depth is added. Any other outcome (the guess was not an element start, or
+/// the other thread met an error) discards the other thread's work and this thread goes
+/// on alone, so results and errors are exactly those of a single pass.
+fn parse_in_two(mut parser: Parser<'_>, split: usize) -> Result<Value, ParseError> {
+    let (text, max_depth) = (parser.text, parser.max_depth);
+    let (first, rest) = rayon::join(
+        || {
+            let outcome = parser.run(Some(split), None, 0);
+            (parser, outcome)
+        },
+        || {
+            let mut tail = Parser::new(text, max_depth);
+            tail.pos = split;
+            tail.stack.push(Frame::Array { start: 0 });
+            let elements = tail.run(None, None, 1);
+            (elements, tail.pos, tail.max_open)
+        },
+    );
+    let (mut parser, outcome) = first;
+    match outcome? {
+        Outcome::Done(value) => return Ok(value),
+        Outcome::AtSplit => {}
+    }
+    let mut resume = None;
+    if let (Ok(Outcome::Done(Value::Array(elements))), end, tail_open) = rest {
+        // The tail parser's containers opened at its depth `tail_open`; here they sit
+        // `depth - 1` deeper (`depth` counts the array being continued).
+        let depth = parser.stack.len();
+        let within_limit = tail_open.saturating_add(depth).saturating_sub(1) < parser.max_depth || tail_open == 0;
+        if let (true, Some(Frame::Array { start })) = (within_limit, parser.stack.last()) {
+            let start = *start;
+            parser.stack.pop();
+            parser.items.extend(elements);
+            resume = Some(Value::Array(parser.items.drain(start..).collect()));
+            parser.pos = end;
+        }
+    }
+    match parser.run(None, resume, 0)? {
+        Outcome::Done(value) => Ok(value),
+        Outcome::AtSplit => Err(parser.syntax(parser.pos, "internal parser error")),
+    }
+}
+
+/// How a run of the parser ended.
+enum Outcome {
+    /// The value that closed the outermost frame (the document, or for a tail parser the
+    /// array it continued).
+    Done(Value),
+    /// Stopped at the split position, at the start of an array element.
+    AtSplit,
 }
 
 /// [`parse`] with [`ParseLimits::default`].
@@ -159,6 +258,10 @@ struct Parser<'a> {
     members: Vec<(Key, Value)>,
     /// Per depth, the keys of the latest object there, by member position.
     recent_keys: Vec<Vec<Key>>,
+    /// Open containers, innermost last.
+    stack: Vec<Frame>,
+    /// The deepest `open_containers` seen by `enter` (for splicing a tail parse).
+    max_open: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -199,55 +302,97 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn parse_document(mut self) -> Result<Value, ParseError> {
-        let mut stack: Vec<Frame> = Vec::new();
+    fn new(text: &'a str, max_depth: usize) -> Self {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            max_depth,
+            items: Vec::new(),
+            members: Vec::new(),
+            recent_keys: Vec::new(),
+            stack: Vec::new(),
+            max_open: 0,
+        }
+    }
+
+    /// With `base` 0, parse until the document's value is complete and only whitespace
+    /// follows; with `base` 1 (a tail parser, whose stack starts with one array frame),
+    /// until that array closes. Stops early at `split` when that is the start of an array
+    /// element. `resume` is a value that has just been completed and must be handed to its
+    /// parent first.
+    fn run(&mut self, split: Option<usize>, mut resume: Option<Value>, base: usize) -> Result<Outcome, ParseError> {
+        let mut stack = std::mem::take(&mut self.stack);
+        let outcome = self.run_with(&mut stack, base, split, &mut resume);
+        self.stack = stack;
+        outcome
+    }
+
+    fn run_with(
+        &mut self,
+        stack: &mut Vec<Frame>,
+        base: usize,
+        split: Option<usize>,
+        resume: &mut Option<Value>,
+    ) -> Result<Outcome, ParseError> {
+        let fragment = base > 0;
         loop {
             // Parse one value, or open a container and go round for its
             // first element.
-            self.skip_whitespace();
-            let start = self.pos;
-            let mut value = match self.peek() {
-                Some(b'[') => {
-                    self.enter(stack.len(), start)?;
-                    self.skip_whitespace();
-                    if self.peek() == Some(b']') {
-                        self.pos += 1;
-                        Value::Array(Vec::new())
-                    } else {
-                        stack.push(Frame::Array {
-                            start: self.items.len(),
-                        });
-                        continue;
-                    }
+            let mut value = if let Some(value) = resume.take() {
+                value
+            } else {
+                self.skip_whitespace();
+                let start = self.pos;
+                if Some(start) == split && matches!(stack.last(), Some(Frame::Array { .. })) {
+                    return Ok(Outcome::AtSplit);
                 }
-                Some(b'{') => {
-                    self.enter(stack.len(), start)?;
-                    self.skip_whitespace();
-                    if self.peek() == Some(b'}') {
-                        self.pos += 1;
-                        Value::Object(Object::new())
-                    } else {
-                        let (name, _) = self.parse_member_name()?;
-                        let key = self.key(stack.len(), 0, name);
-                        stack.push(Frame::Object {
-                            start: self.members.len(),
-                            pending_key: Some(key),
-                            seen: None,
-                        });
-                        continue;
+                match self.peek() {
+                    Some(b'[') => {
+                        self.enter(stack.len(), start)?;
+                        self.skip_whitespace();
+                        if self.peek() == Some(b']') {
+                            self.pos += 1;
+                            Value::Array(Vec::new())
+                        } else {
+                            stack.push(Frame::Array {
+                                start: self.items.len(),
+                            });
+                            continue;
+                        }
                     }
+                    Some(b'{') => {
+                        self.enter(stack.len(), start)?;
+                        self.skip_whitespace();
+                        if self.peek() == Some(b'}') {
+                            self.pos += 1;
+                            Value::Object(Object::new())
+                        } else {
+                            let (name, _) = self.parse_member_name()?;
+                            let key = self.key(stack.len(), 0, name);
+                            stack.push(Frame::Object {
+                                start: self.members.len(),
+                                pending_key: Some(key),
+                                seen: None,
+                            });
+                            continue;
+                        }
+                    }
+                    Some(b'"') => Value::String(self.parse_string()?.into_owned()),
+                    Some(b'-' | b'0'..=b'9') => Value::Number(self.parse_number()?),
+                    Some(b't') => self.parse_literal("true", Value::Bool(true))?,
+                    Some(b'f') => self.parse_literal("false", Value::Bool(false))?,
+                    Some(b'n') => self.parse_literal("null", Value::Null)?,
+                    _ => return Err(self.unexpected("a JSON value")),
                 }
-                Some(b'"') => Value::String(self.parse_string()?.into_owned()),
-                Some(b'-' | b'0'..=b'9') => Value::Number(self.parse_number()?),
-                Some(b't') => self.parse_literal("true", Value::Bool(true))?,
-                Some(b'f') => self.parse_literal("false", Value::Bool(false))?,
-                Some(b'n') => self.parse_literal("null", Value::Null)?,
-                _ => return Err(self.unexpected("a JSON value")),
             };
 
             // Hand the finished value to its parent; this may complete the
             // parent too, and so on up the stack.
             loop {
+                if fragment && stack.len() < base {
+                    return Ok(Outcome::Done(value));
+                }
                 self.skip_whitespace();
                 let depth = stack.len().saturating_sub(1);
                 match stack.last_mut() {
@@ -255,7 +400,7 @@ impl<'a> Parser<'a> {
                         if self.pos < self.bytes.len() {
                             return Err(self.unexpected("end of input after the JSON value"));
                         }
-                        return Ok(value);
+                        return Ok(Outcome::Done(value));
                     }
                     Some(Frame::Array { start }) => {
                         self.items.push(value);
@@ -340,6 +485,7 @@ impl<'a> Parser<'a> {
     /// Consumes an opening bracket at `offset`, failing if it would nest
     /// deeper than allowed.
     fn enter(&mut self, open_containers: usize, offset: usize) -> Result<(), ParseError> {
+        self.max_open = self.max_open.max(open_containers);
         if open_containers >= self.max_depth {
             return Err(ParseError::TooDeep {
                 offset,
@@ -447,7 +593,11 @@ impl<'a> Parser<'a> {
             let has_quote = quote.wrapping_sub(ONES) & !quote;
             let has_backslash = backslash.wrapping_sub(ONES) & !backslash;
             let has_control = w.wrapping_sub(ONES * 0x20) & !w;
-            if (has_quote | has_backslash | has_control) & HIGH != 0 {
+            let special = (has_quote | has_backslash | has_control) & HIGH;
+            if special != 0 {
+                // The lowest flagged byte is the first special one (borrows only
+                // travel upwards, from a byte that matched): stop right on it.
+                self.pos += (special.trailing_zeros() / 8) as usize;
                 return;
             }
             self.pos += 8;
@@ -654,6 +804,104 @@ mod tests {
                 }
                 assert_eq!(parse_str(&format!("\"{body}\"")), Ok(Value::from(body.as_str())));
                 assert!(is_syntax(&err(&format!("\"{body}"))));
+            }
+        }
+    }
+
+    /// Every split position gives the single-pass result, value or error.
+    fn check_every_split(text: &str, limits: &ParseLimits) {
+        let expected = parse_split(text.as_bytes(), limits, |_| None);
+        for split in 0..=text.len() + 1 {
+            let got = parse_split(text.as_bytes(), limits, |_| Some(split));
+            assert_eq!(got, expected, "split at {split} of {text:?}");
+        }
+    }
+
+    #[test]
+    fn splitting_never_changes_a_result() {
+        let shallow = ParseLimits {
+            max_bytes: 1 << 20,
+            max_depth: 4,
+        };
+        for text in [
+            r#"[1,2,3]"#,
+            r#"{"a":[{"x":1},{"x":2,"y":[3,{"z":null}]},{"x":"},{"}],"b":true}"#,
+            r#" [ {"k":"v"} , {"k":"w"} ,{"k":"\u00e9\"},{"} ] "#,
+            r#"{"r":[{"a":1},{"a":2},{"b":{"c":[[[]]]}}]}"#,
+            r#"[{"a":1},{"a":2,"a":3}]"#,
+            r#"[{"a":1},{"a":2},]"#,
+            r#"[{"a":1},{"a":2}] x"#,
+            r#"[{"a":1},{"a":"\ud800"}]"#,
+            r#"[{"a":1},{"a":1e999}]"#,
+            r#"[{"a":1},{"a":[[[[1]]]]}]"#,
+            r#"[[{"a":1},{"a":[[1]]}]]"#,
+            r#"[{"a":1},{"a":2}"#,
+            r#"[{"a":1},{"a":2}]]"#,
+            r#"[{},{},{}]"#,
+            r#"[[],[1],[[2]],{"x":[3]}]"#,
+        ] {
+            check_every_split(text, &ParseLimits::default());
+            check_every_split(text, &shallow);
+        }
+    }
+
+    #[test]
+    fn splitting_a_large_bundle_like_document() {
+        // Big enough for the automatic split; it must land inside the array and be used.
+        let items: Vec<String> = (0..20_000)
+            .map(|i| format!(r#"{{"id":"item_{i}","hash":"{}","n":{i}}}"#, "x".repeat(i % 40)))
+            .collect();
+        let text = format!(r#"{{"v":"1","items":[{}],"tail":[1,2]}}"#, items.join(",\n  "));
+        assert!(text.len() >= SPLIT_MIN_BYTES);
+        let split = find_split(text.as_bytes()).expect("a boundary in the middle");
+        assert_eq!(text.as_bytes()[split], b'{');
+        let expected = parse_split(text.as_bytes(), &ParseLimits::default(), |_| None);
+        assert!(expected.is_ok());
+        assert_eq!(parse(text.as_bytes(), &ParseLimits::default()), expected);
+        // An error after the split point is reported at the same offset.
+        let bad = text.replacen("item_19000\"", "item_19000\" 1", 1);
+        let expected = parse_split(bad.as_bytes(), &ParseLimits::default(), |_| None);
+        assert!(matches!(expected, Err(ParseError::Syntax { .. })));
+        assert_eq!(parse(bad.as_bytes(), &ParseLimits::default()), expected);
+    }
+
+    fn arb_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-5i64..5).prop_map(|n| Value::Number(n as f64)),
+            "[a-c},{\\\\\"]{0,4}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(5, 48, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec(("[a-c]{1,2}", inner), 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_split_of_generated_text_gives_the_single_pass_result(
+            v in arb_json(),
+            depth in 2usize..8,
+            flip in proptest::option::of((0usize..400, proptest::prelude::any::<u8>())),
+        ) {
+            let mut bytes = crate::json::jss::to_string(&v).into_bytes();
+            if let Some((at, b)) = flip {
+                let n = bytes.len();
+                if let Some(slot) = bytes.get_mut(at % n.max(1)) {
+                    let pool = b" ,:[]{}\"0a";
+                    *slot = pool[usize::from(b) % pool.len()];
+                }
+            }
+            let limits = ParseLimits { max_bytes: 1 << 20, max_depth: depth };
+            let expected = parse_split(&bytes, &limits, |_| None);
+            for split in 0..=bytes.len() {
+                proptest::prop_assert_eq!(&parse_split(&bytes, &limits, |_| Some(split)), &expected);
             }
         }
     }

@@ -15,9 +15,37 @@ pub(crate) fn write_number(n: f64, out: &mut String) {
     } else if n == 0.0 {
         // Covers -0.0 too: JavaScript prints negative zero as "0".
         out.push('0');
+    } else if n.fract() == 0.0 && n.abs() < MAX_SAFE_INTEGER {
+        // A safe integer prints as its plain decimal digits (the shortest round-trip form
+        // has no more digits than that and no exponent below 1e21).
+        write_integer(n as i64, out);
     } else {
         let mut buffer = ryu_js::Buffer::new();
         out.push_str(buffer.format_finite(n));
+    }
+}
+
+/// 2^53: integers below it (in magnitude) are exactly representable.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+fn write_integer(n: i64, out: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        i -= 1;
+        // `rest % 10` is a single digit.
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
     }
 }
 
@@ -132,6 +160,26 @@ mod tests {
         assert_eq!(num(9007199254740992.0), "9007199254740992");
         assert_eq!(num(f64::NAN), "null");
         assert_eq!(num(f64::NEG_INFINITY), "null");
+    }
+
+    #[test]
+    fn integers_print_like_the_general_formatter() {
+        // ryu-js implements ECMAScript Number::toString; the integer path must agree with it.
+        let general = |n: f64| ryu_js::Buffer::new().format_finite(n).to_string();
+        let mut samples: Vec<f64> = (-1000..=1000).map(f64::from).collect();
+        for p in 0..=53 {
+            let v = 2f64.powi(p);
+            samples.extend([v - 1.0, v, v + 1.0, -v, 10f64.powi(p.min(22))]);
+        }
+        samples.extend([123_456_789_012_345.0, 9_007_199_254_740_991.0, -9_007_199_254_740_991.0]);
+        for n in samples {
+            if n != 0.0 {
+                assert_eq!(num(n), general(n), "{n}");
+            }
+        }
+        assert_eq!(num(9_007_199_254_740_992.0), "9007199254740992");
+        assert_eq!(num(1e21), "1e+21");
+        assert_eq!(num(-250.0), "-250");
     }
 
     #[test]
