@@ -67,18 +67,8 @@ const ANY_OF: [&str; 11] = [
     "attestations",
 ];
 
-const ENVELOPE_KEYS: [&str; 10] = [
-    "envelope_version",
-    "envelope_type",
-    "payload",
-    "payload_hash_b64u",
-    "hash_algorithm",
-    "signature_b64u",
-    "algorithm",
-    "signer_did",
-    "issued_at",
-    "expires_at",
-];
+/// The envelope keys, `expires_at` included (one list, shared with the other Clawsig shapes).
+const ENVELOPE_KEYS: [&str; 10] = super::shape::ENVELOPE_KEYS_WITH_EXPIRY;
 
 /// Legacy normalization (§3.1): `receipts` entries without `envelope_type` but with
 /// `receipt_type` are diagnostic raw receipts and are ignored everywhere.

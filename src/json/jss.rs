@@ -10,7 +10,7 @@
 use std::ops::Range;
 
 use super::value::{Object, Value};
-use super::write::{write_number, write_string};
+use super::write::{write_string, write_value};
 
 /// Largest array index: 2^32 - 2 (2^32 - 1 is the maximum array length).
 const MAX_ARRAY_INDEX: u64 = 4_294_967_294;
@@ -24,24 +24,7 @@ pub fn to_string(v: &Value) -> String {
 
 /// Appends the JSS form of `v` to `out`.
 pub fn write(v: &Value, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => write_number(*n, out),
-        Value::String(s) => write_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(object) => write_object(object, out),
-    }
+    write_value(v, out, write_object);
 }
 
 fn write_object(object: &Object, out: &mut String) {

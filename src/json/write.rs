@@ -3,6 +3,8 @@
 //! Both canonical forms use ECMAScript `Number::toString` for numbers and
 //! `JSON.stringify`'s string quoting, so one implementation serves both.
 
+use super::value::{Object, Value};
+
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// Appends a number the way ECMAScript `Number::toString` prints it.
@@ -123,6 +125,29 @@ pub(crate) fn write_string(s: &str, out: &mut String) {
         run_start = i + 1;
     }
     out.push('"');
+}
+
+/// Write `v` with JSON.stringify's spelling of scalars and arrays; objects go to
+/// `write_object`, the one place where JSS and JCS differ (member order).
+pub(crate) fn write_value(v: &Value, out: &mut String, write_object: fn(&Object, &mut String)) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => write_number(*n, out),
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(item, out, write_object);
+            }
+            out.push(']');
+        }
+        Value::Object(object) => write_object(object, out),
+    }
 }
 
 #[cfg(test)]
