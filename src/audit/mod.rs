@@ -10,6 +10,7 @@ pub mod merkle;
 pub mod prove;
 pub mod sample;
 pub mod seal;
+pub mod trust_pulse;
 pub mod verify;
 pub mod zip_forge;
 

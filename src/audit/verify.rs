@@ -538,12 +538,17 @@ pub fn step_proof_bundle(
     }
 }
 
-/// The trust pulse is self-reported: it is parsed, never trusted, never raises a tier.
+/// The trust pulse is self-reported: it is schema-checked (spec 20 §2), never trusted, and
+/// never raises a tier.
 pub fn step_trust_pulse(container: &Container, ctx: &VerifyContext, f: &mut Findings) {
-    for (path, _) in artifacts_of_kind(container, "trust_pulse", ctx, f) {
-        f.skip(
-            "trust_pulse.schema",
-            format!("{path} is self-reported and does not affect the verdict"),
-        );
+    for (path, value) in artifacts_of_kind(container, "trust_pulse", ctx, f) {
+        match super::trust_pulse::validate(&value) {
+            Ok(()) => f.pass_at(
+                "trust_pulse.schema",
+                &path,
+                format!("{path} matches the Trust Pulse schema; it is self-reported and raises no tier"),
+            ),
+            Err(e) => f.fail_at("trust_pulse.schema", ReasonCode::SchemaValidationFailed, &path, e),
+        }
     }
 }

@@ -521,3 +521,25 @@ mod inclusion_proofs {
         assert!(build_proof(&p.zip(), WPC, &ContainerLimits::default()).is_err());
     }
 }
+
+#[test]
+fn a_trust_pulse_that_breaks_its_schema_fails() {
+    let mut p = parts();
+    for (path, bytes) in p.artifacts.iter_mut() {
+        if path == "artifacts/trust_pulse.json" {
+            // Claims to raise a tier: the schema's const false forbids it.
+            *bytes = String::from_utf8(bytes.clone())
+                .unwrap()
+                .replace("\"tier_uplift\": false", "\"tier_uplift\": true")
+                .replace("\"tier_uplift\":false", "\"tier_uplift\":true")
+                .into_bytes();
+            assert!(String::from_utf8_lossy(bytes).contains("true"));
+        }
+    }
+    p.manifest = build_manifest(&p.artifacts).unwrap();
+    p.reroot();
+    let r = assert_code(&p.zip(), ReasonCode::SchemaValidationFailed);
+    let check = r.failing_check().unwrap();
+    assert_eq!(check.id, "trust_pulse.schema");
+    assert_eq!(check.artifact.as_deref(), Some("artifacts/trust_pulse.json"));
+}
