@@ -15,14 +15,15 @@
 use std::time::Duration;
 
 use clawaudit::audit::container::ContainerLimits;
-use clawaudit::audit::prove::{build_proof, verify_subject as verify_proof};
-use clawaudit::audit::sample::{self, SampleKeys};
-use clawaudit::audit::seal::seal_entries;
+use clawaudit::audit::prove::verify_subject as verify_proof;
 use clawaudit::audit::verify::verify_audit_bundle;
 use clawaudit::context::VerifyContext;
+use clawaudit::produce::prove::build_proof;
+use clawaudit::produce::seal::seal_entries;
 use clawaudit::reason::ReasonCode;
 use clawaudit::report::{CheckStatus, Status};
 use clawaudit::timeutil::parse_rfc3339;
+use clawaudit::vectors::audit_sample::{self, SampleKeys};
 use clawaudit::vectors::audit_scenario::{Receipt, Scenario};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -53,14 +54,14 @@ fn artifacts() -> Vec<(String, Vec<u8>)> {
 }
 
 fn ctx(keys: &SampleKeys) -> VerifyContext {
-    VerifyContext::new(parse_rfc3339(sample::VERIFY_AT).unwrap(), keys.trust())
+    VerifyContext::new(parse_rfc3339(audit_sample::VERIFY_AT).unwrap(), keys.trust())
 }
 
 fn audit(c: &mut Criterion) {
     let keys = SampleKeys::new();
     let files = artifacts();
     assert_eq!(files.len(), ARTIFACTS);
-    let options = sample::options(&keys);
+    let options = audit_sample::options(&keys);
     let bundle = seal_entries(&files, &keys.sealer, &options).expect("sealing 10 000 artifacts");
     let ctx = ctx(&keys);
 

@@ -8,14 +8,13 @@
 
 use std::time::{Duration, Instant};
 
-use clawaudit::clawsig::producer::Signer;
-use clawaudit::clawsig::sample::SampleBundle;
 use clawaudit::context::VerifyContext;
 use clawaudit::crypto::{parse_did_key, verify_strict, SignatureBatch};
 use clawaudit::json::pretty::to_string_pretty;
 use clawaudit::report::{Kind, Status};
 use clawaudit::timeutil::parse_rfc3339;
 use clawaudit::trust::Trust;
+use clawaudit::vectors::clawsig_sample::SampleBundle;
 use clawaudit::verify::{verify_subject, Subject};
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 
@@ -61,7 +60,7 @@ fn signatures(n: usize) -> SigSet {
         sigs: Vec::new(),
     };
     for i in 0..n {
-        let signer = Signer::from_label(&format!("bench-{}", i % 16));
+        let signer = clawaudit::vectors::testkit::label_signer(&format!("bench-{}", i % 16));
         let msg = format!("payload hash {i:043}").into_bytes();
         set.sigs.push(signer.sign(&msg).to_vec());
         set.keys.push(parse_did_key(signer.did()).unwrap());

@@ -4,8 +4,8 @@
 //!   cargo run --release --example sample_bundle -- 1000 /tmp/sample
 //!   target/release/clawaudit verify /tmp/sample/bundle.json --trust /tmp/sample/config.json --at 2026-03-02T00:00:00Z
 
-use clawaudit::clawsig::sample::SampleBundle;
 use clawaudit::json::pretty::to_string_pretty;
+use clawaudit::vectors::clawsig_sample::SampleBundle;
 
 fn main() -> Result<(), String> {
     let mut args = std::env::args().skip(1);

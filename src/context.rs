@@ -11,7 +11,7 @@ pub struct Limits {
     /// Strict JSON parsing limits (input bytes, nesting depth).
     pub json: ParseLimits,
     /// Limits for reading sealed-bundle ZIP archives.
-    pub container: crate::audit::container::ContainerLimits,
+    pub container: ContainerLimits,
 }
 
 /// Everything a verification depends on apart from the subject itself.
@@ -32,6 +32,38 @@ impl VerifyContext {
             trust,
             limits: Limits::default(),
             expect_policy: None,
+        }
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// Resource limits for reading an archive (spec 20 §4 defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContainerLimits {
+    /// Largest archive accepted, in bytes.
+    pub max_archive_bytes: u64,
+    /// Most entries, `checkpoint.json` and `manifest.json` included.
+    pub max_entries: usize,
+    /// Largest decompressed entry.
+    pub max_entry_bytes: u64,
+    /// Largest sum of decompressed entries.
+    pub max_total_bytes: u64,
+    /// Highest decompressed:compressed ratio ...
+    pub max_ratio: u64,
+    /// ... for entries larger than this many decompressed bytes.
+    pub ratio_min_bytes: u64,
+}
+
+impl Default for ContainerLimits {
+    fn default() -> Self {
+        ContainerLimits {
+            max_archive_bytes: 1024 * MIB,
+            max_entries: 100_000,
+            max_entry_bytes: 64 * MIB,
+            max_total_bytes: 4096 * MIB,
+            max_ratio: 200,
+            ratio_min_bytes: MIB,
         }
     }
 }

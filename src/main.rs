@@ -1,7 +1,10 @@
-//! The `clawaudit` binary: argument parsing and exit codes only; all logic is in the library.
+//! The `clawaudit` binary: argument parsing, file and clock access, and exit codes. All
+//! checking and producing is in the library; `cli` maps arguments to library calls.
+
+mod cli;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    clawaudit::cli::main()
+    cli::main()
 }

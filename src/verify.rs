@@ -66,7 +66,9 @@ pub fn verify_subject_keeping(subject: &Subject, ctx: &VerifyContext) -> (Subjec
     };
     let kind = subject.kind.unwrap_or_else(|| detect_kind(&value));
     let report = match kind {
-        Kind::ProofBundle => crate::clawsig::proof_bundle::verify_subject(subject, &value, ctx),
+        Kind::ProofBundle => {
+            crate::clawsig::proof_bundle::verify_subject(&subject.path, &value, subject.urm.as_deref(), ctx)
+        }
         Kind::CommitSig => crate::clawsig::commit_sig::verify_subject(&subject.path, &value),
         Kind::InclusionProof => {
             crate::audit::prove::verify_subject(&subject.path, &value, subject.artifact.as_deref(), ctx)

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use assert_cmd::Command;
-use clawaudit::audit::sample::{self, SampleKeys};
-use clawaudit::keys::key_file_text;
+use clawaudit::produce::keys::key_file_text;
+use clawaudit::vectors::audit_sample::{self, SampleKeys};
 use predicates::str::contains;
 
 fn clawaudit() -> Command {
@@ -16,7 +16,7 @@ fn clawaudit() -> Command {
 /// Write the sample's artifacts below `dir/artifacts/…`, with the given mtime and mode.
 fn write_artifacts(dir: &Path, mtime: SystemTime, mode: u32) {
     let keys = SampleKeys::new();
-    for (path, bytes) in sample::artifacts(&keys).unwrap() {
+    for (path, bytes) in audit_sample::artifacts(&keys).unwrap() {
         let target = dir.join(&path);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::write(&target, bytes).unwrap();
@@ -67,9 +67,9 @@ fn fixture() -> Fixture {
 fn seal(fx: &Fixture, dir: &Path, out: &Path) -> assert_cmd::assert::Assert {
     let keys = SampleKeys::new();
     seal_cmd(dir, &fx.key)
-        .args(["--job-id", sample::JOB_ID, "--run-id", sample::RUN_ID])
+        .args(["--job-id", audit_sample::JOB_ID, "--run-id", audit_sample::RUN_ID])
         .arg(format!("--agent-did={}", keys.agent.did()))
-        .args(["--bundle-id=ab_sample", "--created-at", sample::CREATED_AT, "-o"])
+        .args(["--bundle-id=ab_sample", "--created-at", audit_sample::CREATED_AT, "-o"])
         .arg(out)
         .assert()
 }
@@ -83,14 +83,14 @@ fn seal_verify_prove_round_trip() {
     seal(&fx, &dir, &out).success().stdout(contains("sealed 9 artifacts"));
     let bytes = std::fs::read(&out).unwrap();
     // The CLI seals exactly what the library seals.
-    assert_eq!(bytes, sample::bundle(&SampleKeys::new()).unwrap());
+    assert_eq!(bytes, audit_sample::bundle(&SampleKeys::new()).unwrap());
 
     clawaudit()
         .arg("verify")
         .arg(&out)
         .arg("--trust")
         .arg(&fx.trust)
-        .args(["--at", sample::VERIFY_AT])
+        .args(["--at", audit_sample::VERIFY_AT])
         .assert()
         .code(0)
         .stdout(contains("PASS"));
@@ -112,7 +112,7 @@ fn seal_verify_prove_round_trip() {
         .arg(&wpc)
         .arg("--trust")
         .arg(&fx.trust)
-        .args(["--at", sample::VERIFY_AT])
+        .args(["--at", audit_sample::VERIFY_AT])
         .assert()
         .code(0);
     // Another file as the artifact: HASH_MISMATCH, exit 1.
@@ -123,7 +123,7 @@ fn seal_verify_prove_round_trip() {
         .arg(dir.join("artifacts/attachments/notes.txt"))
         .arg("--trust")
         .arg(&fx.trust)
-        .args(["--at", sample::VERIFY_AT, "--format", "json"])
+        .args(["--at", audit_sample::VERIFY_AT, "--format", "json"])
         .assert()
         .code(1)
         .stdout(contains("\"HASH_MISMATCH\""));
@@ -131,7 +131,7 @@ fn seal_verify_prove_round_trip() {
     clawaudit()
         .arg("verify")
         .arg(&out)
-        .args(["--at", sample::VERIFY_AT, "--format", "json"])
+        .args(["--at", audit_sample::VERIFY_AT, "--format", "json"])
         .assert()
         .code(1)
         .stdout(contains("\"SIGNER_NOT_TRUSTED\""));
@@ -229,7 +229,7 @@ fn seal_usage_errors_exit_2() {
 fn prove_usage_errors_exit_2() {
     let fx = fixture();
     let bundle = fx.tmp.path().join("run.audit.zip");
-    std::fs::write(&bundle, sample::bundle(&SampleKeys::new()).unwrap()).unwrap();
+    std::fs::write(&bundle, audit_sample::bundle(&SampleKeys::new()).unwrap()).unwrap();
     let out = fx.tmp.path().join("p.json");
     clawaudit()
         .arg("prove")

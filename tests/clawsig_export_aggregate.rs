@@ -204,7 +204,7 @@ fn wrong_root_signer_fails_signature_invalid() {
     set(
         &mut sig,
         "signer_did",
-        Value::from(Signer::from_label("not the log").did()),
+        Value::from(clawaudit::vectors::testkit::label_signer("not the log").did()),
     );
     set(&mut proof, "root_signature", sig);
     assert_eq!(
@@ -237,8 +237,8 @@ fn own_log_proof(signer: &Signer, index: usize) -> Value {
 
 #[test]
 fn pinned_log_signer_is_enforced() {
-    let log = Signer::from_label("log signer");
-    let other = Signer::from_label("another log");
+    let log = clawaudit::vectors::testkit::label_signer("log signer");
+    let other = clawaudit::vectors::testkit::label_signer("another log");
     for index in 0..5 {
         let proof = own_log_proof(&log, index);
         let unpinned = verify_log(&proof, Trust::empty());
@@ -324,7 +324,7 @@ fn log_proof_structure_errors_have_exact_codes() {
 #[test]
 fn last_node_of_an_odd_level_must_pair_with_itself() {
     // Leaf 4 of 5 is the last node of level 0 (5 nodes): its sibling must be itself.
-    let log = Signer::from_label("log signer");
+    let log = clawaudit::vectors::testkit::label_signer("log signer");
     let mut proof = own_log_proof(&log, 4);
     let mut path = proof
         .get("audit_path")
@@ -393,27 +393,27 @@ fn aggregate_golden_expires_in_november() {
 
 use clawaudit::clawsig::aggregate;
 use clawaudit::clawsig::attestation_envelopes::AttestationKind;
-use clawaudit::clawsig::bundle_producer as bp;
 use clawaudit::clawsig::export_bundle;
 use clawaudit::clawsig::producer::sign_envelope;
+use clawaudit::vectors::builders as bp;
 
 const T0: &str = "2026-02-20T00:00:00.000Z";
 const NOW: &str = "2026-03-01T00:00:00.000Z";
 
 fn agent() -> Signer {
-    Signer::from_label("export agent")
+    clawaudit::vectors::testkit::label_signer("export agent")
 }
 fn issuer() -> Signer {
-    Signer::from_label("export issuer")
+    clawaudit::vectors::testkit::label_signer("export issuer")
 }
 fn executor() -> Signer {
-    Signer::from_label("execution attester")
+    clawaudit::vectors::testkit::label_signer("execution attester")
 }
 fn deriver() -> Signer {
-    Signer::from_label("derivation attester")
+    clawaudit::vectors::testkit::label_signer("derivation attester")
 }
 fn gateway() -> Signer {
-    Signer::from_label("gateway")
+    clawaudit::vectors::testkit::label_signer("gateway")
 }
 
 fn export_trust() -> Trust {
@@ -455,7 +455,13 @@ fn build_export(proof: Value, log: Option<Value>) -> Value {
 }
 
 fn good_export() -> Value {
-    build_export(good_proof(), Some(own_log_proof(&Signer::from_label("log signer"), 1)))
+    build_export(
+        good_proof(),
+        Some(own_log_proof(
+            &clawaudit::vectors::testkit::label_signer("log signer"),
+            1,
+        )),
+    )
 }
 
 fn verify_export_with(bundle: &Value, trust: Trust) -> SubjectReport {
@@ -647,7 +653,9 @@ fn export_hash_and_signature() {
     set(
         &mut forged,
         "signature_b64u",
-        Value::from(b64u_encode(&Signer::from_label("forger").sign(hash.as_bytes()))),
+        Value::from(b64u_encode(
+            &clawaudit::vectors::testkit::label_signer("forger").sign(hash.as_bytes()),
+        )),
     );
     assert_eq!(export_code(&forged), ReasonCode::SignatureInvalid);
 }
@@ -664,7 +672,9 @@ fn export_nested_proof_bundle_code_propagates() {
     set(
         &mut proof,
         "signature_b64u",
-        Value::from(b64u_encode(&Signer::from_label("forger").sign(h.as_bytes()))),
+        Value::from(b64u_encode(
+            &clawaudit::vectors::testkit::label_signer("forger").sign(h.as_bytes()),
+        )),
     );
     let bundle = build_export(proof, None);
     let r = verify_export_with(&bundle, export_trust());
@@ -686,7 +696,7 @@ fn export_attestation_allowlists() {
         ReasonCode::DependencyNotConfigured
     );
     let wrong = Trust {
-        execution_attesters: vec![entry(Signer::from_label("someone").did())],
+        execution_attesters: vec![entry(clawaudit::vectors::testkit::label_signer("someone").did())],
         ..export_trust()
     };
     assert_eq!(
@@ -727,7 +737,10 @@ fn export_attestation_cross_links() {
     });
     assert_eq!(export_code(&other_run), ReasonCode::HashMismatch);
     let other_agent = export_with_execution(|p| {
-        p.insert("agent_did", Value::from(Signer::from_label("x").did()));
+        p.insert(
+            "agent_did",
+            Value::from(clawaudit::vectors::testkit::label_signer("x").did()),
+        );
     });
     assert_eq!(export_code(&other_agent), ReasonCode::HashMismatch);
     // An attestation signed by a key other than its signer_did.
@@ -742,7 +755,9 @@ fn export_attestation_cross_links() {
         set(
             &mut att,
             "signature_b64u",
-            Value::from(b64u_encode(&Signer::from_label("forger").sign(h.as_bytes()))),
+            Value::from(b64u_encode(
+                &clawaudit::vectors::testkit::label_signer("forger").sign(h.as_bytes()),
+            )),
         );
         bp::export_bundle(
             &issuer(),
@@ -757,7 +772,7 @@ fn export_attestation_cross_links() {
 
 #[test]
 fn export_embedded_log_proof_must_verify() {
-    let mut log = own_log_proof(&Signer::from_label("log signer"), 1);
+    let mut log = own_log_proof(&clawaudit::vectors::testkit::label_signer("log signer"), 1);
     set(
         &mut log,
         "leaf_hash_b64u",
@@ -774,7 +789,7 @@ fn export_embedded_log_proof_must_verify() {
 fn proof_with_untrusted_receipt(bundle_id: &str, run_id: &str, signer: &Signer) -> Value {
     let mut payload = bp::proof_payload(signer, bundle_id, run_id, T0);
     let receipt = bp::gateway_receipt(
-        &Signer::from_label("unknown gateway"),
+        &clawaudit::vectors::testkit::label_signer("unknown gateway"),
         &format!("rcpt_{bundle_id}"),
         &payload,
         None,
@@ -792,8 +807,8 @@ fn export_applies_the_strict_receipt_rule_but_aggregates_do_not() {
     assert_eq!(r.reason_code, ReasonCode::ReceiptVerificationFailed, "{}", r.reason);
     // As an aggregate member the same export is verified without the strict rule.
     let other = bp::proof_envelope(
-        &Signer::from_label("a2"),
-        bp::proof_payload(&Signer::from_label("a2"), "b2", "r2", T0),
+        &clawaudit::vectors::testkit::label_signer("a2"),
+        bp::proof_payload(&clawaudit::vectors::testkit::label_signer("a2"), "b2", "r2", T0),
         T0,
         None,
     );
@@ -807,11 +822,11 @@ fn export_applies_the_strict_receipt_rule_but_aggregates_do_not() {
 // ---------------------------------------------------------------------------------------------
 
 fn aggregator() -> Signer {
-    Signer::from_label("aggregator")
+    clawaudit::vectors::testkit::label_signer("aggregator")
 }
 
 fn member(label: &str, run: &str) -> Value {
-    let s = Signer::from_label(label);
+    let s = clawaudit::vectors::testkit::label_signer(label);
     bp::proof_envelope(
         &s,
         bp::proof_payload(&s, &format!("bundle_{label}_{run}"), run, T0),
@@ -881,7 +896,7 @@ fn aggregate_envelope_checks() {
         *member_list(p) = big;
     });
     assert_eq!(agg_code(&too_many), ReasonCode::SchemaValidationFailed);
-    let other = Signer::from_label("not the issuer");
+    let other = clawaudit::vectors::testkit::label_signer("not the issuer");
     let p = bp::aggregate_payload(&aggregator(), "agg_test", good_members(), dates(), "self");
     assert_eq!(
         agg_code(&bp::sign_aggregate(&other, p, T0)),
@@ -933,7 +948,9 @@ fn aggregate_envelope_checks() {
     set(
         &mut forged,
         "signature_b64u",
-        Value::from(b64u_encode(&Signer::from_label("forger").sign(h.as_bytes()))),
+        Value::from(b64u_encode(
+            &clawaudit::vectors::testkit::label_signer("forger").sign(h.as_bytes()),
+        )),
     );
     assert_eq!(agg_code(&forged), ReasonCode::SignatureInvalid);
 }
@@ -981,7 +998,7 @@ fn agg_with(members: Vec<Value>, d: bp::Dates<'_>, tier: &str) -> Value {
 #[test]
 fn aggregate_member_invariants() {
     // Two events with different run ids: INCONSISTENT_RUN_ID before member verification.
-    let s = Signer::from_label("m3");
+    let s = clawaudit::vectors::testkit::label_signer("m3");
     let mut p = bp::proof_payload(&s, "bundle_m3", "run_m3", T0);
     let mut chain = p.get("event_chain").and_then(Value::as_array).cloned().expect("chain");
     let mut second = chain[0].clone();
@@ -1004,7 +1021,9 @@ fn aggregate_member_invariants() {
     set(
         &mut broken,
         "signature_b64u",
-        Value::from(b64u_encode(&Signer::from_label("forger").sign(h.as_bytes()))),
+        Value::from(b64u_encode(
+            &clawaudit::vectors::testkit::label_signer("forger").sign(h.as_bytes()),
+        )),
     );
     let r = verify_agg(
         &agg_with(vec![broken, member("m1", "run_m1")], dates(), "self"),
@@ -1026,7 +1045,7 @@ fn aggregate_member_invariants() {
     );
 
     // A member expiring before the aggregate does.
-    let s5 = Signer::from_label("m5");
+    let s5 = clawaudit::vectors::testkit::label_signer("m5");
     let short = bp::proof_envelope(
         &s5,
         bp::proof_payload(&s5, "bundle_m5", "run_m5", T0),
@@ -1059,8 +1078,8 @@ fn aggregate_member_invariants() {
     );
 
     // Duplicate bundle ids and run ids across members.
-    let a = Signer::from_label("m7");
-    let b = Signer::from_label("m8");
+    let a = clawaudit::vectors::testkit::label_signer("m7");
+    let b = clawaudit::vectors::testkit::label_signer("m8");
     let same_id_1 = bp::proof_envelope(&a, bp::proof_payload(&a, "bundle_same", "run_x1", T0), T0, None);
     let same_id_2 = bp::proof_envelope(&b, bp::proof_payload(&b, "bundle_same", "run_x2", T0), T0, None);
     assert_eq!(
@@ -1098,7 +1117,7 @@ fn rate_member(agent: &Signer, run: &str, max: f64, observed: f64) -> Value {
 
 #[test]
 fn aggregate_rate_limit_claims_are_summed() {
-    let a = Signer::from_label("rate agent");
+    let a = clawaudit::vectors::testkit::label_signer("rate agent");
     let within = agg_of(
         vec![
             rate_member(&a, "run_r1", 10.0, 4.0),
@@ -1129,7 +1148,7 @@ fn aggregate_rate_limit_claims_are_summed() {
 }
 
 fn receipt_member(label: &str, run: &str, receipt_id: &str, span: Option<(&str, &str)>, ts: &str) -> Value {
-    let s = Signer::from_label(label);
+    let s = clawaudit::vectors::testkit::label_signer(label);
     let mut p = bp::proof_payload(&s, &format!("bundle_{label}"), run, T0);
     let r = bp::gateway_receipt(&gateway(), receipt_id, &p, span, ts);
     p.insert("receipts", Value::Array(vec![r]));

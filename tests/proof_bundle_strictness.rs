@@ -3,7 +3,7 @@
 //! intended check fails.
 
 use clawaudit::clawsig::gateway_receipts::verify_gateway_receipt;
-use clawaudit::clawsig::producer::{event_hash, sign_envelope, Signer};
+use clawaudit::clawsig::producer::{sign_envelope, Signer};
 use clawaudit::clawsig::proof_bundle::{verify_proof_bundle, ProofBundleOptions};
 use clawaudit::clawsig::tiers::ProofTier;
 use clawaudit::context::VerifyContext;
@@ -13,6 +13,7 @@ use clawaudit::reason::ReasonCode;
 use clawaudit::report::{Kind, Status};
 use clawaudit::timeutil::parse_rfc3339;
 use clawaudit::trust::{Trust, TrustEntry};
+use clawaudit::vectors::builders::event_hash;
 use clawaudit::verify::{verify_subject, Subject};
 use serde_json::json;
 
@@ -22,10 +23,10 @@ const T1: &str = "2026-02-12T00:00:01.000Z";
 const T2: &str = "2026-02-12T00:00:02.000Z";
 
 fn agent() -> Signer {
-    Signer::from_label("agent")
+    clawaudit::vectors::testkit::label_signer("agent")
 }
 fn gateway() -> Signer {
-    Signer::from_label("gateway")
+    clawaudit::vectors::testkit::label_signer("gateway")
 }
 fn v(j: serde_json::Value) -> Value {
     Value::from_serde(&j)
@@ -179,7 +180,13 @@ fn small_order_and_undecodable_signer_keys_fail() {
 
 #[test]
 fn signer_must_be_the_agent() {
-    let env = sign_envelope(&Signer::from_label("other"), "proof_bundle", base_payload(), T2, None);
+    let env = sign_envelope(
+        &clawaudit::vectors::testkit::label_signer("other"),
+        "proof_bundle",
+        base_payload(),
+        T2,
+        None,
+    );
     assert_eq!(code(&env), ReasonCode::InvalidDidFormat);
 }
 
@@ -236,7 +243,7 @@ fn every_gateway_receipt_must_verify_bound_or_not() {
     );
 
     let stranger = receipt(
-        &Signer::from_label("stranger"),
+        &clawaudit::vectors::testkit::label_signer("stranger"),
         receipt_payload(1, json!({"nonce": "n1"})),
     );
     assert_eq!(
@@ -298,7 +305,13 @@ fn non_canonical_base64url_signatures_are_malformed() {
 
     // A tool-receipt envelope whose signature has non-zero trailing bits.
     let tool = tool_payload(json!({}));
-    let mut t = sign_envelope(&Signer::from_label("tool"), "tool_receipt", v(tool), T1, None);
+    let mut t = sign_envelope(
+        &clawaudit::vectors::testkit::label_signer("tool"),
+        "tool_receipt",
+        v(tool),
+        T1,
+        None,
+    );
     let ts = t.get("signature_b64u").unwrap().as_str().unwrap().to_string();
     t.as_object_mut()
         .unwrap()
@@ -512,7 +525,7 @@ fn tool_payload(binding: serde_json::Value) -> serde_json::Value {
 
 #[test]
 fn tool_receipt_codes() {
-    let tool_signer = Signer::from_label("tool");
+    let tool_signer = clawaudit::vectors::testkit::label_signer("tool");
     let check = |t: Value| {
         let mut p = base_payload();
         set(&mut p, "tool_receipts", Value::Array(vec![t]));
@@ -529,7 +542,7 @@ fn tool_receipt_codes() {
         ReasonCode::Ok
     );
     let mut other = tool_payload(json!({}));
-    other["agent_did"] = json!(Signer::from_label("other").did());
+    other["agent_did"] = json!(clawaudit::vectors::testkit::label_signer("other").did());
     assert_eq!(
         check(sign_envelope(&tool_signer, "tool_receipt", v(other), T1, None)),
         ReasonCode::ProofBundleAgentMismatch
@@ -596,7 +609,7 @@ fn side_effect_and_approval_codes() {
     );
     assert_eq!(
         side(
-            json!({"agent_did": Signer::from_label("x").did(), "binding": {"span_id": "s1"}}),
+            json!({"agent_did": clawaudit::vectors::testkit::label_signer("x").did(), "binding": {"span_id": "s1"}}),
             ha
         ),
         ReasonCode::ProofBundleAgentMismatch
@@ -689,7 +702,7 @@ fn causal_codes() {
 
 #[test]
 fn attestation_lifts_tier_to_sandbox() {
-    let attester = Signer::from_label("attester");
+    let attester = clawaudit::vectors::testkit::label_signer("attester");
     let mut a = v(
         json!({"attestation_id": "att_1", "attestation_type": "third_party", "attester_did": attester.did(),
         "subject_did": agent().did(), "signature_b64u": ""}),
@@ -768,7 +781,10 @@ fn standalone_gateway_receipt() {
         verify_gateway_receipt(&r, &no_trust, "r").unwrap_err().code,
         ReasonCode::DependencyNotConfigured
     );
-    let stranger = receipt(&Signer::from_label("stranger"), receipt_payload(0, json!({})));
+    let stranger = receipt(
+        &clawaudit::vectors::testkit::label_signer("stranger"),
+        receipt_payload(0, json!({})),
+    );
     assert_eq!(
         verify_gateway_receipt(&stranger, &ctx(), "r").unwrap_err().code,
         ReasonCode::ClaimNotFound
@@ -786,7 +802,7 @@ fn standalone_gateway_receipt() {
 #[test]
 fn commit_sig_codes() {
     use clawaudit::clawsig::commit_sig::verify_commit_sig;
-    let signer = Signer::from_label("committer");
+    let signer = clawaudit::vectors::testkit::label_signer("committer");
     let make = |patch: serde_json::Value| {
         let mut o = json!({"version": "m1", "type": "message_signature", "algo": "ed25519", "did": signer.did(),
             "message": "commit:abcdef1", "createdAt": T0, "signature": ""});

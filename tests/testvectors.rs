@@ -16,7 +16,9 @@ fn dir() -> &'static Path {
 
 #[test]
 fn committed_vectors_regenerate_identically_and_verify_as_listed() {
-    let outcome = clawaudit::vectors::check(dir()).expect("testvectors/ must exist: run `clawaudit vectors generate`");
+    let outcome =
+        clawaudit::vectors::check(&|rel: &str| std::fs::read(dir().join(rel)).map_err(|e| format!("{rel}: {e}")))
+            .expect("testvectors/ must exist: run `clawaudit vectors generate`");
     assert!(
         outcome.problems.is_empty(),
         "vector problems:\n{}",

@@ -6,8 +6,8 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::container::{read_container, ContainerLimits};
-use super::zip_forge::{self, find_all};
 use crate::reason::ReasonCode;
+use crate::vectors::zip_forge::{self, find_all};
 
 fn stored() -> SimpleFileOptions {
     SimpleFileOptions::default()

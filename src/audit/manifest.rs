@@ -12,6 +12,10 @@ use crate::reason::ReasonCode;
 use crate::report::Failure;
 
 pub const MANIFEST_VERSION: &str = "1";
+/// Where a sealed bundle keeps its signed WPC (spec 20 §2).
+pub const POLICY_PATH: &str = "artifacts/policy/wpc.json";
+/// Where a sealed bundle keeps its CST (spec 20 §2).
+pub const TOKEN_PATH: &str = "artifacts/token/cst.jwt";
 
 /// One listed artifact.
 #[derive(Clone, Debug, PartialEq)]

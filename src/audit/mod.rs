@@ -8,11 +8,8 @@ pub mod container;
 pub mod manifest;
 pub mod merkle;
 pub mod prove;
-pub mod sample;
-pub mod seal;
 pub mod trust_pulse;
 pub mod verify;
-pub mod zip_forge;
 
 #[cfg(test)]
 mod container_tests;

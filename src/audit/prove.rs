@@ -5,68 +5,19 @@
 //! checkpoint, then that the entry's leaf hash climbs the audit path to the signed root.
 
 use super::checkpoint::check_checkpoint;
-use super::container::{read_container, ContainerLimits, CHECKPOINT_NAME, MANIFEST_NAME};
-use super::manifest::{entry_from_value, parse_manifest};
+use super::manifest::entry_from_value;
 use super::merkle::{self, Hash};
 use crate::clawsig::envelope::describe;
 use crate::context::VerifyContext;
-use crate::crypto::{b64, b64u_encode, sha256_b64u};
-use crate::json::{self, Object, ParseLimits, Value};
+use crate::crypto::{b64, sha256_b64u};
+use crate::json::Value;
 use crate::reason::ReasonCode;
 use crate::report::{Findings, Kind, SubjectReport};
 
 pub const PROOF_VERSION: &str = "1";
+const PROOF_KEYS: [&str; 5] = ["proof_version", "checkpoint", "entry", "leaf_index", "audit_path_b64u"];
 /// A tree of at most 2^64 leaves never needs a longer path.
 const MAX_PATH_LEN: usize = 64;
-
-/// Build the inclusion proof of `entry_path` from a bundle's bytes. The bundle must be a
-/// readable container whose manifest reproduces the checkpoint's root (otherwise the proof
-/// could never verify); trust and signatures are the verifier's business.
-pub fn build_proof(bundle: &[u8], entry_path: &str, limits: &ContainerLimits) -> Result<Value, String> {
-    let container = read_container(bundle, limits).map_err(|failures| {
-        failures
-            .first()
-            .map(|f| format!("{}: {}", f.code, f.detail))
-            .unwrap_or_default()
-    })?;
-    let parse_limits = ParseLimits::default();
-    let checkpoint_bytes = container
-        .get(CHECKPOINT_NAME)
-        .ok_or("the bundle has no checkpoint.json")?;
-    let checkpoint =
-        json::parse(checkpoint_bytes, &parse_limits).map_err(|e| format!("checkpoint.json is not valid JSON: {e}"))?;
-    let manifest = parse_manifest(
-        container.get(MANIFEST_NAME).ok_or("the bundle has no manifest.json")?,
-        &parse_limits,
-    )
-    .map_err(|f| f.detail)?;
-    let (index, entry) = manifest
-        .find(entry_path)
-        .ok_or_else(|| format!("the manifest does not list {entry_path}"))?;
-    let leaves = manifest.leaves();
-    let root = merkle::root(&leaves).ok_or("the manifest lists no entries")?;
-    let signed_root = checkpoint
-        .get("payload")
-        .and_then(|p| p.get("tree"))
-        .and_then(|t| t.get("root_b64u"))
-        .and_then(Value::as_str);
-    if signed_root != Some(b64u_encode(&root).as_str()) {
-        return Err("the manifest does not reproduce the checkpoint's Merkle root; no valid proof exists".into());
-    }
-    let path = merkle::audit_path(&leaves, index).ok_or("leaf index out of range")?;
-    let mut p = Object::new();
-    p.insert("proof_version", Value::from(PROOF_VERSION));
-    p.insert("checkpoint", checkpoint);
-    p.insert("entry", entry.value.clone());
-    p.insert("leaf_index", Value::from(index as u64));
-    p.insert(
-        "audit_path_b64u",
-        Value::Array(path.iter().map(|h| Value::from(b64u_encode(h))).collect()),
-    );
-    Ok(Value::Object(p))
-}
-
-const PROOF_KEYS: [&str; 5] = ["proof_version", "checkpoint", "entry", "leaf_index", "audit_path_b64u"];
 
 /// Verify an inclusion proof (kind `inclusion-proof`), and with `artifact` the file's bytes.
 pub fn verify_subject(path: &str, value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext) -> SubjectReport {

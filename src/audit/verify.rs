@@ -8,9 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::checkpoint::{check_checkpoint, CheckpointPayload};
 use super::container::{read_container, Container, CHECKPOINT_NAME, MANIFEST_NAME};
-use super::manifest::{kind_for_path, parse_manifest, Manifest};
+use super::manifest::{kind_for_path, parse_manifest, Manifest, POLICY_PATH, TOKEN_PATH};
 use super::merkle;
-use super::seal::{POLICY_PATH, TOKEN_PATH};
 use crate::clawsig::gateway_receipts::{verify_gateway_receipt, GatewayReceiptInfo};
 use crate::clawsig::proof_bundle::{verify_proof_bundle, ProofBundleOptions, ProofBundleOutcome};
 use crate::context::VerifyContext;

@@ -4,14 +4,14 @@
 use super::checkpoint::{payload_value, sign_payload, CheckpointFields};
 use super::manifest::{build_manifest, manifest_from_value};
 use super::merkle;
-use super::sample::{self, SampleKeys};
-use super::seal::{assemble, bindings_for, json_bytes};
 use super::verify::verify_audit_bundle;
 use crate::context::VerifyContext;
 use crate::json::Value;
+use crate::produce::seal::{assemble, bindings_for, json_bytes};
 use crate::reason::ReasonCode;
 use crate::report::{CheckStatus, Status, SubjectReport};
 use crate::timeutil::parse_rfc3339;
+use crate::vectors::audit_sample::{self as sample, SampleKeys};
 use crate::verify::{verify_subject, Subject};
 
 struct Parts {
@@ -231,7 +231,7 @@ fn checkpoint_signature_must_be_domain_separated() {
 fn checkpoint_signer_trust_and_time() {
     let mut p = parts();
     // sealer_did names another key than the one that signs.
-    let other = crate::clawsig::producer::Signer::from_label("someone else");
+    let other = crate::vectors::testkit::label_signer("someone else");
     let cp = sign_payload(
         &p.keys.sealer,
         payload_value(&p.fields, other.did()),
@@ -371,8 +371,9 @@ fn all_findings_are_listed_after_the_first() {
 mod inclusion_proofs {
     use super::*;
     use crate::audit::container::ContainerLimits;
-    use crate::audit::prove::{build_proof, verify_subject as verify_proof};
-    use crate::audit::seal::seal_entries;
+    use crate::audit::prove::verify_subject as verify_proof;
+    use crate::produce::prove::build_proof;
+    use crate::produce::seal::seal_entries;
 
     const WPC: &str = "artifacts/policy/wpc.json";
 

@@ -26,7 +26,6 @@ use crate::json::Value;
 use crate::reason::ReasonCode;
 use crate::report::{Failure, Findings, Kind, SubjectReport};
 use crate::timeutil::Millis;
-use crate::verify::Subject;
 
 /// Receipt counts from which the pre-pass runs on the rayon pool (below it, starting the
 /// pool costs more than it saves).
@@ -636,15 +635,16 @@ fn check_strict_receipts(infos: &[GatewayReceiptInfo], ctx: &VerifyContext) -> R
     Ok(())
 }
 
-/// CLI entry: kind proof-bundle, strict receipt rule on, tiers and facts on the report.
-pub fn verify_subject(subject: &Subject, value: &Value, ctx: &VerifyContext) -> SubjectReport {
+/// Subject entry: kind proof-bundle, strict receipt rule on, tiers and facts on the report.
+/// `urm` is the run's URM document, when one was given.
+pub fn verify_subject(path: &str, value: &Value, urm: Option<&[u8]>, ctx: &VerifyContext) -> SubjectReport {
     let opts = ProofBundleOptions {
         strict_receipts: true,
-        urm: subject.urm.as_deref(),
+        urm,
         ttl_skew_ms: 0,
     };
     let out = verify_proof_bundle(value, ctx, &opts);
-    let mut report = SubjectReport::from_findings(&subject.path, Kind::ProofBundle, out.findings);
+    let mut report = SubjectReport::from_findings(path, Kind::ProofBundle, out.findings);
     if out.failure.is_none() {
         report.proof_tier = Some(out.proof_tier.as_str().to_string());
         report.trust_tier = Some(out.trust_tier.to_string());

@@ -193,13 +193,13 @@ impl SignatureCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clawsig::producer::Signer;
+
     use crate::crypto::b64u_encode;
 
     #[test]
     fn answers_match_single_verification() {
-        let signer = Signer::from_label("cache-test");
-        let other = Signer::from_label("cache-other");
+        let signer = crate::vectors::testkit::label_signer("cache-test");
+        let other = crate::vectors::testkit::label_signer("cache-other");
         let good = signer.sign(b"m1").to_vec();
         let mut bad = signer.sign(b"m2").to_vec();
         bad[10] ^= 1;
@@ -231,8 +231,8 @@ mod tests {
     fn duplicate_signature_bytes_keep_their_own_answers() {
         // The same 64 bytes queued under two DIDs and two messages: only the right pair is
         // true, whether asked in queueing order or not.
-        let a = Signer::from_label("dup-a");
-        let b = Signer::from_label("dup-b");
+        let a = crate::vectors::testkit::label_signer("dup-a");
+        let b = crate::vectors::testkit::label_signer("dup-b");
         let sig = a.sign(b"msg").to_vec();
         for reversed in [false, true] {
             let mut cache = SignatureCache::new();

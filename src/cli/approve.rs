@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::produce::load_key_file;
 use super::produce::{read_json, time_or_now, write_json};
 use super::{usage_error, EXIT_PASS};
-use crate::json::Value;
-use crate::keys::load_key_file;
-use crate::policy::approvals::{build_approval, ApprovalRequest, Decision};
-use crate::policy::wpc::read_policy_for_producer;
+use clawaudit::json::Value;
+use clawaudit::policy::approvals::{build_approval, ApprovalRequest, Decision};
+use clawaudit::policy::wpc::read_policy_for_producer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DecisionArg {

@@ -17,8 +17,8 @@ pub struct KeygenArgs {
 }
 
 pub fn run(args: KeygenArgs) -> u8 {
-    let signer = crate::keys::generate();
-    match crate::keys::write_key_file(&args.out, &signer) {
+    let signer = clawaudit::produce::keys::generate();
+    match super::produce::write_key_file(&args.out, &signer) {
         Ok(()) => {
             println!("{}", signer.did());
             EXIT_PASS

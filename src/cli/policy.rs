@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use super::produce::load_key_file;
 use super::produce::{read_json, time_or_now, write_json};
 use super::{usage_error, EXIT_PASS};
-use crate::keys::load_key_file;
-use crate::policy::wpc::{policy_hash_of_file, sign_policy};
+use clawaudit::policy::wpc::{policy_hash_of_file, sign_policy};
 
 #[derive(Subcommand, Debug)]
 pub enum PolicyCommand {

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{usage_error, EXIT_PASS};
-use crate::audit::container::ContainerLimits;
-use crate::audit::prove::build_proof;
-use crate::audit::seal::json_bytes;
+use clawaudit::audit::container::ContainerLimits;
+use clawaudit::produce::prove::build_proof;
+use clawaudit::produce::seal::json_bytes;
 
 #[derive(Args, Debug)]
 #[command(
@@ -42,7 +42,7 @@ fn run_inner(args: ProveArgs) -> Result<(), String> {
     std::fs::write(&args.output, json_bytes(&proof)).map_err(|e| format!("{}: {e}", args.output.display()))?;
     let index = proof
         .get("leaf_index")
-        .and_then(crate::json::Value::as_u64)
+        .and_then(clawaudit::json::Value::as_u64)
         .unwrap_or(0);
     println!(
         "wrote the inclusion proof of {} (leaf {index}) to {}",

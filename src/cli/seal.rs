@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::produce::read_artifacts_dir;
 use super::{usage_error, EXIT_PASS};
-use crate::audit::seal::{read_artifacts_dir, seal_entries, SealOptions};
+use clawaudit::produce::seal::{seal_entries, SealOptions};
 
 #[derive(Args, Debug)]
 #[command(
@@ -51,7 +52,7 @@ pub fn run(args: SealArgs) -> u8 {
 }
 
 fn run_inner(args: SealArgs) -> Result<(), String> {
-    let signer = crate::keys::load_key_file(&args.key)?;
+    let signer = super::produce::load_key_file(&args.key)?;
     let artifacts = read_artifacts_dir(&args.dir)?;
     let options = SealOptions {
         job_id: args.job_id,

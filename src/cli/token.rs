@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use super::produce::load_key_file;
 use super::produce::{epoch_seconds, now_rfc3339, read_json, write_text};
 use super::{usage_error, EXIT_PASS};
-use crate::json::Value;
-use crate::keys::load_key_file;
-use crate::policy::cst::mint_token;
-use crate::policy::wpc::read_policy_for_producer;
+use clawaudit::json::Value;
+use clawaudit::policy::cst::mint_token;
+use clawaudit::policy::wpc::read_policy_for_producer;
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {

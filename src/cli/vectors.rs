@@ -1,6 +1,6 @@
 //! `clawaudit vectors generate|check`
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
@@ -23,14 +23,16 @@ pub enum VectorsCommand {
 
 pub fn run(cmd: VectorsCommand) -> u8 {
     match cmd {
-        VectorsCommand::Generate { dir } => match crate::vectors::generate(&dir) {
+        VectorsCommand::Generate { dir } => match generate(&dir) {
             Ok(n) => {
                 println!("wrote {n} files below {}", dir.display());
                 EXIT_PASS
             }
             Err(e) => usage_error(e),
         },
-        VectorsCommand::Check { dir } => match crate::vectors::check(&dir) {
+        VectorsCommand::Check { dir } => match clawaudit::vectors::check(&|rel: &str| {
+            std::fs::read(dir.join(rel)).map_err(|e| format!("{rel}: {e}"))
+        }) {
             Ok(outcome) => {
                 for p in &outcome.problems {
                     println!("FAIL {p}");
@@ -50,4 +52,17 @@ pub fn run(cmd: VectorsCommand) -> u8 {
             Err(e) => usage_error(e),
         },
     }
+}
+
+/// Write the suite below `dir`.
+fn generate(dir: &Path) -> Result<usize, String> {
+    let files = clawaudit::vectors::build()?;
+    for f in &files {
+        let target = dir.join(&f.path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&target, &f.bytes).map_err(|e| format!("{}: {e}", target.display()))?;
+    }
+    Ok(files.len())
 }

@@ -7,11 +7,11 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 use super::{usage_error, EXIT_FAIL, EXIT_PASS};
-use crate::context::VerifyContext;
-use crate::report::{self, Kind, Report, Status};
-use crate::timeutil::{format_rfc3339, parse_rfc3339};
-use crate::trust::{Trust, TrustEntry};
-use crate::verify::{verify_subject_keeping, Subject};
+use clawaudit::context::VerifyContext;
+use clawaudit::report::{Kind, Report, Status};
+use clawaudit::timeutil::{format_rfc3339, parse_rfc3339};
+use clawaudit::trust::{Trust, TrustEntry};
+use clawaudit::verify::{verify_subject_keeping, Subject};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -102,7 +102,7 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         None => Trust::empty(),
     };
     for did in &args.log_signers {
-        crate::crypto::parse_did_key(did).map_err(|e| format!("--log-signers: {e}"))?;
+        clawaudit::crypto::parse_did_key(did).map_err(|e| format!("--log-signers: {e}"))?;
         trust.log_signers.push(TrustEntry {
             did: did.clone(),
             name: None,
@@ -149,10 +149,10 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     let out = match args.format {
         Format::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            report::text::render(&report, color)
+            clawaudit::render::text::render(&report, color)
         }
-        Format::Json => report::json::render(&report),
-        Format::Jsonl => report::json::render_lines(&report),
+        Format::Json => clawaudit::render::json::render(&report),
+        Format::Jsonl => clawaudit::render::json::render_lines(&report),
     };
     print!("{out}");
     let code = if report.status == Status::Pass {
@@ -190,9 +190,9 @@ fn load_subject(
     let mut bytes = read_bounded(path, max_bytes).unwrap_or_default();
     // Sealed bundles have their own, larger archive limit (spec 20 §4).
     let zip_like =
-        kind == Some(Kind::AuditBundle) || (kind.is_none() && crate::verify::is_audit_bundle(&display, &bytes));
+        kind == Some(Kind::AuditBundle) || (kind.is_none() && clawaudit::verify::is_audit_bundle(&display, &bytes));
     if bytes.len() > max_bytes && zip_like {
-        let archive_limit = crate::audit::container::ContainerLimits::default().max_archive_bytes;
+        let archive_limit = clawaudit::audit::container::ContainerLimits::default().max_archive_bytes;
         bytes = read_bounded(path, usize::try_from(archive_limit).unwrap_or(usize::MAX)).unwrap_or_default();
     }
     let mut subject = Subject::new(display, bytes);

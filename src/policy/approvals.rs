@@ -842,22 +842,22 @@ mod tests {
     const TS: &str = "2026-03-01T11:30:00Z";
 
     fn requester() -> Signer {
-        Signer::from_label("requester")
+        crate::vectors::testkit::label_signer("requester")
     }
     fn alice() -> Signer {
-        Signer::from_label("alice")
+        crate::vectors::testkit::label_signer("alice")
     }
     fn alice_laptop() -> Signer {
-        Signer::from_label("alice-laptop")
+        crate::vectors::testkit::label_signer("alice-laptop")
     }
     fn bob() -> Signer {
-        Signer::from_label("bob")
+        crate::vectors::testkit::label_signer("bob")
     }
     fn carol() -> Signer {
-        Signer::from_label("carol-outsider")
+        crate::vectors::testkit::label_signer("carol-outsider")
     }
     fn agent() -> Signer {
-        Signer::from_label("agent")
+        crate::vectors::testkit::label_signer("agent")
     }
 
     fn entry(s: &Signer, subject: &str, groups: &[&str]) -> ApproverEntry {
@@ -1083,7 +1083,7 @@ mod tests {
 
     #[test]
     fn untrusted_approver() {
-        let stranger = Signer::from_label("stranger");
+        let stranger = crate::vectors::testkit::label_signer("stranger");
         let s = approval_file(&stranger, "stranger@example.com", Decision::Approve, "s1");
         let f = run(&[approve_alice(), approve_bob(), s]);
         assert_eq!(code(&f), Some(ReasonCode::SignerNotTrusted));

@@ -657,7 +657,7 @@ pub(crate) mod tests {
     pub const IAT: i64 = 1_772_362_800;
 
     pub fn token_issuer() -> Signer {
-        Signer::from_label("token-issuer")
+        crate::vectors::testkit::label_signer("token-issuer")
     }
 
     pub fn policy() -> PolicyInfo {
@@ -847,7 +847,7 @@ pub(crate) mod tests {
         let p = policy();
         let c = claims(&p.hash_b64u);
         let scope = token_scope_hash(&c).ok();
-        let stranger = mint_token(&Signer::from_label("stranger"), c.clone(), Some(&p)).unwrap();
+        let stranger = mint_token(&crate::vectors::testkit::label_signer("stranger"), c.clone(), Some(&p)).unwrap();
         let (f, _) = run(&stranger, &checkpoint(scope.clone()));
         assert_eq!(code(&f), Some(ReasonCode::TokenUnknownKid));
 

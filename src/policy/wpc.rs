@@ -544,7 +544,7 @@ pub(crate) mod tests {
     pub const AT: &str = "2026-03-01T12:00:00Z";
 
     pub fn issuer() -> Signer {
-        Signer::from_label("policy-issuer")
+        crate::vectors::testkit::label_signer("policy-issuer")
     }
 
     pub fn extension_json() -> &'static str {
@@ -644,7 +644,7 @@ pub(crate) mod tests {
     #[test]
     fn signer_not_issuer() {
         // Signed by the trusted issuer key, but the payload names someone else as issuer.
-        let other = Signer::from_label("someone-else");
+        let other = crate::vectors::testkit::label_signer("someone-else");
         let env = resign(&issuer(), payload_with(other.did(), extension_json()));
         let hash = policy_hash(env.get("payload").unwrap());
         let (f, _) = run(&env, &ctx(), Some(&hash));
@@ -668,7 +668,10 @@ pub(crate) mod tests {
 
         // Correct hash, signature by another key under the issuer's DID.
         let mut env = signed_policy();
-        let forged = resign(&Signer::from_label("forger"), env.get("payload").unwrap().clone());
+        let forged = resign(
+            &crate::vectors::testkit::label_signer("forger"),
+            env.get("payload").unwrap().clone(),
+        );
         let sig = forged.get("signature_b64u").unwrap().clone();
         env.as_object_mut().unwrap().insert("signature_b64u", sig);
         let (f, _) = run(&env, &ctx(), Some(&hash));
@@ -799,7 +802,7 @@ pub(crate) mod tests {
     fn producer_refuses_bad_input() {
         let ext = r#"{"extension_version":"1","approval_gates":[{"gate_id":"g","min_approvers":0}]}"#;
         assert!(sign_policy(&issuer(), payload_with(issuer().did(), ext), AT).is_err());
-        let other = Signer::from_label("x");
+        let other = crate::vectors::testkit::label_signer("x");
         assert!(sign_policy(&other, payload_with(issuer().did(), extension_json()), AT).is_err());
         assert!(sign_policy(&issuer(), payload_with(issuer().did(), extension_json()), "yesterday").is_err());
         let env = signed_policy();

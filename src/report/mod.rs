@@ -3,9 +3,6 @@
 //! A `SubjectReport` is one verified file; `Report` is one run over many. Renderers
 //! (`text`, `json`) only format this model; they never decide anything.
 
-pub mod json;
-pub mod text;
-
 use std::collections::BTreeMap;
 
 use serde::Serialize;

@@ -8,19 +8,19 @@
 use super::audit_scenario::{Approval, Pin, Receipt, Scenario};
 use super::{Suite, VectorEntry};
 use crate::audit::container::ContainerLimits;
-use crate::audit::prove::build_proof;
-use crate::audit::sample;
-use crate::audit::seal::json_bytes;
-use crate::audit::zip_forge;
 use crate::clawsig::producer::Signer;
 use crate::crypto::{b64u_decode, b64u_encode, sha256_b64u};
 use crate::json::{Object, Value};
 use crate::policy::approvals::Decision;
+use crate::produce::prove::build_proof;
+use crate::produce::seal::json_bytes;
 use crate::reason::ReasonCode;
 use crate::report::Kind;
+use crate::vectors::audit_sample;
+use crate::vectors::zip_forge;
 
 /// Verification time of every audit vector (one minute after the sample was sealed).
-pub const AT: &str = sample::VERIFY_AT;
+pub const AT: &str = audit_sample::VERIFY_AT;
 /// The trust file of every audit vector (our trust.json format), relative to testvectors/.
 pub const TRUST_PATH: &str = "audit/trust.json";
 
@@ -30,7 +30,7 @@ fn stranger() -> Signer {
 }
 
 fn key(label: &str) -> Signer {
-    Signer::from_label(&format!("audit vectors {label}"))
+    crate::vectors::testkit::label_signer(&format!("audit vectors {label}"))
 }
 
 /// Alice's second key: trusted, same subject as her first.
@@ -57,7 +57,7 @@ const ONE_MIB: usize = 1024 * 1024;
 
 /// The sample's trust plus the approvers the gate vectors need.
 fn trust_file() -> Result<Vec<u8>, String> {
-    let keys = sample::SampleKeys::new();
+    let keys = audit_sample::SampleKeys::new();
     let entry = |s: &Signer, name: &str| serde_json::json!({"did": s.did(), "name": name});
     let approver = |s: &Signer, subject: &str, groups: &[&str]| serde_json::json!({"did": s.did(), "subject": subject, "groups": groups});
     let board = ["change-board"];
@@ -406,7 +406,7 @@ fn checkpoint_faults(b: &mut Builder) -> Result<(), String> {
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
-                let sig = b64u_encode(&sample::SampleKeys::new().sealer.sign(hash.as_bytes()));
+                let sig = b64u_encode(&audit_sample::SampleKeys::new().sealer.sign(hash.as_bytes()));
                 o.insert("signature_b64u", Value::from(sig));
             }));
         },
@@ -598,7 +598,7 @@ fn token_faults(b: &mut Builder) -> Result<(), String> {
     // 1800 s, the policy allows 900 s.
     b.fault("token-ttl-over-policy-max", R::TtlTooLong, "token.ttl", |s| {
         if let Some(c) = claims_mut(s) {
-            c.insert("exp", Value::from(sample::TOKEN_IAT + 1800));
+            c.insert("exp", Value::from(audit_sample::TOKEN_IAT + 1800));
         }
     })?;
     b.fault("token-without-policy-pin", R::PolicyPinMissing, "token.pin", |s| {
@@ -631,7 +631,7 @@ fn token_faults(b: &mut Builder) -> Result<(), String> {
         R::CausalClockContradiction,
         "token.time",
         |s| {
-            let iat = sample::TOKEN_IAT + 660;
+            let iat = audit_sample::TOKEN_IAT + 660;
             if let Some(c) = claims_mut(s) {
                 c.insert("iat", Value::from(iat));
                 c.insert("exp", Value::from(iat + 900));
@@ -677,7 +677,7 @@ fn approval_faults(b: &mut Builder) -> Result<(), String> {
         R::ApprovalPlanUnknown,
         "approval.plan",
         |s| {
-            let mut other = sample::plan(&s.keys);
+            let mut other = audit_sample::plan(&s.keys);
             if let Some(o) = other.as_object_mut() {
                 o.insert("summary", Value::from("Delete the database secret"));
             }

@@ -6,16 +6,17 @@
 
 use crate::audit::checkpoint::{payload_value, sign_payload, CheckpointFields};
 use crate::audit::manifest::build_manifest;
+use crate::audit::manifest::{POLICY_PATH, TOKEN_PATH};
 use crate::audit::merkle;
-use crate::audit::sample::{self, SampleKeys};
-use crate::audit::seal::{assemble, json_bytes, POLICY_PATH, TOKEN_PATH};
 use crate::clawsig::producer::{envelope_with_hash, Signer};
-use crate::cli::receipt::build_receipt;
 use crate::crypto::sha256_b64u;
 use crate::json::{Object, Value};
 use crate::policy::approvals::{self, build_approval, ApprovalRequest, Decision};
 use crate::policy::{cst, wpc};
+use crate::produce::receipt::build_receipt;
+use crate::produce::seal::{assemble, json_bytes};
 use crate::signed_jcs::sign_jcs;
+use crate::vectors::audit_sample::{self, SampleKeys};
 
 /// An edit applied to a JSON object (an envelope, a payload, the manifest).
 pub type ObjectEdit = Box<dyn Fn(&mut Object)>;
@@ -58,8 +59,8 @@ impl Approval {
             subject: subject.to_string(),
             receipt_id: file.to_string(),
             decision: Decision::Approve,
-            timestamp: sample::APPROVED_AT.to_string(),
-            run_id: Some(sample::RUN_ID.to_string()),
+            timestamp: audit_sample::APPROVED_AT.to_string(),
+            run_id: Some(audit_sample::RUN_ID.to_string()),
             plan: None,
             policy_hash: None,
             edit: None,
@@ -84,8 +85,8 @@ impl Receipt {
         Receipt {
             id: id.to_string(),
             nonce: nonce.to_string(),
-            timestamp: sample::RECEIPT_AT.to_string(),
-            run_id: sample::RUN_ID.to_string(),
+            timestamp: audit_sample::RECEIPT_AT.to_string(),
+            run_id: audit_sample::RUN_ID.to_string(),
             policy_hash: None,
             scope_hash: None,
         }
@@ -158,7 +159,7 @@ pub struct Scenario {
 pub fn sample_claims(keys: &SampleKeys) -> Value {
     Value::from_serde(&serde_json::json!({
         "token_version": "1", "sub": "agent:sample", "aud": ["clawproxy"], "scope": ["llm:call"],
-        "iat": sample::TOKEN_IAT, "exp": sample::TOKEN_EXP, "mission_id": sample::JOB_ID,
+        "iat": audit_sample::TOKEN_IAT, "exp": audit_sample::TOKEN_EXP, "mission_id": audit_sample::JOB_ID,
         "agent_did": keys.agent.did()
     }))
 }
@@ -172,7 +173,7 @@ impl Scenario {
     pub fn sample() -> Scenario {
         let keys = SampleKeys::new();
         Scenario {
-            policy_payload: Some(sample::policy_payload(&keys)),
+            policy_payload: Some(audit_sample::policy_payload(&keys)),
             policy_signer: keys.policy_issuer.clone(),
             policy_edit: None,
             token_claims: Some(sample_claims(&keys)),
@@ -180,7 +181,7 @@ impl Scenario {
             token_scope_claim: None,
             token_signer: keys.token_issuer.clone(),
             token_edit: None,
-            plans: vec![sample::plan(&keys)],
+            plans: vec![audit_sample::plan(&keys)],
             approvals: vec![
                 Approval::approve("apr_alice", &keys.alice, "alice@example.com"),
                 Approval::approve("apr_bob", &keys.bob, "bob@example.com"),
@@ -191,10 +192,10 @@ impl Scenario {
             attachments: vec![("notes.txt".to_string(), b"rotation notes\n".to_vec())],
             manifest_edit: None,
             bundle_id: "ab_sample".to_string(),
-            created_at: sample::CREATED_AT.to_string(),
+            created_at: audit_sample::CREATED_AT.to_string(),
             expires_at: None,
-            job_id: sample::JOB_ID.to_string(),
-            run_id: Some(sample::RUN_ID.to_string()),
+            job_id: audit_sample::JOB_ID.to_string(),
+            run_id: Some(audit_sample::RUN_ID.to_string()),
             agent_did: Some(keys.agent.did().to_string()),
             policy_binding: None,
             scope_binding: None,
@@ -229,7 +230,7 @@ impl Scenario {
             wpc::ENVELOPE_TYPE,
             payload.clone(),
             hash,
-            sample::POLICY_ISSUED_AT,
+            audit_sample::POLICY_ISSUED_AT,
             None,
         );
         if let (Some(edit), Some(obj)) = (&self.policy_edit, env.as_object_mut()) {
@@ -304,7 +305,7 @@ impl Scenario {
     }
 
     fn receipt_file(&self, r: &Receipt, policy: &str, scope: &str) -> Result<Value, String> {
-        let mut payload = sample::receipt_payload(&r.id, self.receipt_binding(&r.run_id, &r.nonce, None));
+        let mut payload = audit_sample::receipt_payload(&r.id, self.receipt_binding(&r.run_id, &r.nonce, None));
         if let Some(o) = payload.as_object_mut() {
             o.insert("timestamp", Value::from(r.timestamp.as_str()));
         }
@@ -319,10 +320,10 @@ impl Scenario {
 
     /// The sample's proof bundle: two events and one receipt bound to the first.
     fn proof_bundle_file(&self, policy: &str, scope: &str) -> Result<Value, String> {
-        let run = sample::RUN_ID;
-        let (events, hashes) = sample::proof_events();
+        let run = audit_sample::RUN_ID;
+        let (events, hashes) = audit_sample::proof_events();
         let first = hashes.first().cloned().unwrap_or_default();
-        let payload = sample::receipt_payload(
+        let payload = audit_sample::receipt_payload(
             "rcpt_bundle_1",
             self.receipt_binding(run, "nonce_bundle_1", Some(&first)),
         );
@@ -331,15 +332,15 @@ impl Scenario {
             payload,
             Some(policy),
             Some(scope),
-            sample::RECEIPT_AT,
+            audit_sample::RECEIPT_AT,
         )?;
-        Ok(sample::proof_bundle(&self.keys, events, receipt))
+        Ok(audit_sample::proof_bundle(&self.keys, events, receipt))
     }
 
     fn trust_pulse_file(&self) -> Value {
         Value::from_serde(&serde_json::json!({
-            "trust_pulse_version": "1", "run_id": sample::RUN_ID, "agent_did": self.keys.agent.did(),
-            "issued_at": sample::RECEIPT_AT, "evidence_class": "self_reported", "tier_uplift": false,
+            "trust_pulse_version": "1", "run_id": audit_sample::RUN_ID, "agent_did": self.keys.agent.did(),
+            "issued_at": audit_sample::RECEIPT_AT, "evidence_class": "self_reported", "tier_uplift": false,
             "tools": [], "files": []
         }))
     }
@@ -469,9 +470,9 @@ mod tests {
     #[test]
     fn the_default_scenario_is_the_sample_bundle() {
         let s = Scenario::sample();
-        assert_eq!(s.build().unwrap(), sample::bundle(&s.keys).unwrap());
+        assert_eq!(s.build().unwrap(), audit_sample::bundle(&s.keys).unwrap());
         let mut ours = s.artifacts().unwrap().files;
-        let mut theirs = sample::artifacts(&s.keys).unwrap();
+        let mut theirs = audit_sample::artifacts(&s.keys).unwrap();
         ours.sort();
         theirs.sort();
         assert_eq!(ours, theirs);

@@ -4,12 +4,12 @@
 //! one fault and re-signed where needed so the intended check is the one that fails.
 
 use super::{Suite, VectorEntry};
-use crate::clawsig::producer::{sign_envelope, Signer};
-use crate::clawsig::sample::SampleBundle;
+use crate::clawsig::producer::sign_envelope;
 use crate::crypto::{b64, b64u_encode, did_key_from_public, sha256_b64u};
 use crate::json::{jcs, jss, pretty, Object, Value};
 use crate::reason::ReasonCode;
 use crate::report::Kind;
+use crate::vectors::clawsig_sample::SampleBundle;
 
 /// Verification time of every Clawsig vector.
 pub const AT: &str = "2026-03-02T00:00:00Z";
@@ -151,7 +151,7 @@ pub fn suite() -> Result<Suite, String> {
         "clawsig/invalid/untrusted-gateway.json",
         text(&{
             let mut s = sample.clone();
-            s.gateway = Signer::from_label("untrusted-gateway");
+            s.gateway = crate::vectors::testkit::label_signer("untrusted-gateway");
             s.build()
         }),
         ReasonCode::ReceiptVerificationFailed,
@@ -372,7 +372,7 @@ fn overflow_bundle(sample: &SampleBundle) -> Vec<u8> {
 
 /// A Protocol M commit signature, optionally with the message changed after signing.
 fn commit_sig(tamper: bool) -> Value {
-    let signer = Signer::from_label("sample-committer");
+    let signer = crate::vectors::testkit::label_signer("sample-committer");
     let mut o = Object::new();
     o.insert("version", Value::from("m1"));
     o.insert("type", Value::from("message_signature"));

@@ -5,13 +5,13 @@
 
 use super::{Suite, VectorEntry};
 use crate::clawsig::attestation_envelopes::AttestationKind;
-use crate::clawsig::bundle_producer::{self as bp, Dates};
 use crate::clawsig::producer::{sign_envelope, Signer};
-use crate::clawsig::sample::SampleBundle;
 use crate::crypto::{b64u_encode, sha256};
 use crate::json::{Object, Value};
 use crate::reason::ReasonCode;
 use crate::report::Kind;
+use crate::vectors::builders::{self as bp, Dates};
+use crate::vectors::clawsig_sample::SampleBundle;
 
 /// Verification time of every vector in this area.
 pub const AT: &str = super::clawsig::AT;
@@ -21,7 +21,7 @@ pub const TRUST_PATH: &str = "trust/clawsig.json";
 const T0: &str = "2026-02-20T00:00:00.000Z";
 
 fn key(label: &str) -> Signer {
-    Signer::from_label(&format!("vectors export-aggregate {label}"))
+    crate::vectors::testkit::label_signer(&format!("vectors export-aggregate {label}"))
 }
 
 fn dates() -> Dates<'static> {

@@ -1,11 +1,16 @@
 //! Our own conformance vectors (`testvectors/`), generated deterministically from fixed seeds.
 //!
-//! Each area contributes files and manifest entries; `generate` writes them, `check` makes
-//! them again in memory, compares them byte for byte with what is on disk, and verifies every
-//! vector for its expected status and reason code. Format of `manifest.json`: spec 20 §7.
+//! Each area contributes files and manifest entries; `build` makes them (the CLI writes them
+//! out), `check` makes them again in memory, compares them byte for byte with what a reader
+//! gives back, and verifies every vector for its expected status and reason code. Format of
+//! `manifest.json`: spec 20 §7.
+//!
+//! This module is the generator's test kit too, and nothing else in the library uses it:
+//! keys derived from public labels (`testkit`), hostile-ZIP forgery (`zip_forge`), and sample
+//! builders (`builders`, `audit_sample`, `clawsig_sample`) that tests, benchmarks and
+//! examples share. None of it is meant for producing real evidence.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -17,9 +22,18 @@ use crate::trust::Trust;
 use crate::verify::{verify_subject, Subject};
 
 pub mod audit;
+pub mod audit_sample;
 pub mod audit_scenario;
+pub mod builders;
 pub mod clawsig;
+pub mod clawsig_sample;
 pub mod export_aggregate;
+pub mod testkit;
+pub mod zip_forge;
+
+/// Reads a file of the vector directory by its path relative to that directory. The CLI
+/// passes one that reads the disk; the library itself does no I/O.
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<Vec<u8>, String>;
 
 /// One file of the suite, path relative to `testvectors/`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,19 +128,6 @@ pub fn build() -> Result<Vec<VectorFile>, String> {
         .collect())
 }
 
-/// Write the suite below `dir`.
-pub fn generate(dir: &Path) -> Result<usize, String> {
-    let files = build()?;
-    for f in &files {
-        let target = dir.join(&f.path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
-        std::fs::write(&target, &f.bytes).map_err(|e| format!("{}: {e}", target.display()))?;
-    }
-    Ok(files.len())
-}
-
 /// The result of `check`.
 #[derive(Debug, Default)]
 pub struct CheckOutcome {
@@ -135,19 +136,19 @@ pub struct CheckOutcome {
     pub problems: Vec<String>,
 }
 
-/// Regenerate in memory, compare with `dir`, and verify each vector.
-pub fn check(dir: &Path) -> Result<CheckOutcome, String> {
+/// Regenerate in memory, compare with the directory `read` reads from, and verify each vector.
+pub fn check(read: ReadFile<'_>) -> Result<CheckOutcome, String> {
     let files = build()?;
     let mut out = CheckOutcome::default();
     for f in &files {
         out.files_compared += 1;
-        match std::fs::read(dir.join(&f.path)) {
+        match read(&f.path) {
             Ok(bytes) if bytes == f.bytes => {}
             Ok(_) => out.problems.push(format!("{} differs from a fresh generation", f.path)),
-            Err(e) => out.problems.push(format!("{}: {e}", f.path)),
+            Err(e) => out.problems.push(e),
         }
     }
-    let manifest_bytes = std::fs::read(dir.join("manifest.json")).map_err(|e| format!("manifest.json: {e}"))?;
+    let manifest_bytes = read("manifest.json")?;
     let manifest: serde_json::Value =
         serde_json::from_slice(&manifest_bytes).map_err(|e| format!("manifest.json: {e}"))?;
     let vectors = manifest
@@ -156,14 +157,14 @@ pub fn check(dir: &Path) -> Result<CheckOutcome, String> {
         .ok_or("manifest.json has no vectors array")?;
     for v in vectors {
         out.vectors_checked += 1;
-        if let Err(problem) = check_vector(dir, v) {
+        if let Err(problem) = check_vector(read, v) {
             out.problems.push(problem);
         }
     }
     Ok(out)
 }
 
-fn check_vector(dir: &Path, v: &serde_json::Value) -> Result<(), String> {
+fn check_vector(read: ReadFile<'_>, v: &serde_json::Value) -> Result<(), String> {
     let field = |k: &str| {
         v.get(k)
             .and_then(|x| x.as_str())
@@ -180,17 +181,17 @@ fn check_vector(dir: &Path, v: &serde_json::Value) -> Result<(), String> {
         .unwrap_or("");
     let trust = match v.get("trust").and_then(|t| t.as_str()) {
         Some(t) => {
-            let bytes = std::fs::read(dir.join(t)).map_err(|e| format!("{name}: {t}: {e}"))?;
+            let bytes = read(t).map_err(|e| format!("{name}: {e}"))?;
             Trust::from_bytes(&bytes).map_err(|e| format!("{name}: {t}: {e}"))?
         }
         None => Trust::empty(),
     };
-    let bytes = std::fs::read(dir.join(path)).map_err(|e| format!("{name}: {path}: {e}"))?;
+    let bytes = read(path).map_err(|e| format!("{name}: {e}"))?;
     let ctx = VerifyContext::new(at, trust);
     let mut subject = Subject::new(path, bytes);
     subject.kind = Some(kind);
     if let Some(a) = v.get("artifact").and_then(|a| a.as_str()) {
-        subject.artifact = Some(std::fs::read(dir.join(a)).map_err(|e| format!("{name}: {a}: {e}"))?);
+        subject.artifact = Some(read(a).map_err(|e| format!("{name}: {e}"))?);
     }
     let report = verify_subject(&subject, &ctx);
     let status = match report.status {

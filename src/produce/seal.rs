@@ -10,15 +10,14 @@
 //! bundles (a tampered manifest, a re-signed checkpoint) with the same writer.
 
 use std::io::{Cursor, Write};
-use std::path::Path;
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use super::checkpoint::{parse_payload, payload_value, sign_checkpoint, CheckpointFields};
-use super::container::{ContainerLimits, CHECKPOINT_NAME, MANIFEST_NAME};
-use super::manifest::{build_manifest, manifest_from_value};
-use super::merkle;
+use crate::audit::checkpoint::{parse_payload, payload_value, sign_checkpoint, CheckpointFields};
+use crate::audit::container::{ContainerLimits, CHECKPOINT_NAME, MANIFEST_NAME};
+use crate::audit::manifest::{build_manifest, manifest_from_value, POLICY_PATH, TOKEN_PATH};
+use crate::audit::merkle;
 use crate::clawsig::producer::Signer;
 use crate::crypto::{b64u_encode, sha256_b64u};
 use crate::json::{self, jss, Value};
@@ -26,8 +25,6 @@ use crate::policy::{cst, wpc};
 
 /// The deflate level every sealed bundle uses.
 pub const DEFLATE_LEVEL: i64 = 6;
-pub const POLICY_PATH: &str = "artifacts/policy/wpc.json";
-pub const TOKEN_PATH: &str = "artifacts/token/cst.jwt";
 
 /// What the caller chooses about a checkpoint (the artifacts decide the rest).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -158,49 +155,6 @@ pub fn seal_entries(
     assemble(&json_bytes(&checkpoint), &json_bytes(&manifest), artifacts)
 }
 
-/// Read `DIR/artifacts/**` into `(path, bytes)` pairs named as in the ZIP. Symbolic links,
-/// special files and names that are not UTF-8 are refused.
-pub fn read_artifacts_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let root = dir.join("artifacts");
-    let meta = std::fs::symlink_metadata(&root).map_err(|e| format!("{}: {e}", root.display()))?;
-    if !meta.is_dir() {
-        return Err(format!("{} is not a directory", root.display()));
-    }
-    let mut out = Vec::new();
-    for item in walkdir::WalkDir::new(&root).follow_links(false).sort_by_file_name() {
-        let item = item.map_err(|e| format!("{}: {e}", root.display()))?;
-        let ft = item.file_type();
-        if ft.is_dir() {
-            continue;
-        }
-        let shown = item.path().display().to_string();
-        if !ft.is_file() {
-            return Err(format!(
-                "{shown} is a symbolic link or special file; only regular files can be sealed"
-            ));
-        }
-        let rel = item
-            .path()
-            .strip_prefix(dir)
-            .map_err(|_| format!("{shown} is outside {}", dir.display()))?;
-        let mut parts = Vec::new();
-        for c in rel.components() {
-            let text = c
-                .as_os_str()
-                .to_str()
-                .ok_or_else(|| format!("{shown}: the file name is not UTF-8"))?;
-            parts.push(text);
-        }
-        let path = parts.join("/");
-        let bytes = std::fs::read(item.path()).map_err(|e| format!("{shown}: {e}"))?;
-        out.push((path, bytes));
-    }
-    if out.is_empty() {
-        return Err(format!("{} has no files to seal", root.display()));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,7 +178,7 @@ mod tests {
             ("artifacts/attachments/b.txt".to_string(), b"bee".to_vec()),
             ("artifacts/attachments/a.txt".to_string(), b"ay".to_vec()),
         ];
-        let signer = Signer::from_label("sealer");
+        let signer = crate::vectors::testkit::label_signer("sealer");
         let zip = seal_entries(&artifacts, &signer, &options()).unwrap();
         let c = read_container(&zip, &ContainerLimits::default()).unwrap();
         assert_eq!(
@@ -256,7 +210,7 @@ mod tests {
 
     #[test]
     fn sealing_refuses_what_the_verifier_refuses() {
-        let signer = Signer::from_label("sealer");
+        let signer = crate::vectors::testkit::label_signer("sealer");
         let bad_path = vec![("artifacts/other.json".to_string(), b"{}".to_vec())];
         assert!(seal_entries(&bad_path, &signer, &options()).is_err());
         let ok = vec![("artifacts/attachments/a".to_string(), b"x".to_vec())];

@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn finds_and_patches() {
-        let mut zip = crate::audit::seal::write_zip(&[("a/one", b"1"), ("a/two", b"2")]).unwrap();
+        let mut zip = crate::produce::seal::write_zip(&[("a/one", b"1"), ("a/two", b"2")]).unwrap();
         assert_eq!(find_all(&zip, b"a/one").len(), 2, "local and central name");
         let ch = central_header(&zip, "a/two").unwrap();
         let lh = local_header(&zip, "a/two").unwrap();

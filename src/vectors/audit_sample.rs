@@ -2,14 +2,15 @@
 //! keys that signed them and the trust that accepts them. Tests and the test-vector
 //! generator start from it and change one thing at a time.
 
-use crate::clawsig::producer::{llm_call_chain, sign_envelope, Signer};
+use super::builders::llm_call_chain;
+use crate::clawsig::producer::{sign_envelope, Signer};
 use crate::crypto::sha256_b64u;
 use crate::json::{Object, Value};
 use crate::policy::approvals::{build_approval, ApprovalRequest, Decision};
 use crate::policy::{cst, wpc};
 use crate::trust::{ApproverEntry, Trust, TrustEntry, TrustSource};
 
-use super::seal::{json_bytes, seal_entries, SealOptions};
+use crate::produce::seal::{json_bytes, seal_entries, SealOptions};
 
 pub const JOB_ID: &str = "job_rotate_db_secret";
 pub const RUN_ID: &str = "run_sample_001";
@@ -40,14 +41,14 @@ pub struct SampleKeys {
 impl SampleKeys {
     pub fn new() -> SampleKeys {
         SampleKeys {
-            sealer: Signer::from_label("audit sample sealer"),
-            policy_issuer: Signer::from_label("audit sample policy issuer"),
-            token_issuer: Signer::from_label("audit sample token issuer"),
-            alice: Signer::from_label("audit sample approver alice"),
-            bob: Signer::from_label("audit sample approver bob"),
-            gateway: Signer::from_label("audit sample gateway"),
-            agent: Signer::from_label("audit sample agent"),
-            requester: Signer::from_label("audit sample requester"),
+            sealer: crate::vectors::testkit::label_signer("audit sample sealer"),
+            policy_issuer: crate::vectors::testkit::label_signer("audit sample policy issuer"),
+            token_issuer: crate::vectors::testkit::label_signer("audit sample token issuer"),
+            alice: crate::vectors::testkit::label_signer("audit sample approver alice"),
+            bob: crate::vectors::testkit::label_signer("audit sample approver bob"),
+            gateway: crate::vectors::testkit::label_signer("audit sample gateway"),
+            agent: crate::vectors::testkit::label_signer("audit sample agent"),
+            requester: crate::vectors::testkit::label_signer("audit sample requester"),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Human text: one line per subject, then the failing check indented beneath it.
 
-use super::{CheckStatus, Report, Status};
+use crate::report::{CheckStatus, Report, Status};
 
 /// Render for people. `color` adds ANSI colour to the status word (only on a TTY, and
 /// never when `NO_COLOR` is set; the CLI decides).

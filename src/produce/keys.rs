@@ -2,14 +2,12 @@
 //! written with mode 0600 and never printed. Reading is strict: exactly these three keys,
 //! version "1", a canonical 32-byte seed, and a DID that is the seed's own public key.
 
-use std::path::Path;
-
 use crate::clawsig::producer::Signer;
 use crate::crypto::{b64, b64u_encode};
 use crate::json::{self, jss, Object, Value};
 
 /// Key files are tiny; refuse anything larger before parsing.
-const MAX_KEY_FILE_BYTES: usize = 4096;
+pub const MAX_KEY_FILE_BYTES: usize = 4096;
 
 /// A fresh key from the operating system's random source.
 pub fn generate() -> Signer {
@@ -39,7 +37,10 @@ pub fn parse_key_file(bytes: &[u8]) -> Result<Signer, String> {
         .keys()
         .find(|k| !["key_version", "did", "secret_key_b64u"].contains(k))
     {
-        return Err(format!("unknown field \"{}\" in the key file", super::policy::short(k)));
+        return Err(format!(
+            "unknown field \"{}\" in the key file",
+            crate::schema_rules::short(k)
+        ));
     }
     if obj.get("key_version").and_then(Value::as_str) != Some("1") {
         return Err("key_version must be \"1\"".into());
@@ -64,41 +65,13 @@ pub fn parse_key_file(bytes: &[u8]) -> Result<Signer, String> {
     Ok(signer)
 }
 
-/// Read and check a key file.
-pub fn load_key_file(path: &Path) -> Result<Signer, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read key file {}: {e}", path.display()))?;
-    if meta.len() > MAX_KEY_FILE_BYTES as u64 {
-        return Err(format!("{} is too large to be a key file", path.display()));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read key file {}: {e}", path.display()))?;
-    parse_key_file(&bytes).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Write a new key file with mode 0600. An existing file is never overwritten.
-pub fn write_key_file(path: &Path, signer: &Signer) -> Result<(), String> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .map_err(|e| format!("cannot create key file {}: {e}", path.display()))?;
-    file.write_all(key_file_text(signer).as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| format!("cannot write key file {}: {e}", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn round_trip() {
-        let s = Signer::from_label("k");
+        let s = crate::vectors::testkit::label_signer("k");
         let text = key_file_text(&s);
         let back = parse_key_file(text.as_bytes()).unwrap();
         assert_eq!(back.did(), s.did());
@@ -127,8 +100,8 @@ mod tests {
 
     #[test]
     fn strict_reading() {
-        let s = Signer::from_label("k");
-        let other = Signer::from_label("other");
+        let s = crate::vectors::testkit::label_signer("k");
+        let other = crate::vectors::testkit::label_signer("other");
         let seed = b64u_encode(&s.seed());
         for bad in [
             format!(
@@ -153,21 +126,5 @@ mod tests {
         ] {
             assert!(parse_key_file(bad.as_bytes()).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn write_uses_mode_0600_and_never_overwrites() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("k.json");
-        let s = generate();
-        write_key_file(&path, &s).unwrap();
-        assert_eq!(load_key_file(&path).unwrap().did(), s.did());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        }
-        assert!(write_key_file(&path, &s).is_err());
-        assert_ne!(generate().did(), s.did());
     }
 }

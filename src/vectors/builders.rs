@@ -3,12 +3,12 @@
 //! and by `clawaudit vectors generate`; every key comes from `Signer::from_label`.
 
 use crate::crypto::{b64u_encode, sha256_b64u};
-use crate::json::{jcs, Object, Value};
+use crate::json::{jcs, jss, Object, Value};
 
-use super::aggregate;
-use super::attestation_envelopes::AttestationKind;
-use super::export_bundle::{bundle_hash, expected_manifest};
-use super::producer::{llm_call_chain, sign_envelope, Signer};
+use crate::clawsig::aggregate;
+use crate::clawsig::attestation_envelopes::AttestationKind;
+use crate::clawsig::export_bundle::{bundle_hash, expected_manifest};
+use crate::clawsig::producer::{sign_envelope, Signer};
 
 fn obj(pairs: Vec<(&str, Value)>) -> Object {
     let mut o = Object::new();
@@ -354,8 +354,8 @@ pub fn sign_aggregate(signer: &Signer, payload: Object, issued_at: &str) -> Valu
 /// A `log_inclusion_proof.v1` for leaf `index` of a clawlogs tree over `leaves`, its root
 /// signed by `log_signer` (None when `index` is out of range).
 pub fn log_proof(log_signer: &Signer, leaves: &[[u8; 32]], index: usize, published_at: &str) -> Option<Value> {
-    let root = b64u_encode(&super::log_proof::clawlogs_root(leaves));
-    let path = super::log_proof::clawlogs_audit_path(leaves, index)?;
+    let root = b64u_encode(&crate::clawsig::log_proof::clawlogs_root(leaves));
+    let path = crate::clawsig::log_proof::clawlogs_audit_path(leaves, index)?;
     let leaf = leaves.get(index)?;
     let signature = obj(vec![
         ("signer_did", Value::from(log_signer.did())),
@@ -375,4 +375,58 @@ pub fn log_proof(log_signer: &Signer, leaves: &[[u8; 32]], index: usize, publish
         ("root_signature", Value::Object(signature)),
         ("metadata", Value::Object(obj(vec![("leaf_index", num(index as f64))]))),
     ])))
+}
+
+/// The event hash of §3.3 over the fixed-order header.
+pub fn event_hash(
+    event_id: &str,
+    run_id: &str,
+    event_type: &str,
+    timestamp: &str,
+    payload_hash_b64u: &str,
+    prev_hash_b64u: Option<&str>,
+) -> String {
+    let mut header = Object::new();
+    header.insert("event_id", Value::from(event_id));
+    header.insert("run_id", Value::from(run_id));
+    header.insert("event_type", Value::from(event_type));
+    header.insert("timestamp", Value::from(timestamp));
+    header.insert("payload_hash_b64u", Value::from(payload_hash_b64u));
+    header.insert("prev_hash_b64u", prev_hash_b64u.map(Value::from).unwrap_or(Value::Null));
+    sha256_b64u(jss::to_string(&Value::Object(header)).as_bytes())
+}
+
+/// `count` `llm_call` events of `run_id`, each linked to the one before by its hash;
+/// `describe(i)` gives event `i`'s `(event_id, timestamp, payload_hash_b64u)`. Returns the
+/// events and their hashes.
+pub fn llm_call_chain(
+    run_id: &str,
+    count: usize,
+    describe: impl Fn(usize) -> (String, String, String),
+) -> (Vec<Value>, Vec<String>) {
+    let mut events = Vec::with_capacity(count);
+    let mut hashes: Vec<String> = Vec::with_capacity(count);
+    for i in 0..count {
+        let (event_id, timestamp, payload_hash) = describe(i);
+        let prev = hashes.last().cloned();
+        let hash = event_hash(
+            &event_id,
+            run_id,
+            "llm_call",
+            &timestamp,
+            &payload_hash,
+            prev.as_deref(),
+        );
+        let mut e = Object::new();
+        e.insert("event_id", Value::from(event_id));
+        e.insert("run_id", Value::from(run_id));
+        e.insert("event_type", Value::from("llm_call"));
+        e.insert("timestamp", Value::from(timestamp));
+        e.insert("payload_hash_b64u", Value::from(payload_hash));
+        e.insert("prev_hash_b64u", prev.map(Value::from).unwrap_or(Value::Null));
+        e.insert("event_hash_b64u", Value::from(hash.as_str()));
+        events.push(Value::Object(e));
+        hashes.push(hash);
+    }
+    (events, hashes)
 }

@@ -1,7 +1,8 @@
 //! Deterministic sample Clawsig proof bundles: the README example, our test vectors and the
 //! benchmarks all build bundles here, from fixed seeds and fixed times.
 
-use super::producer::{llm_call_chain, sign_envelope, Signer};
+use super::builders::llm_call_chain;
+use crate::clawsig::producer::{sign_envelope, Signer};
 use crate::crypto::sha256_b64u;
 use crate::json::{Object, Value};
 use crate::timeutil::{format_rfc3339, parse_rfc3339, Millis};
@@ -32,8 +33,8 @@ impl SampleBundle {
             receipts,
             bundle_id: "bundle_sample_001".to_string(),
             run_id: "run_sample_001".to_string(),
-            agent: Signer::from_label("sample-agent"),
-            gateway: Signer::from_label("sample-gateway"),
+            agent: crate::vectors::testkit::label_signer("sample-agent"),
+            gateway: crate::vectors::testkit::label_signer("sample-gateway"),
             start: parse_rfc3339(SAMPLE_START).unwrap_or(0),
             metadata: None,
         }

@@ -1,6 +1,6 @@
 //! JSON renderers: one document (`json`) or one subject per line (`jsonl`).
 
-use super::{Report, SubjectReport};
+use crate::report::{Report, SubjectReport};
 
 /// The whole report as one pretty-printed JSON document.
 pub fn render(report: &Report) -> String {

@@ -1,0 +1,6 @@
+//! Renderers: they format the report model (`crate::report`) and decide nothing. Text for
+//! people, JSON and JSON Lines for machines; the CI formats and the HTML site of spec 40 come
+//! here too.
+
+pub mod json;
+pub mod text;
