@@ -12,6 +12,8 @@
 //! audit path of one entry) and `inclusion_proof/verify` (checkpoint signature, RFC 9162
 //! path and the artifact's hash).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a benchmark: failing loudly on bad setup is the point
+
 use std::time::Duration;
 
 use clawaudit::audit::container::ContainerLimits;

@@ -6,6 +6,8 @@
 //! receipts, verified from bytes, parsing included) and `ed25519/{single,batch}_1024`. After the
 //! criterion groups it prints the batch-versus-single ratio measured in the same run.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a benchmark: failing loudly on bad setup is the point
+
 use std::time::{Duration, Instant};
 
 use clawaudit::context::VerifyContext;

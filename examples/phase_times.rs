@@ -7,6 +7,8 @@
 //! `RAYON_NUM_THREADS=1` gives single-thread (CPU) costs. The pieces of the pre-pass are timed
 //! one by one on one already parsed bundle.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // an example: failing loudly on bad setup is the point
+
 use std::time::{Duration, Instant};
 
 use clawaudit::clawsig::gateway_receipts::{self, SchemaCheck};

@@ -4,6 +4,8 @@
 //!   cargo run --release --example sample_bundle -- 1000 /tmp/sample
 //!   target/release/clawaudit verify /tmp/sample/bundle.json --trust /tmp/sample/config.json --at 2026-03-02T00:00:00Z
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // an example: failing loudly on bad setup is the point
+
 use clawaudit::json::pretty::to_string_pretty;
 use clawaudit::vectors::clawsig_sample::SampleBundle;
 

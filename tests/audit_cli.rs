@@ -1,6 +1,8 @@
 //! `clawaudit seal` and `clawaudit prove` from the command line: happy paths, the
 //! reproducibility promise, and usage errors (exit 2).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test: failing loudly on bad setup is the point
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 

@@ -2,6 +2,8 @@
 //! verify must get the manifest's expected status and one of its expected reason codes, at
 //! the manifest's `generated_at`. The folder is required: a missing fixture set FAILS.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test: failing loudly on bad setup is the point
+
 use std::path::PathBuf;
 
 use clawaudit::context::VerifyContext;

@@ -1,6 +1,8 @@
 //! Log inclusion proofs, export bundles and aggregate bundles (wire-format §5): the Clawsig
 //! fixtures, the hardening of §8 W4, and one bad input per reason code.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test: failing loudly on bad setup is the point
+
 use std::path::PathBuf;
 
 use clawaudit::clawsig::log_proof::{self, clawlogs_audit_path, clawlogs_root, node_hash};

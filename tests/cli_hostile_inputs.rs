@@ -1,5 +1,7 @@
 //! `clawaudit verify` on hostile files: always exit 1 with a clear reason, never 0, never a panic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test: failing loudly on bad setup is the point
+
 use std::io::Write;
 
 use assert_cmd::Command;

@@ -2,6 +2,8 @@
 //! receipt sign; their usage errors (exit 2, no file written); and the produced artifacts
 //! passing the step 4–6 checks of the library.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test: failing loudly on bad setup is the point
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

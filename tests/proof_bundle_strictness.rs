@@ -2,6 +2,8 @@
 //! and every strictness rule of spec 00 / §8, each on a bundle re-signed so that exactly the
 //! intended check fails.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test: failing loudly on bad setup is the point
+
 use clawaudit::clawsig::gateway_receipts::verify_gateway_receipt;
 use clawaudit::clawsig::producer::{sign_envelope, Signer};
 use clawaudit::clawsig::proof_bundle::{verify_proof_bundle, ProofBundleOptions};

@@ -2,6 +2,8 @@
 //! vector gets its expected status and reason code, and no vector truncated at 100 offsets
 //! either panics or passes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test: failing loudly on bad setup is the point
+
 use std::path::Path;
 
 use clawaudit::context::VerifyContext;

@@ -1,6 +1,8 @@
 //! The README walk-through (examples/walkthrough/walkthrough.sh) runs end to end with this
 //! build's binary and gives the results the README shows.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test: failing loudly on bad setup is the point
+
 use std::process::Command;
 
 #[test]

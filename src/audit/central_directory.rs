@@ -46,20 +46,18 @@ const CENTRAL_LEN: usize = 46;
 const LOCAL_LEN: usize = 30;
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    let s = b.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes([s[0], s[1]]))
+    let s: [u8; 2] = b.get(at..at.checked_add(2)?)?.try_into().ok()?;
+    Some(u16::from_le_bytes(s))
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    let s: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_le_bytes(s))
 }
 
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    let s = b.get(at..at.checked_add(8)?)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(s);
-    Some(u64::from_le_bytes(a))
+    let s: [u8; 8] = b.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(s))
 }
 
 fn invalid(msg: impl Into<String>) -> WalkError {

@@ -204,7 +204,8 @@ fn check_no_overlap(archive: &mut ZipArchive<Cursor<&[u8]>>, cd_offset: u64, p: 
         }
     }
     spans.sort_unstable();
-    let overlap = spans.windows(2).any(|w| w[0].1 > w[1].0) || spans.last().is_some_and(|last| last.1 > cd_offset);
+    let overlap = spans.windows(2).any(|w| matches!(w, [a, b] if a.1 > b.0))
+        || spans.last().is_some_and(|last| last.1 > cd_offset);
     if overlap {
         p.invalid(
             "the archive's entries overlap each other or the central directory".into(),
@@ -269,7 +270,7 @@ pub fn name_problem(raw: &[u8], utf8_flag: bool) -> Option<&'static str> {
         return Some("is absolute");
     }
     let b = name.as_bytes();
-    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+    if matches!(b, [drive, b':', ..] if drive.is_ascii_alphabetic()) {
         return Some("starts with a drive letter");
     }
     for segment in name.split('/') {

@@ -45,10 +45,10 @@ impl Manifest {
 
     /// The first pair of paths out of byte order or equal, if any.
     pub fn order_problem(&self) -> Option<(&str, &str)> {
-        self.entries
-            .windows(2)
-            .find(|w| w[0].path.as_bytes() >= w[1].path.as_bytes())
-            .map(|w| (w[0].path.as_str(), w[1].path.as_str()))
+        self.entries.windows(2).find_map(|w| match w {
+            [a, b] if a.path.as_bytes() >= b.path.as_bytes() => Some((a.path.as_str(), b.path.as_str())),
+            _ => None,
+        })
     }
 }
 
@@ -192,8 +192,9 @@ pub fn build_manifest(files: &[(String, Vec<u8>)]) -> Result<Value, String> {
         return Err("a bundle needs at least one artifact".into());
     }
     let mut entries = Vec::with_capacity(sorted.len());
-    for (i, (path, bytes)) in sorted.iter().enumerate() {
-        if i > 0 && sorted[i - 1].0 == *path {
+    let mut previous: Option<&String> = None;
+    for (path, bytes) in &sorted {
+        if previous == Some(path) {
             return Err(format!("{path} is listed twice"));
         }
         if let Some(why) = name_problem(path.as_bytes(), true) {
@@ -202,6 +203,7 @@ pub fn build_manifest(files: &[(String, Vec<u8>)]) -> Result<Value, String> {
         entries.push(entry_value(path, bytes).ok_or_else(|| {
             format!("{path} is not an artifact path (see spec 20 §2: artifacts/policy/wpc.json, artifacts/token/cst.jwt, artifacts/plans/<gate>.json, artifacts/approvals/<id>.json, artifacts/receipts/<id>.json, artifacts/proof_bundle.json, artifacts/trust_pulse.json, artifacts/attachments/…)")
         })?);
+        previous = Some(path);
     }
     let mut m = Object::new();
     m.insert("manifest_version", Value::from(MANIFEST_VERSION));

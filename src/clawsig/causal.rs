@@ -188,8 +188,7 @@ pub fn check_graph(entries: &[CausalEntry]) -> Result<(), Failure> {
     let mut spans: HashMap<&str, usize> = HashMap::new();
     for (k, e) in entries.iter().enumerate() {
         let Some(id) = e.span_id.as_deref() else { continue };
-        if let Some(&first) = spans.get(id) {
-            let f = &entries[first];
+        if let Some((first, f)) = spans.get(id).and_then(|&first| Some((first, entries.get(first)?))) {
             if f.parent_span_id != e.parent_span_id
                 || f.tool_span_id != e.tool_span_id
                 || f.phase != e.phase
@@ -324,7 +323,7 @@ fn check_connected(entries: &[CausalEntry], spans: &HashMap<&str, usize>) -> Res
         }
     }
     let mut seen: HashSet<&str> = HashSet::new();
-    let mut stack = vec![roots[0]];
+    let mut stack: Vec<&str> = roots.first().copied().into_iter().collect();
     while let Some(n) = stack.pop() {
         if seen.insert(n) {
             stack.extend(adj.get(n).into_iter().flatten().copied());

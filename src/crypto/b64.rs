@@ -49,10 +49,16 @@ pub fn b64std_encode(bytes: &[u8]) -> String {
 pub fn is_b64u_syntax(text: &str, min_len: usize) -> bool {
     // One table load per byte and no early exit, so the loop stays branch-free; bundles run
     // this over hundreds of kilobytes of hashes and signatures.
-    text.len() >= min_len && !text.is_empty() && text.bytes().fold(true, |ok, b| ok & B64U_ALPHABET[usize::from(b)])
+    text.len() >= min_len
+        && !text.is_empty()
+        && text.bytes().fold(true, |ok, b| {
+            ok & B64U_ALPHABET.get(usize::from(b)).copied().unwrap_or(false)
+        })
 }
 
 /// `B64U_ALPHABET[b]`: whether byte `b` is in `A-Za-z0-9-_`.
+// Evaluated at compile time: an index out of range fails the build, never a run.
+#[allow(clippy::indexing_slicing)]
 static B64U_ALPHABET: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;

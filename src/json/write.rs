@@ -31,13 +31,14 @@ pub(crate) fn write_number(n: f64, out: &mut String) {
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
 
 fn write_integer(n: i64, out: &mut String) {
+    // Digits are produced last first; a u64 has at most 20.
     let mut digits = [0u8; 20];
-    let mut i = digits.len();
+    let mut len = 0;
     let mut rest = n.unsigned_abs();
-    loop {
-        i -= 1;
+    for slot in digits.iter_mut() {
         // `rest % 10` is a single digit.
-        digits[i] = b'0' + (rest % 10) as u8;
+        *slot = b'0' + (rest % 10) as u8;
+        len += 1;
         rest /= 10;
         if rest == 0 {
             break;
@@ -46,7 +47,7 @@ fn write_integer(n: i64, out: &mut String) {
     if n < 0 {
         out.push('-');
     }
-    for &d in &digits[i..] {
+    for &d in digits.iter().take(len).rev() {
         out.push(char::from(d));
     }
 }
@@ -118,8 +119,9 @@ pub(crate) fn write_string(s: &str, out: &mut String) {
             b'\t' => out.push_str("\\t"),
             _ => {
                 out.push_str("\\u00");
-                out.push(char::from(HEX_LOWER[usize::from(b >> 4)]));
-                out.push(char::from(HEX_LOWER[usize::from(b & 0x0f)]));
+                for nibble in [b >> 4, b & 0x0f] {
+                    out.push(char::from(HEX_LOWER.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+                }
             }
         }
         run_start = i + 1;

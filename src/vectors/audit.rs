@@ -124,8 +124,9 @@ impl Builder {
         self.suite
             .entries
             .push(VectorEntry::new(name, kind, &path, AT, Some(TRUST_PATH), code));
-        let last = self.suite.entries.len() - 1;
-        &mut self.suite.entries[last]
+        let added = self.suite.entries.len() - 1;
+        #[allow(clippy::indexing_slicing)] // the entry was pushed on the line above
+        &mut self.suite.entries[added]
     }
 
     /// `audit/valid/<file>.audit.zip` or `audit/invalid/<file>.audit.zip`.

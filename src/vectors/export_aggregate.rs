@@ -282,8 +282,9 @@ fn phantom_log() -> Result<Value, String> {
     let l = leaves();
     let mut proof = bp::log_proof(&key("log"), &l, 4, T0).ok_or("log proof")?;
     let node = crate::clawsig::log_proof::node_hash;
-    let (n01, n23, n44) = (node(&l[0], &l[1]), node(&l[2], &l[3]), node(&l[4], &l[4]));
-    let path = [l[4], n44, node(&n01, &n23)];
+    let [l0, l1, l2, l3, l4] = <[[u8; 32]; 5]>::try_from(l).map_err(|_| "five leaves")?;
+    let (n01, n23, n44) = (node(&l0, &l1), node(&l2, &l3), node(&l4, &l4));
+    let path = [l4, n44, node(&n01, &n23)];
     set(&mut proof, "tree_size", Value::Number(6.0));
     set(
         &mut proof,

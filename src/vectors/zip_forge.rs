@@ -33,8 +33,8 @@ pub fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
 }
 
 fn u16_at(zip: &[u8], at: usize) -> Option<usize> {
-    let b = zip.get(at..at.checked_add(2)?)?;
-    Some(usize::from(u16::from_le_bytes([b[0], b[1]])))
+    let b: [u8; 2] = zip.get(at..at.checked_add(2)?)?.try_into().ok()?;
+    Some(usize::from(u16::from_le_bytes(b)))
 }
 
 /// The header with signature `sig` whose name (length at `len_at`, text at `name_at`) is `name`.
@@ -81,7 +81,10 @@ pub fn rename(zip: &mut [u8], from: &str, to: &str) -> Result<usize, String> {
     }
     let hits = find_all(zip, from.as_bytes());
     for &p in &hits {
-        zip[p..p + to.len()].copy_from_slice(to.as_bytes());
+        // `find_all` found `from` there, and `to` has its length.
+        if let Some(slot) = zip.get_mut(p..p + to.len()) {
+            slot.copy_from_slice(to.as_bytes());
+        }
     }
     Ok(hits.len())
 }
