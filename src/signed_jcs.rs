@@ -7,7 +7,7 @@ use crate::clawsig::envelope::{parse_header, Envelope, HeaderRules};
 use crate::clawsig::producer::{envelope_with_hash, Signer};
 use crate::crypto::sha256_b64u;
 use crate::json::{jcs, Value};
-use crate::report::Findings;
+use crate::report::{Findings, Location};
 
 /// `sha256_b64u(JCS(payload))`.
 pub fn jcs_hash(payload: &Value) -> String {
@@ -21,13 +21,13 @@ pub fn sign_jcs(signer: &Signer, envelope_type: &str, payload: Value, issued_at:
     envelope_with_hash(signer, "1", envelope_type, payload, hash, issued_at, None)
 }
 
-/// The header checks for one of these envelopes. A failure is recorded against `artifact`
-/// and yields `None`.
+/// The header checks for one of these envelopes. A failure is recorded at `at` and
+/// yields `None`.
 pub fn parse_jcs_header<'v>(
     value: &'v Value,
     envelope_type: &str,
     label: &str,
-    artifact: &str,
+    at: &Location,
     f: &mut Findings,
 ) -> Option<Envelope<'v>> {
     let rules = HeaderRules {
@@ -39,7 +39,7 @@ pub fn parse_jcs_header<'v>(
     match parse_header(value, &rules, label) {
         Ok(env) => Some(env),
         Err(failure) => {
-            f.record(&failure.at(artifact));
+            f.record(&failure.located(at.clone()));
             None
         }
     }

@@ -683,7 +683,7 @@ fn export_nested_proof_bundle_code_propagates() {
     assert_eq!(r.reason_code, ReasonCode::SignatureInvalid, "{}", r.reason);
     assert!(r
         .failing_check()
-        .and_then(|c| c.artifact.as_deref())
+        .and_then(|c| c.artifact())
         .is_some_and(|a| a.contains("proof_bundle_envelope")));
 }
 
@@ -1207,7 +1207,7 @@ fn aggregate_verifies_many_members() {
     let agg = agg_of(members, dates(), "self");
     let r = verify_agg(&agg, export_trust());
     assert_eq!(r.status, Status::Pass, "{}", r.reason);
-    assert_eq!(r.facts.get("member_count"), Some(&serde_json::json!(300)));
+    assert_eq!(r.facts.counts.members, Some(300));
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::crypto::{self, b64, b64u_encode, did};
 use crate::json::{Object, Value};
 use crate::policy::CheckpointView;
 use crate::reason::ReasonCode;
-use crate::report::{Failure, Findings};
+use crate::report::{Failure, Findings, Location};
 use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::{format_rfc3339, parse_rfc3339, Millis};
 
@@ -295,16 +295,16 @@ pub fn parse_payload(payload: &Value) -> Result<CheckpointPayload, Failure> {
 pub fn check_checkpoint(
     value: &Value,
     ctx: &VerifyContext,
-    artifact: &str,
+    at: &Location,
     f: &mut Findings,
 ) -> Option<CheckpointPayload> {
-    let label = format!("checkpoint {artifact}");
-    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, artifact, f)?;
+    let label = format!("checkpoint {}", at.text().unwrap_or_default());
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, at, f)?;
     if env.raw.contains_key("expires_at") {
         f.fail_at(
             "checkpoint.envelope",
             ReasonCode::MalformedEnvelope,
-            artifact,
+            at,
             format!(
                 "the {label} has an envelope-level expires_at, which is unsigned; the expiry belongs in the payload"
             ),
@@ -315,26 +315,26 @@ pub fn check_checkpoint(
         f.fail_at(
             "checkpoint.envelope",
             ReasonCode::MalformedEnvelope,
-            artifact,
+            at,
             format!("the {label} has an unknown field {}", describe(Some(&Value::from(k)))),
         );
         return None;
     }
     f.pass_at(
         "checkpoint.envelope",
-        artifact,
+        at,
         format!("the {label}'s envelope header is well formed"),
     );
     let payload = match parse_payload(env.payload) {
         Ok(p) => p,
         Err(failure) => {
-            f.record(&failure.at(artifact));
+            f.record(&failure.located(at.clone()));
             return None;
         }
     };
     f.pass_at(
         "checkpoint.payload",
-        artifact,
+        at,
         format!("the {label}'s payload matches the schema"),
     );
 
@@ -343,7 +343,7 @@ pub fn check_checkpoint(
         f.fail_at(
             "checkpoint.payload_hash",
             ReasonCode::HashMismatch,
-            artifact,
+            at,
             format!(
                 "the {label}'s payload hashes (JCS, SHA-256) to {computed}, but payload_hash_b64u says {}",
                 describe(Some(&Value::from(env.payload_hash_b64u)))
@@ -352,25 +352,21 @@ pub fn check_checkpoint(
     } else {
         f.pass_at(
             "checkpoint.payload_hash",
-            artifact,
+            at,
             format!("the {label}'s JCS payload hash matches"),
         );
     }
 
     match verify_signature(env.signer_did, env.signature_b64u, env.payload_hash_b64u, &label) {
-        Ok(()) => f.pass_at(
-            "checkpoint.signature",
-            artifact,
-            format!("the {label}'s signature verifies"),
-        ),
-        Err(failure) => f.record(&failure.at(artifact)),
+        Ok(()) => f.pass_at("checkpoint.signature", at, format!("the {label}'s signature verifies")),
+        Err(failure) => f.record(&failure.located(at.clone())),
     }
 
     if payload.sealer_did != env.signer_did {
         f.fail_at(
             "checkpoint.sealer",
             ReasonCode::SignerMismatch,
-            artifact,
+            at,
             format!(
                 "the {label} names sealer {} but is signed by {}",
                 payload.sealer_did, env.signer_did
@@ -380,21 +376,21 @@ pub fn check_checkpoint(
     if ctx.trust.is_sealer(env.signer_did) {
         f.pass_at(
             "checkpoint.trust",
-            artifact,
+            at,
             format!("the sealer {} is trusted", env.signer_did),
         );
     } else {
         f.fail_at(
             "checkpoint.trust",
             ReasonCode::SignerNotTrusted,
-            artifact,
+            at,
             format!(
                 "the {label} is signed by {}, which the trust file does not list as a sealer",
                 env.signer_did
             ),
         );
     }
-    check_times(&payload, ctx.at, &label, artifact, f);
+    check_times(&payload, ctx.at, &label, at, f);
     Some(payload)
 }
 
@@ -404,38 +400,38 @@ fn verify_signature(signer_did: &str, signature_b64u: &str, hash: &str, label: &
     crypto::verify_strict(&key, &signed_message(hash), &sig).map_err(|e| signature_failure(label, &e.to_string()))
 }
 
-fn check_times(p: &CheckpointPayload, at: Millis, label: &str, artifact: &str, f: &mut Findings) {
+fn check_times(p: &CheckpointPayload, now: Millis, label: &str, loc: &Location, f: &mut Findings) {
     let mut ok = true;
-    if p.created_at > at.saturating_add(FUTURE_SKEW_MS) {
+    if p.created_at > now.saturating_add(FUTURE_SKEW_MS) {
         ok = false;
         f.fail_at(
             "checkpoint.created_at",
             ReasonCode::FutureTimestampPoisoning,
-            artifact,
+            loc,
             format!(
                 "the {label} was created at {}, more than 300 s after the verification time {}",
                 format_rfc3339(p.created_at),
-                format_rfc3339(at)
+                format_rfc3339(now)
             ),
         );
     }
-    if let Some(exp) = p.expires_at.filter(|exp| at > *exp) {
+    if let Some(exp) = p.expires_at.filter(|exp| now > *exp) {
         ok = false;
         f.fail_at(
             "checkpoint.expires_at",
             ReasonCode::ExpiredTtl,
-            artifact,
+            loc,
             format!(
                 "the {label} expired at {} (verification time {})",
                 format_rfc3339(exp),
-                format_rfc3339(at)
+                format_rfc3339(now)
             ),
         );
     }
     if ok {
         f.pass_at(
             "checkpoint.time",
-            artifact,
+            loc,
             format!("the {label} is valid at the verification time"),
         );
     }

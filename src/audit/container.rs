@@ -97,7 +97,7 @@ impl Problems {
 
 fn with_artifact(f: Failure, artifact: Option<&str>) -> Failure {
     match artifact {
-        Some(a) => f.at(a),
+        Some(a) => f.in_entry(a),
         None => f,
     }
 }

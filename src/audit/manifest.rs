@@ -74,7 +74,7 @@ pub fn kind_for_path(path: &str) -> Option<&'static str> {
 }
 
 fn invalid(detail: String) -> Failure {
-    Failure::new("manifest.shape", ReasonCode::ManifestInvalid, detail).at(super::container::MANIFEST_NAME)
+    Failure::new("manifest.shape", ReasonCode::ManifestInvalid, detail).in_entry(super::container::MANIFEST_NAME)
 }
 
 /// Parse and shape-check `manifest.json` (`MANIFEST_INVALID`). Order is checked separately.

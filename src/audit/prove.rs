@@ -12,7 +12,7 @@ use crate::context::VerifyContext;
 use crate::crypto::{b64, sha256_b64u};
 use crate::json::Value;
 use crate::reason::ReasonCode;
-use crate::report::{Findings, Kind, SubjectReport};
+use crate::report::{Findings, Kind, Location, SubjectReport};
 
 pub const PROOF_VERSION: &str = "1";
 const PROOF_KEYS: [&str; 5] = ["proof_version", "checkpoint", "entry", "leaf_index", "audit_path_b64u"];
@@ -25,7 +25,7 @@ pub fn verify_subject(path: &str, value: &Value, artifact: Option<&[u8]>, ctx: &
     check_proof(value, artifact, ctx, &mut f);
     let mut report = SubjectReport::from_findings(path, Kind::InclusionProof, f);
     if let Some(e) = value.get("entry").and_then(|e| e.get("path")).and_then(Value::as_str) {
-        report.fact("entry_path", e);
+        report.facts.entry_path = Some(e.to_string());
     }
     report
 }
@@ -96,7 +96,7 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
     f.pass("proof.shape", "the inclusion proof is well formed");
 
     let checkpoint = obj.get("checkpoint").unwrap_or(&Value::Null);
-    let Some(payload) = check_checkpoint(checkpoint, ctx, "checkpoint", f) else {
+    let Some(payload) = check_checkpoint(checkpoint, ctx, &Location::json("checkpoint"), f) else {
         return;
     };
 
@@ -106,7 +106,7 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
         Some(path) if index < payload.tree_size => {
             let leaf = merkle::entry_leaf(&entry.value);
             if merkle::verify_inclusion(&leaf, index, payload.tree_size, &path, &payload.root) {
-                f.pass_at(
+                f.pass_in_entry(
                     "proof.inclusion",
                     label,
                     format!(
@@ -115,7 +115,7 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
                     ),
                 );
             } else {
-                f.fail_at(
+                f.fail_in_entry(
                     "proof.inclusion",
                     ReasonCode::InclusionProofInvalid,
                     label,
@@ -126,13 +126,13 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
                 );
             }
         }
-        Some(_) => f.fail_at(
+        Some(_) => f.fail_in_entry(
             "proof.inclusion",
             ReasonCode::InclusionProofInvalid,
             label,
             format!("leaf_index {index} is not below the tree size {}", payload.tree_size),
         ),
-        None => f.fail_at(
+        None => f.fail_in_entry(
             "proof.inclusion",
             ReasonCode::InclusionProofInvalid,
             label,
@@ -148,7 +148,7 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
         Some(bytes) => {
             let hash = sha256_b64u(bytes);
             if hash != entry.sha256_b64u || bytes.len() as u64 != entry.size_bytes {
-                f.fail_at(
+                f.fail_in_entry(
                     "proof.artifact",
                     ReasonCode::HashMismatch,
                     label,
@@ -160,7 +160,7 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
                     ),
                 );
             } else {
-                f.pass_at(
+                f.pass_in_entry(
                     "proof.artifact",
                     label,
                     "the artifact file matches the entry's hash and size",

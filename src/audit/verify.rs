@@ -19,7 +19,7 @@ use crate::policy::cst::{self, TokenInfo};
 use crate::policy::wpc::{self, PolicyInfo};
 use crate::policy::{approvals, CheckpointView};
 use crate::reason::ReasonCode;
-use crate::report::{CheckStatus, Findings, Kind, SubjectReport};
+use crate::report::{CheckStatus, Facts, Findings, HashFact, HashRecipe, HashSubject, Kind, Location, SubjectReport};
 use crate::timeutil::{format_rfc3339, secs_to_ms};
 
 pub const PROOF_BUNDLE_PATH: &str = "artifacts/proof_bundle.json";
@@ -27,6 +27,7 @@ pub const PROOF_BUNDLE_PATH: &str = "artifacts/proof_bundle.json";
 /// Verify a sealed bundle given as bytes. Never panics; a hostile archive is FAIL.
 pub fn verify_audit_bundle(path: &str, bytes: &[u8], ctx: &VerifyContext) -> SubjectReport {
     let mut f = Findings::new();
+    let mut facts = Facts::default();
     let Some(container) = step_container(bytes, ctx, &mut f) else {
         return SubjectReport::from_findings(path, Kind::AuditBundle, f);
     };
@@ -37,7 +38,6 @@ pub fn verify_audit_bundle(path: &str, bytes: &[u8], ctx: &VerifyContext) -> Sub
     let checkpoint = step_checkpoint(&container, ctx, &mut f);
     step_manifest(&container, &manifest, checkpoint.as_ref(), &mut f);
 
-    let mut report_facts = Vec::new();
     if let Some(cp) = &checkpoint {
         let view = cp.view();
         let policy = step_policy(&container, ctx, &view, &mut f);
@@ -55,14 +55,24 @@ pub fn verify_audit_bundle(path: &str, bytes: &[u8], ctx: &VerifyContext) -> Sub
         );
         step_proof_bundle(bundle, &view, &mut f);
         step_trust_pulse(&container, ctx, &mut f);
-        report_facts.push(("bundle_id", Value::from(cp.bundle_id.as_str())));
-        report_facts.push(("job_id", Value::from(cp.job_id.as_str())));
-        report_facts.push(("sealer_did", Value::from(cp.sealer_did.as_str())));
-        report_facts.push(("created_at", Value::from(format_rfc3339(cp.created_at))));
-        report_facts.push(("tree_size", Value::from(cp.tree_size)));
-        report_facts.push(("root_b64u", Value::from(b64u_encode(&cp.root))));
+        facts.bundle_id = Some(cp.bundle_id.clone());
+        facts.job_id = Some(cp.job_id.clone());
+        facts.sealer_did = Some(cp.sealer_did.clone());
+        facts.created_at = Some(format_rfc3339(cp.created_at));
+        facts.counts.tree_size = Some(cp.tree_size);
+        facts.hashes.push(HashFact {
+            subject: HashSubject::MerkleRoot,
+            value_b64u: b64u_encode(&cp.root),
+            recipe: HashRecipe::MerkleRoot,
+            entry: Some(MANIFEST_NAME.to_string()),
+        });
         if let Some(p) = &policy {
-            report_facts.push(("policy_hash_b64u", Value::from(p.hash_b64u.as_str())));
+            facts.hashes.push(HashFact {
+                subject: HashSubject::Policy,
+                value_b64u: p.hash_b64u.clone(),
+                recipe: HashRecipe::JcsSha256,
+                entry: Some(POLICY_PATH.to_string()),
+            });
         }
     } else {
         f.skip(
@@ -71,9 +81,7 @@ pub fn verify_audit_bundle(path: &str, bytes: &[u8], ctx: &VerifyContext) -> Sub
         );
     }
     let mut report = SubjectReport::from_findings(path, Kind::AuditBundle, f);
-    for (k, v) in report_facts {
-        report.fact(k, v.to_serde());
-    }
+    report.facts = facts;
     report
 }
 
@@ -104,7 +112,7 @@ pub fn check_unexpected_entries(container: &Container, manifest: &Manifest, f: &
         if name == CHECKPOINT_NAME || name == MANIFEST_NAME || listed.contains(name) {
             continue;
         }
-        f.fail_at(
+        f.fail_in_entry(
             "container.entries",
             ReasonCode::ContainerUnexpectedEntry,
             name,
@@ -121,7 +129,7 @@ fn parse_json(bytes: &[u8], ctx: &VerifyContext, artifact: &str, check: &str, f:
                 json::ParseError::TooLarge { .. } => ReasonCode::InputTooLarge,
                 _ => ReasonCode::MalformedJson,
             };
-            f.fail_at(check, code, artifact, format!("{artifact} is not acceptable JSON: {e}"));
+            f.fail_in_entry(check, code, artifact, format!("{artifact} is not acceptable JSON: {e}"));
             None
         }
     }
@@ -131,7 +139,7 @@ fn parse_json(bytes: &[u8], ctx: &VerifyContext, artifact: &str, check: &str, f:
 pub fn step_checkpoint(container: &Container, ctx: &VerifyContext, f: &mut Findings) -> Option<CheckpointPayload> {
     let bytes = container.get(CHECKPOINT_NAME).unwrap_or_default();
     let value = parse_json(bytes, ctx, CHECKPOINT_NAME, "checkpoint.envelope", f)?;
-    check_checkpoint(&value, ctx, CHECKPOINT_NAME, f)
+    check_checkpoint(&value, ctx, &Location::entry(CHECKPOINT_NAME), f)
 }
 
 /// Step 3: manifest shape and order, every listed file's bytes, tree size and root.
@@ -149,13 +157,13 @@ pub fn step_manifest(
         }
     };
     match m.order_problem() {
-        Some((a, b)) => f.fail_at(
+        Some((a, b)) => f.fail_in_entry(
             "manifest.order",
             ReasonCode::ManifestNotCanonical,
             MANIFEST_NAME,
             format!("manifest entries must be sorted by path with no duplicates, but {a} comes before {b}"),
         ),
-        None => f.pass_at(
+        None => f.pass_in_entry(
             "manifest.shape",
             MANIFEST_NAME,
             format!("the manifest lists {} artifacts in canonical order", m.entries.len()),
@@ -166,7 +174,7 @@ pub fn step_manifest(
         match container.get(&e.path) {
             None => {
                 files_ok = false;
-                f.fail_at(
+                f.fail_in_entry(
                     "manifest.files",
                     ReasonCode::ManifestEntryMissing,
                     &e.path,
@@ -177,7 +185,7 @@ pub fn step_manifest(
                 let hash = sha256_b64u(bytes);
                 if hash != e.sha256_b64u || bytes.len() as u64 != e.size_bytes {
                     files_ok = false;
-                    f.fail_at(
+                    f.fail_in_entry(
                         "manifest.files",
                         ReasonCode::HashMismatch,
                         &e.path,
@@ -194,7 +202,7 @@ pub fn step_manifest(
         }
     }
     if files_ok {
-        f.pass_at(
+        f.pass_in_entry(
             "manifest.files",
             MANIFEST_NAME,
             "every listed file matches its hash and size",
@@ -209,7 +217,7 @@ pub fn step_manifest(
     };
     let n = m.entries.len() as u64;
     if cp.tree_size != n {
-        f.fail_at(
+        f.fail_in_entry(
             "manifest.tree_size",
             ReasonCode::MerkleSizeMismatch,
             MANIFEST_NAME,
@@ -221,7 +229,7 @@ pub fn step_manifest(
     }
     let root = merkle::root(&m.leaves());
     if root != Some(cp.root) {
-        f.fail_at(
+        f.fail_in_entry(
             "manifest.tree_root",
             ReasonCode::MerkleRootMismatch,
             MANIFEST_NAME,
@@ -232,7 +240,7 @@ pub fn step_manifest(
             ),
         );
     } else if cp.tree_size == n {
-        f.pass_at(
+        f.pass_in_entry(
             "manifest.tree",
             MANIFEST_NAME,
             "the manifest reproduces the signed Merkle root",
@@ -342,7 +350,7 @@ pub fn step_receipts(
     for (path, value) in &files {
         match verify_gateway_receipt(value, ctx, &format!("gateway receipt {path}")) {
             Ok(info) => verified.push((path.clone(), info)),
-            Err(failure) => f.record(&failure.at(path.as_str())),
+            Err(failure) => f.record(&failure.in_entry(path.as_str())),
         }
     }
     let mut seen: Vec<ReceiptSeen> = verified
@@ -390,7 +398,7 @@ fn check_receipt_bindings(
     let id = &r.info.receipt_id;
     if let Some(bound) = &r.info.policy_hash {
         if policy.map(|p| p.hash_b64u.as_str()) != Some(bound.as_str()) {
-            f.fail_at(
+            f.fail_in_entry(
                 "receipts.policy",
                 ReasonCode::ReceiptPolicyMismatch,
                 src,
@@ -406,7 +414,7 @@ fn check_receipt_bindings(
     }
     if let Some(bound) = &r.info.token_scope_hash_b64u {
         if token.map(|t| t.scope_hash_b64u.as_str()) != Some(bound.as_str()) {
-            f.fail_at(
+            f.fail_in_entry(
                 "receipts.scope",
                 ReasonCode::ReceiptScopeMismatch,
                 src,
@@ -425,7 +433,7 @@ fn check_receipt_bindings(
     if let (Some(t), Some(ts)) = (token, r.info.timestamp) {
         let (from, to) = (secs_to_ms(t.iat), secs_to_ms(t.exp));
         if ts < from || ts > to {
-            f.fail_at(
+            f.fail_in_entry(
                 "receipts.token_window",
                 ReasonCode::ReceiptOutsideTokenWindow,
                 src,
@@ -440,7 +448,7 @@ fn check_receipt_bindings(
     }
     if let (Some(want), Some(got)) = (&view.run_id, &r.info.run_id) {
         if want != got {
-            f.fail_at(
+            f.fail_in_entry(
                 "receipts.run",
                 ReasonCode::ReceiptBindingMismatch,
                 src,
@@ -460,7 +468,7 @@ fn check_receipt_replay(seen: &[ReceiptSeen], f: &mut Findings) {
             |first: &ReceiptSeen| first.in_bundle != r.in_bundle && first.info.payload_jcs == r.info.payload_jcs;
         if let Some(first) = ids.get(r.info.receipt_id.as_str()) {
             if !same_receipt(first) {
-                f.fail_at(
+                f.fail_in_entry(
                     "receipts.replay",
                     ReasonCode::ReceiptReplay,
                     &r.source,
@@ -476,7 +484,7 @@ fn check_receipt_replay(seen: &[ReceiptSeen], f: &mut Findings) {
         if let Some(nonce) = r.info.nonce.as_deref() {
             if let Some(first) = nonces.get(nonce) {
                 if !same_receipt(first) {
-                    f.fail_at(
+                    f.fail_in_entry(
                         "receipts.replay",
                         ReasonCode::ReceiptReplay,
                         &r.source,
@@ -506,15 +514,21 @@ pub fn step_proof_bundle(
     };
     for mut check in outcome.findings.checks {
         check.id = format!("proof_bundle.{}", check.id);
-        if check.status == CheckStatus::Fail && check.artifact.is_none() {
-            check.artifact = Some(PROOF_BUNDLE_PATH.to_string());
-        }
+        check.location = match check.location {
+            // A place inside the nested proof bundle: say which entry it is in.
+            Location::Json { entry: None, path } => Location::Json {
+                entry: Some(PROOF_BUNDLE_PATH.to_string()),
+                path,
+            },
+            Location::Subject if check.status == CheckStatus::Fail => Location::entry(PROOF_BUNDLE_PATH),
+            other => other,
+        };
         f.checks.push(check);
     }
     let s = &outcome.summary;
     if let Some(agent) = &view.agent_did {
         if !s.agent_did.is_empty() && &s.agent_did != agent {
-            f.fail_at(
+            f.fail_in_entry(
                 "proof_bundle.subject",
                 ReasonCode::SubjectMismatch,
                 PROOF_BUNDLE_PATH,
@@ -527,7 +541,7 @@ pub fn step_proof_bundle(
     }
     if let (Some(want), Some(got)) = (&view.run_id, &s.run_id) {
         if want != got {
-            f.fail_at(
+            f.fail_in_entry(
                 "proof_bundle.subject",
                 ReasonCode::SubjectMismatch,
                 PROOF_BUNDLE_PATH,
@@ -542,12 +556,12 @@ pub fn step_proof_bundle(
 pub fn step_trust_pulse(container: &Container, ctx: &VerifyContext, f: &mut Findings) {
     for (path, value) in artifacts_of_kind(container, "trust_pulse", ctx, f) {
         match super::trust_pulse::validate(&value) {
-            Ok(()) => f.pass_at(
+            Ok(()) => f.pass_in_entry(
                 "trust_pulse.schema",
                 &path,
                 format!("{path} matches the Trust Pulse schema; it is self-reported and raises no tier"),
             ),
-            Err(e) => f.fail_at("trust_pulse.schema", ReasonCode::SchemaValidationFailed, &path, e),
+            Err(e) => f.fail_in_entry("trust_pulse.schema", ReasonCode::SchemaValidationFailed, &path, e),
         }
     }
 }

@@ -109,7 +109,7 @@ fn the_sample_bundle_passes() {
     let fails: Vec<_> = r.checks.iter().filter(|c| c.status == CheckStatus::Fail).collect();
     assert_eq!(r.status, Status::Pass, "{}\n{fails:#?}", r.reason);
     assert_eq!(r.reason_code, ReasonCode::Ok);
-    assert_eq!(r.facts.get("tree_size"), Some(&serde_json::json!(9)));
+    assert_eq!(r.facts.counts.tree_size, Some(9));
     // The parts helper reproduces the sealer byte for byte.
     assert_eq!(parts().zip(), zip);
 }
@@ -542,5 +542,5 @@ fn a_trust_pulse_that_breaks_its_schema_fails() {
     let r = assert_code(&p.zip(), ReasonCode::SchemaValidationFailed);
     let check = r.failing_check().unwrap();
     assert_eq!(check.id, "trust_pulse.schema");
-    assert_eq!(check.artifact.as_deref(), Some("artifacts/trust_pulse.json"));
+    assert_eq!(check.artifact().as_deref(), Some("artifacts/trust_pulse.json"));
 }

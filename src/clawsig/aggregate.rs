@@ -238,7 +238,7 @@ impl CrossMember {
                             ReasonCode::CausalAggregateReceiptReplay,
                             format!("member {i} reuses receipt_id {id:?} of member {j} with different content"),
                         )
-                        .at(member_at(i)));
+                        .at_path(member_at(i)));
                     }
                 }
                 mine_receipts.push((id.to_string(), content));
@@ -284,7 +284,7 @@ impl CrossMember {
                             key.1, key.0
                         ),
                     )
-                    .at(member_at(i)));
+                    .at_path(member_at(i)));
                 }
             }
             mine_spans.push((key, meaning));
@@ -335,7 +335,7 @@ impl RateTotals {
                     ReasonCode::RateLimitClaimInconsistent,
                     format!("{at}: {why}"),
                 )
-                .at(at.clone())
+                .at_path(at.clone())
             };
             let text = |f: &str| claim.get(f).and_then(Value::as_str);
             let (start, end) = match (
@@ -351,7 +351,7 @@ impl RateTotals {
                     ReasonCode::RateLimitWindowInvalid,
                     format!("{at}: window_start is after window_end"),
                 )
-                .at(at.clone()));
+                .at_path(at.clone()));
             }
             let (Some(max_requests), Some(observed_requests)) = (
                 finite_non_negative(claim.get("max_requests")),
@@ -420,7 +420,7 @@ impl RateTotals {
                     ReasonCode::RateLimitExceeded,
                     format!("summed over the members, {what} exceeds its limit for claim {key}"),
                 )
-                .at(t.first.clone())
+                .at_path(t.first.clone())
             };
             if t.observed_requests > t.max_requests {
                 return Err(exceeded("observed_requests"));
@@ -575,7 +575,7 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
                     ReasonCode::UnsortedMemberArray,
                     format!("member {i} (JCS hash {hash}) sorts before member {} ({prev}): members must be in ascending hash order", i - 1),
                 )
-                .at(member_at(i)));
+                .at_path(member_at(i)));
             }
         }
         if !seen.insert(hash.as_str()) {
@@ -584,7 +584,7 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
                 ReasonCode::AggregateDuplicateMember,
                 format!("member {i} is a copy of an earlier member (JCS hash {hash})"),
             )
-            .at(member_at(i)));
+            .at_path(member_at(i)));
         }
     }
     out.findings.pass(
@@ -613,7 +613,7 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
                 ReasonCode::AggregateBundleInvalid,
                 format!("member {i} is neither a proof-bundle envelope nor an export bundle"),
             )
-            .at(at.clone())
+            .at_path(at.clone())
         })?;
         let run_id = member_run_id(facts.proof).map_err(|why| {
             fail(
@@ -621,7 +621,7 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
                 ReasonCode::InconsistentRunId,
                 format!("member {i}: {why}"),
             )
-            .at(at.clone())
+            .at_path(at.clone())
         })?;
         let member_expires: Option<Millis> = match facts.expires_at {
             None => None,
@@ -631,7 +631,7 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
                     ReasonCode::AggregateBundleInvalid,
                     format!("member {i} has expires_at {}, not a date-time", describe(Some(v))),
                 )
-                .at(at.clone())
+                .at_path(at.clone())
             })?),
         };
         if let Some(inner) = &verdict.failure {
@@ -640,7 +640,7 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
                 ReasonCode::AggregateMemberInvalid,
                 format!("member {i} failed verification: {} {}", inner.code, inner.detail),
             )
-            .at(inner.artifact.as_ref().map_or(at.clone(), |a| format!("{at}.{a}"))));
+            .at_path(inner.json_path().map_or(at.clone(), |a| format!("{at}.{a}"))));
         }
         cross.check(i, facts.proof, run_id)?;
         if facts.agent_did == issuer {
@@ -649,7 +649,7 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
                 ReasonCode::IdentityConflict,
                 format!("member {i} is a bundle of agent {issuer}, which also issued the aggregate"),
             )
-            .at(at));
+            .at_path(at));
         }
         if let (Some(agg), Some(mem)) = (payload_expires, member_expires) {
             if agg > mem {
@@ -658,7 +658,7 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
                     ReasonCode::AggregateTtlExceedsMember,
                     format!("the aggregate expires after member {i} does"),
                 )
-                .at(at));
+                .at_path(at));
             }
         }
         if member_expires.is_some_and(|mem| ctx.at > mem.saturating_add(TTL_SKEW_MS)) {
@@ -667,7 +667,7 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
                 ReasonCode::AggregateMemberInvalid,
                 format!("member {i} has expired"),
             )
-            .at(at));
+            .at_path(at));
         }
         if !bundle_ids.insert(facts.bundle_id) {
             return Err(fail(
@@ -675,7 +675,7 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
                 ReasonCode::AggregateDuplicateBundleId,
                 format!("member {i} repeats bundle_id {:?}", facts.bundle_id),
             )
-            .at(at));
+            .at_path(at));
         }
         if !run_ids.insert(run_id) {
             return Err(fail(
@@ -683,7 +683,7 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
                 ReasonCode::AggregateDuplicateRunId,
                 format!("member {i} repeats run_id {run_id:?}"),
             )
-            .at(at));
+            .at_path(at));
         }
         rates.add_member(i, facts.proof, facts.agent_did)?;
         agents.insert(facts.agent_did);
@@ -789,7 +789,7 @@ fn check_manifest(manifest: &Value, addresses: &[(String, usize)]) -> Result<(),
                 ReasonCode::HashMismatch,
                 format!("the manifest hash of {path} is not the member's JCS hash {hash}"),
             )
-            .at(path));
+            .at_path(path));
         }
         if entry.get("content_type").and_then(Value::as_str) != Some("application/json") {
             return Err(fail(
@@ -797,7 +797,7 @@ fn check_manifest(manifest: &Value, addresses: &[(String, usize)]) -> Result<(),
                 ReasonCode::AggregateBundleInvalid,
                 format!("the manifest content_type of {path} is not \"application/json\""),
             )
-            .at(path));
+            .at_path(path));
         }
         if entry.get("size_bytes").and_then(Value::as_f64) != Some(size as f64) {
             return Err(fail(
@@ -805,7 +805,7 @@ fn check_manifest(manifest: &Value, addresses: &[(String, usize)]) -> Result<(),
                 ReasonCode::HashMismatch,
                 format!("the manifest size of {path} is not the member's JCS size {size}"),
             )
-            .at(path));
+            .at_path(path));
         }
     }
     Ok(())
@@ -823,7 +823,7 @@ pub fn verify_subject(path: &str, value: &Value, ctx: &VerifyContext) -> Subject
         .and_then(|p| p.get("aggregate_id"))
         .and_then(Value::as_str)
     {
-        report.fact("aggregate_id", id);
+        report.facts.aggregate_id = Some(id.to_string());
     }
     if let Some(n) = value
         .get("payload")
@@ -831,7 +831,7 @@ pub fn verify_subject(path: &str, value: &Value, ctx: &VerifyContext) -> Subject
         .and_then(|a| a.get("member_bundles"))
         .and_then(Value::as_array)
     {
-        report.fact("member_count", n.len());
+        report.facts.counts.members = Some(n.len() as u64);
     }
     report
 }

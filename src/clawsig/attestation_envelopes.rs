@@ -6,7 +6,7 @@
 use crate::context::VerifyContext;
 use crate::json::{Object, Value};
 use crate::reason::ReasonCode;
-use crate::report::{CheckStatus, Failure, Findings};
+use crate::report::{CheckStatus, Failure, Findings, Location};
 use crate::trust::TrustEntry;
 
 use super::envelope::{self, HeaderRules};
@@ -355,9 +355,9 @@ pub fn verify_attestation<'a>(
 ) -> Result<&'a Object, Failure> {
     let label = format!("{} {artifact}", kind.label());
     let env = envelope::parse_header(value, &HeaderRules::clawsig(kind.envelope_type()), &label)
-        .map_err(|f| f.at(artifact))?;
+        .map_err(|f| f.at_path(artifact))?;
     envelope_schema(kind, value, artifact)
-        .map_err(|m| Failure::new("attestation.schema", ReasonCode::SchemaValidationFailed, m).at(artifact))?;
+        .map_err(|m| Failure::new("attestation.schema", ReasonCode::SchemaValidationFailed, m).at_path(artifact))?;
     let allowlist = kind.allowlist(ctx);
     if allowlist.is_empty() {
         return Err(Failure::new(
@@ -369,7 +369,7 @@ pub fn verify_attestation<'a>(
                 kind.allowlist_name()
             ),
         )
-        .at(artifact));
+        .at_path(artifact));
     }
     if !allowlist.iter().any(|e| e.did == env.signer_did) {
         return Err(Failure::new(
@@ -381,11 +381,11 @@ pub fn verify_attestation<'a>(
                 kind.label()
             ),
         )
-        .at(artifact));
+        .at_path(artifact));
     }
-    env.check_payload_hash(&label).map_err(|f| f.at(artifact))?;
-    env.verify_signature(&label).map_err(|f| f.at(artifact))?;
-    findings.pass_at(
+    env.check_payload_hash(&label).map_err(|f| f.at_path(artifact))?;
+    env.verify_signature(&label).map_err(|f| f.at_path(artifact))?;
+    findings.pass_at_path(
         "attestation.signature",
         artifact,
         format!("the {label} is signed by allowlisted {}", env.signer_did),
@@ -396,7 +396,7 @@ pub fn verify_attestation<'a>(
             ReasonCode::SchemaValidationFailed,
             format!("the {label}'s payload is not an object"),
         )
-        .at(artifact)
+        .at_path(artifact)
     })?;
     if let Some(proof) = payload.get("clawlogs").and_then(|c| c.get("inclusion_proof")) {
         let (proof_findings, failure) = log_proof::verify_log_inclusion_proof(proof, ctx);
@@ -407,11 +407,13 @@ pub fn verify_attestation<'a>(
             .into_iter()
             .filter(|c| c.status != CheckStatus::Fail)
         {
-            check.artifact.get_or_insert_with(|| proof_at.clone());
+            if check.location.is_subject() {
+                check.location = Location::json(proof_at.clone());
+            }
             findings.checks.push(check);
         }
         if let Some(f) = failure {
-            return Err(f.at(proof_at));
+            return Err(f.at_path(proof_at));
         }
     }
     Ok(payload)

@@ -58,7 +58,8 @@ pub struct CausalEntry {
 }
 
 fn fail(code: ReasonCode, i: usize, why: String) -> Failure {
-    Failure::new("causal", code, format!("receipts[{i}] {why}")).at(format!("payload.receipts[{i}].payload.binding"))
+    Failure::new("causal", code, format!("receipts[{i}] {why}"))
+        .at_path(format!("payload.receipts[{i}].payload.binding"))
 }
 
 fn id_alias(b: &Object, snake: &str, camel: &str, i: usize) -> Result<Option<String>, Failure> {
@@ -350,7 +351,7 @@ pub fn check_receipt_replay(ids_and_jcs: &[(&str, &str)]) -> Result<(), Failure>
                     ReasonCode::CausalReceiptReplayDetected,
                     format!("receipts[{i}] reuses receipt_id \"{id}\" with a different payload"),
                 )
-                .at(format!("payload.receipts[{i}]")));
+                .at_path(format!("payload.receipts[{i}]")));
             }
         }
     }
@@ -378,7 +379,7 @@ pub fn check_anchoring(payload: &Value, declared: &HashSet<String>) -> Result<()
                     code,
                     format!("{name}[{i}] is not anchored to a span declared by a gateway receipt"),
                 )
-                .at(format!("payload.{name}[{i}]")));
+                .at_path(format!("payload.{name}[{i}]")));
             }
         }
     }

@@ -126,7 +126,7 @@ pub fn verify_subject(path: &str, value: &Value) -> SubjectReport {
     }
     let mut report = SubjectReport::from_findings(path, Kind::CommitSig, f);
     if let Some(m) = value.get("message").and_then(Value::as_str) {
-        report.fact("message", m.to_string());
+        report.facts.commit_message = Some(m.to_string());
     }
     report
 }

@@ -36,7 +36,7 @@ fn broken(i: usize, why: &str) -> Failure {
         ReasonCode::MalformedEnvelope,
         format!("event_chain[{i}] {why}"),
     )
-    .at(format!("payload.event_chain[{i}]"))
+    .at_path(format!("payload.event_chain[{i}]"))
 }
 
 /// The event header of §3.3 in its fixed key order.
@@ -137,7 +137,7 @@ pub fn verify_event_chain(payload: &Value) -> Result<Option<VerifiedChain<'_>>, 
                 ReasonCode::HashMismatch,
                 format!("event_chain[{i}] hashes to {computed}, but event_hash_b64u says {claimed}"),
             )
-            .at(format!("payload.event_chain[{i}]")));
+            .at_path(format!("payload.event_chain[{i}]")));
         }
         hashes.push(claimed);
     }

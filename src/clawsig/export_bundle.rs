@@ -171,7 +171,8 @@ fn check_manifest(manifest: &Value, artifacts: &Object) -> Result<usize, Failure
                     format!("the export manifest has no entry for {path}"),
                 )
             })?;
-        let wrong = |code: ReasonCode, detail: String| Failure::new("export.manifest", code, detail).at(path.as_str());
+        let wrong =
+            |code: ReasonCode, detail: String| Failure::new("export.manifest", code, detail).at_path(path.as_str());
         if actual.get("sha256_b64u").and_then(Value::as_str) != Some(hash) {
             return Err(wrong(
                 ReasonCode::HashMismatch,
@@ -388,10 +389,10 @@ fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut Expo
     };
     let nested = verify_proof_bundle(proof_value, ctx, &opts);
     if let Some(f) = nested.failure {
-        let artifact = f.artifact.clone().unwrap_or_else(|| proof_at.to_string());
-        return Err(f.at(artifact));
+        let artifact = f.json_path().unwrap_or(proof_at).to_string();
+        return Err(f.at_path(artifact));
     }
-    out.findings.pass_at(
+    out.findings.pass_at_path(
         "export.proof_bundle",
         proof_at,
         format!(
@@ -410,10 +411,10 @@ fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut Expo
         };
         let again = verify_proof_bundle(proof_value, ctx, &strict_opts);
         if let Some(f) = again.failure {
-            let artifact = f.artifact.clone().unwrap_or_else(|| proof_at.to_string());
-            return Err(f.at(artifact));
+            let artifact = f.json_path().unwrap_or(proof_at).to_string();
+            return Err(f.at_path(artifact));
         }
-        out.findings.pass_at(
+        out.findings.pass_at_path(
             "export.strict_receipts",
             proof_at,
             "every bound gateway receipt verified",
@@ -423,7 +424,7 @@ fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut Expo
 }
 
 fn cross_link(detail: String, artifact: String) -> Failure {
-    Failure::new("export.attestation_link", ReasonCode::HashMismatch, detail).at(artifact)
+    Failure::new("export.attestation_link", ReasonCode::HashMismatch, detail).at_path(artifact)
 }
 
 /// Attestations, each tied to the nested proof bundle (§5.1 step 4).
@@ -498,7 +499,7 @@ fn check_attestation_links(
                     ));
                 }
             }
-            findings.pass_at(
+            findings.pass_at_path(
                 "export.attestation_link",
                 &at,
                 "the attestation is tied to this proof bundle",
@@ -517,7 +518,7 @@ pub fn verify_subject(path: &str, value: &Value, ctx: &VerifyContext) -> Subject
         report.proof_tier = Some(tier.as_str().to_string());
     }
     if let Some(id) = bundle.get("export_id").and_then(Value::as_str) {
-        report.fact("export_id", id);
+        report.facts.export_id = Some(id.to_string());
     }
     report
 }

@@ -24,7 +24,7 @@ use crate::context::VerifyContext;
 use crate::crypto::{parse_did_key, DidKeyError, PublicKey};
 use crate::json::Value;
 use crate::reason::ReasonCode;
-use crate::report::{Failure, Findings, Kind, SubjectReport};
+use crate::report::{Counts, Failure, Findings, Kind, SubjectReport};
 use crate::timeutil::Millis;
 
 /// Receipt counts from which the pre-pass runs on the rayon pool (below it, starting the
@@ -249,7 +249,7 @@ fn verify_inner<'v>(
                 Ok(()) => info.signature_valid = true,
                 Err(f) => {
                     run.findings.warn("gateway_receipt", f.code, f.detail.clone());
-                    info.failure = Some(f.at(format!("payload.receipts[{i}]")));
+                    info.failure = Some(f.at_path(format!("payload.receipts[{i}]")));
                 }
             }
             info.bound = pre.bound;
@@ -551,7 +551,7 @@ fn check_metadata_evidence(p: &Value) -> Result<(), Failure> {
             ReasonCode::UnsupportedEvidence,
             format!("the proof bundle carries {first}, evidence clawaudit cannot verify yet, so it cannot pass"),
         )
-        .at(format!("payload.{first}"))),
+        .at_path(format!("payload.{first}"))),
     }
 }
 
@@ -569,7 +569,7 @@ fn check_strict_replay(infos: &[GatewayReceiptInfo]) -> Result<(), Failure> {
                     info.receipt_id
                 ),
             )
-            .at(format!("payload.receipts[{i}]")));
+            .at_path(format!("payload.receipts[{i}]")));
         }
         if let Some(n) = info.nonce.as_deref() {
             if let Some(first) = nonces.insert(n, i) {
@@ -578,7 +578,7 @@ fn check_strict_replay(infos: &[GatewayReceiptInfo]) -> Result<(), Failure> {
                     ReasonCode::ReceiptReplay,
                     format!("receipts[{i}] repeats the binding nonce \"{n}\" of receipts[{first}]"),
                 )
-                .at(format!("payload.receipts[{i}]")));
+                .at_path(format!("payload.receipts[{i}]")));
             }
         }
     }
@@ -630,7 +630,7 @@ fn check_strict_receipts(infos: &[GatewayReceiptInfo], ctx: &VerifyContext) -> R
             code,
             format!("gateway receipt receipts[{i}] does not verify: {why}"),
         )
-        .at(format!("payload.receipts[{i}]")));
+        .at_path(format!("payload.receipts[{i}]")));
     }
     Ok(())
 }
@@ -650,17 +650,20 @@ pub fn verify_subject(path: &str, value: &Value, urm: Option<&[u8]>, ctx: &Verif
         report.trust_tier = Some(out.trust_tier.to_string());
     }
     let s = &out.summary;
+    let facts = &mut report.facts;
     if !s.bundle_id.is_empty() {
-        report.fact("bundle_id", s.bundle_id.clone());
-        report.fact("agent_did", s.agent_did.clone());
+        facts.bundle_id = Some(s.bundle_id.clone());
+        facts.agent_did = Some(s.agent_did.clone());
     }
-    if let Some(r) = &s.run_id {
-        report.fact("run_id", r.clone());
-    }
-    report.fact("events", s.counts.events);
-    report.fact("gateway_receipts", s.counts.receipts);
-    report.fact("gateway_receipts_verified", s.counts.receipts_verified);
-    report.fact("tool_receipts", s.counts.tool_receipts);
-    report.fact("attestations_verified", s.counts.attestations_verified);
+    facts.run_id = s.run_id.clone();
+    let count = |n: usize| Some(n as u64);
+    facts.counts = Counts {
+        events: count(s.counts.events),
+        gateway_receipts: count(s.counts.receipts),
+        gateway_receipts_verified: count(s.counts.receipts_verified),
+        tool_receipts: count(s.counts.tool_receipts),
+        attestations_verified: count(s.counts.attestations_verified),
+        ..Counts::default()
+    };
     report
 }

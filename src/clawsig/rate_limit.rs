@@ -7,7 +7,7 @@ use crate::timeutil::parse_rfc3339;
 
 fn fail(code: ReasonCode, i: usize, why: &str) -> Failure {
     Failure::new("rate_limit_claims", code, format!("rate_limit_claims[{i}] {why}"))
-        .at(format!("payload.rate_limit_claims[{i}]"))
+        .at_path(format!("payload.rate_limit_claims[{i}]"))
 }
 
 fn count(c: &Value, key: &str) -> Option<f64> {

@@ -43,7 +43,7 @@ impl SchemaError {
                 self.path, self.message
             ),
         )
-        .at(self.path)
+        .at_path(self.path)
     }
 }
 

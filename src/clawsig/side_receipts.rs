@@ -41,7 +41,8 @@ pub fn verify_side_receipts(payload: &Value, agent_did: &str, kind: SideKind) ->
     let name = kind.array();
     for (i, r) in items.iter().enumerate() {
         let fail = |code, why: &str| {
-            Failure::new("side_receipt.fields", code, format!("{name}[{i}] {why}")).at(format!("payload.{name}[{i}]"))
+            Failure::new("side_receipt.fields", code, format!("{name}[{i}] {why}"))
+                .at_path(format!("payload.{name}[{i}]"))
         };
         if let Some(v) = r.get("receipt_version") {
             if v.as_str() != Some("1") {

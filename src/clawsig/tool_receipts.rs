@@ -16,7 +16,7 @@ use crate::report::Failure;
 use crate::timeutil::{parse_rfc3339, Millis};
 
 fn fail(check: &'static str, code: ReasonCode, i: usize, why: String) -> Failure {
-    Failure::new(check, code, format!("tool_receipts[{i}] {why}")).at(format!("payload.tool_receipts[{i}]"))
+    Failure::new(check, code, format!("tool_receipts[{i}] {why}")).at_path(format!("payload.tool_receipts[{i}]"))
 }
 
 fn is_envelope(form: ToolReceiptForm) -> bool {
@@ -96,7 +96,7 @@ pub fn verify_tool_receipts(
                 if let Some(disclosure) = body.get(d) {
                     let committed = body.get(h).and_then(Value::as_str).unwrap_or("");
                     verify_disclosure(disclosure, committed, &format!("tool_receipts[{i}].{d}"))
-                        .map_err(|f| f.at(path.clone()))?;
+                        .map_err(|f| f.at_path(path.clone()))?;
                 }
             }
         }
@@ -190,7 +190,9 @@ fn check_envelope(
     let sig_text = t.get("signature_b64u").and_then(Value::as_str).unwrap_or("");
     let sig = envelope::decode_signature(sig_text, &label)?;
     if sig.len() != 64 || !cache.verifies(signer, &key, claimed.as_bytes(), &sig) {
-        return Err(envelope::signature_failure(&label, "Ed25519 verification failed").at(format!("payload.{label}")));
+        return Err(
+            envelope::signature_failure(&label, "Ed25519 verification failed").at_path(format!("payload.{label}"))
+        );
     }
     if form == ToolReceiptForm::EnvelopeV2 {
         for (j, c) in t
@@ -214,7 +216,7 @@ fn check_envelope(
                     ReasonCode::CoSignatureInvalid,
                     format!("the {co_label} by {did} does not verify over the receipt's payload hash"),
                 )
-                .at(format!("payload.{co_label}")));
+                .at_path(format!("payload.{co_label}")));
             }
         }
     }

@@ -73,7 +73,7 @@ pub fn check_urm_schema(v: &Value) -> SResult {
 }
 
 fn fail(code: ReasonCode, why: String) -> Failure {
-    Failure::new("urm", code, why).at("payload.urm")
+    Failure::new("urm", code, why).at_path("payload.urm")
 }
 
 /// Verify the referenced URM document. Returns `Ok(false)` when the bundle has no URM.

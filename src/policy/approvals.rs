@@ -15,7 +15,7 @@ use crate::context::VerifyContext;
 use crate::crypto::sha256_b64u;
 use crate::json::{Object, Value};
 use crate::reason::ReasonCode;
-use crate::report::Findings;
+use crate::report::{Findings, Location};
 use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::{format_rfc3339, parse_rfc3339};
 use crate::trust::ApproverEntry;
@@ -291,11 +291,11 @@ fn check_one_approval<'v>(
     f: &mut Findings,
 ) -> Option<JudgedApproval> {
     let label = format!("approval {path}");
-    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, path, f)?;
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, &Location::entry(path), f)?;
     // The approval is valid when none of the checks below fails.
     let first_check = f.checks.len();
     let fail = |f: &mut Findings, id: &str, code: ReasonCode, detail: String| {
-        f.fail_at(id, code, path, detail);
+        f.fail_in_entry(id, code, path, detail);
     };
 
     // Schema: envelope (SHA-256 only; the nine keys and an optional expires_at), payload.
@@ -331,7 +331,7 @@ fn check_one_approval<'v>(
             format!("the {label}'s payload does not follow the approval schema: {why}"),
         );
     } else {
-        f.pass_at(
+        f.pass_in_entry(
             "approval.schema",
             path,
             format!("the {label} follows the approval schema"),
@@ -355,13 +355,13 @@ fn check_one_approval<'v>(
     let signature_ok = match env.verify_signature(&label) {
         Ok(()) => true,
         Err(failure) => {
-            f.record(&failure.at(path));
+            f.record(&failure.in_entry(path));
             false
         }
     };
     let entry = ctx.trust.approver(env.signer_did).cloned();
     match &entry {
-        Some(_) => f.pass_at(
+        Some(_) => f.pass_in_entry(
             "approval.trust",
             path,
             format!("the {label}'s signer is a trusted approver"),
@@ -530,7 +530,7 @@ fn check_one_approval<'v>(
         .iter()
         .any(|c| c.status == crate::report::CheckStatus::Fail);
     if valid {
-        f.pass_at(
+        f.pass_in_entry(
             "approval.binding",
             path,
             format!(
@@ -564,7 +564,7 @@ fn check_gate(
     let path = plan.path;
     let label = format!("plan {path}");
     if let Err(why) = validate_plan(plan.value) {
-        f.fail_at(
+        f.fail_in_entry(
             "gate.plan",
             ReasonCode::SchemaValidationFailed,
             path,
@@ -574,7 +574,7 @@ fn check_gate(
     }
     let gate_id = plan.gate_id.unwrap_or("");
     if plan.job_id != Some(checkpoint.job_id.as_str()) {
-        f.fail_at(
+        f.fail_in_entry(
             "gate.plan",
             ReasonCode::ApprovalJobMismatch,
             path,
@@ -588,7 +588,7 @@ fn check_gate(
 
     let gate = match policy {
         None => {
-            f.fail_at(
+            f.fail_in_entry(
                 "gate.exists",
                 ReasonCode::ApprovalGateUnknown,
                 path,
@@ -600,7 +600,7 @@ fn check_gate(
             return;
         }
         Some(p) if p.extension_error.is_some() => {
-            f.fail_at(
+            f.fail_in_entry(
                 "gate.exists",
                 ReasonCode::PolicyExtensionInvalid,
                 path,
@@ -615,7 +615,7 @@ fn check_gate(
         Some(p) => match p.extension.as_ref().and_then(|e| e.gate(gate_id)) {
             Some(g) => g,
             None => {
-                f.fail_at(
+                f.fail_in_entry(
                     "gate.exists",
                     ReasonCode::ApprovalGateUnknown,
                     path,
@@ -630,7 +630,7 @@ fn check_gate(
     };
     if gate.min_approvers < 1 {
         // The extension parser refuses this already; kept so the rule holds on its own.
-        f.fail_at(
+        f.fail_in_entry(
             "gate.exists",
             ReasonCode::PolicyExtensionInvalid,
             path,
@@ -642,7 +642,7 @@ fn check_gate(
         );
         return;
     }
-    f.pass_at(
+    f.pass_in_entry(
         "gate.exists",
         path,
         format!("the {label} is for gate \"{}\" of the policy", short(gate_id)),
@@ -654,7 +654,7 @@ fn check_gate(
         .map(|a| a.path.as_str())
         .collect();
     if !denials.is_empty() {
-        f.fail_at(
+        f.fail_in_entry(
             "gate.deny",
             ReasonCode::ApprovalDenied,
             path,
@@ -739,9 +739,9 @@ fn check_gate(
         detail.push_str(&format!("; not counted: {}", not_counted.join("; ")));
     }
     if counted.len() as u64 >= gate.min_approvers {
-        f.pass_at("gate.quorum", path, detail);
+        f.pass_in_entry("gate.quorum", path, detail);
     } else {
-        f.fail_at("gate.quorum", ReasonCode::ApprovalQuorumNotMet, path, detail);
+        f.fail_in_entry("gate.quorum", ReasonCode::ApprovalQuorumNotMet, path, detail);
     }
 }
 
@@ -970,7 +970,7 @@ mod tests {
         let quorum = f.checks.iter().find(|c| c.id == "gate.quorum").unwrap();
         assert!(quorum.detail.contains("2 of 2 distinct approvers"), "{}", quorum.detail);
         assert!(quorum.detail.contains("requester excluded"), "{}", quorum.detail);
-        assert_eq!(quorum.artifact.as_deref(), Some(PLAN_PATH));
+        assert_eq!(quorum.artifact().as_deref(), Some(PLAN_PATH));
     }
 
     #[test]
@@ -1088,7 +1088,7 @@ mod tests {
         let f = run(&[approve_alice(), approve_bob(), s]);
         assert_eq!(code(&f), Some(ReasonCode::SignerNotTrusted));
         assert_eq!(
-            f.first_failure().unwrap().artifact.as_deref(),
+            f.first_failure().unwrap().artifact().as_deref(),
             Some("artifacts/approvals/s1.json")
         );
         // The quorum is still judged (and met by the two trusted approvals).
@@ -1197,7 +1197,7 @@ mod tests {
         // Path order: "a1-copy" sorts before "a1.json" ('-' < '.'), so the copy is first and
         // the later path is the replay.
         assert_eq!(
-            f.first_failure().unwrap().artifact.as_deref(),
+            f.first_failure().unwrap().artifact().as_deref(),
             Some("artifacts/approvals/a1.json")
         );
     }

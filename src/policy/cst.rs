@@ -325,7 +325,7 @@ pub fn check_token(
     let token = match decode_compact(jws) {
         Ok(t) => t,
         Err(why) => {
-            f.fail_at(
+            f.fail_in_entry(
                 "token.format",
                 ReasonCode::TokenMalformed,
                 artifact,
@@ -334,19 +334,19 @@ pub fn check_token(
             return None;
         }
     };
-    f.pass_at("token.format", artifact, format!("the {label} is a compact EdDSA JWS"));
+    f.pass_in_entry("token.format", artifact, format!("the {label} is a compact EdDSA JWS"));
 
     let candidates = issuers_for_kid(ctx, &token.kid);
     let mut issuer_did = String::new();
     if candidates.is_empty() {
-        f.fail_at(
+        f.fail_in_entry(
             "token.kid",
             ReasonCode::TokenUnknownKid,
             artifact,
             format!("the {label}'s kid {} names no trusted token issuer", token.kid),
         );
     } else {
-        f.pass_at(
+        f.pass_in_entry(
             "token.kid",
             artifact,
             format!("the {label}'s kid {} names a trusted token issuer", token.kid),
@@ -357,11 +357,11 @@ pub fn check_token(
         {
             Some((did, _)) => {
                 issuer_did = did.clone();
-                f.pass_at("token.signature", artifact, format!("the {label} is signed by {did}"));
+                f.pass_in_entry("token.signature", artifact, format!("the {label} is signed by {did}"));
             }
             None => {
                 issuer_did = candidates.first().map(|(d, _)| d.clone()).unwrap_or_default();
-                f.fail_at(
+                f.fail_in_entry(
                     "token.signature",
                     ReasonCode::SignatureInvalid,
                     artifact,
@@ -373,12 +373,12 @@ pub fn check_token(
 
     let claims = token.claims;
     match validate_claims(&claims) {
-        Ok(()) => f.pass_at(
+        Ok(()) => f.pass_in_entry(
             "token.claims",
             artifact,
             format!("the {label}'s claims follow the CST schema"),
         ),
-        Err(why) => f.fail_at(
+        Err(why) => f.fail_in_entry(
             "token.claims",
             ReasonCode::SchemaValidationFailed,
             artifact,
@@ -394,12 +394,12 @@ pub fn check_token(
     // TTL.
     let max_ttl = max_token_ttl_seconds(extension);
     match (iat, exp) {
-        (Some(iat), Some(exp)) if exp > iat && exp.saturating_sub(iat) <= max_ttl => f.pass_at(
+        (Some(iat), Some(exp)) if exp > iat && exp.saturating_sub(iat) <= max_ttl => f.pass_in_entry(
             "token.ttl",
             artifact,
             format!("the {label} lives {} s (at most {max_ttl} s allowed)", exp - iat),
         ),
-        (Some(iat), Some(exp)) => f.fail_at(
+        (Some(iat), Some(exp)) => f.fail_in_entry(
             "token.ttl",
             ReasonCode::TtlTooLong,
             artifact,
@@ -421,13 +421,13 @@ pub fn check_token(
         .map(|p| p.hash_b64u.as_str())
         .or(checkpoint.policy_hash.as_deref());
     match (&pin, pinned_to) {
-        (None, _) if constraints.require_policy_hash_pinning => f.fail_at(
+        (None, _) if constraints.require_policy_hash_pinning => f.fail_in_entry(
             "token.pin",
             ReasonCode::PolicyPinMissing,
             artifact,
             format!("the policy requires the token to pin its hash, but the {label} has no policy_hash_b64u"),
         ),
-        (Some(pin), Some(hash)) if pin != hash => f.fail_at(
+        (Some(pin), Some(hash)) if pin != hash => f.fail_in_entry(
             "token.pin",
             ReasonCode::PolicyHashMismatch,
             artifact,
@@ -436,19 +436,19 @@ pub fn check_token(
                 short(pin)
             ),
         ),
-        (Some(_), Some(hash)) => f.pass_at(
+        (Some(_), Some(hash)) => f.pass_in_entry(
             "token.pin",
             artifact,
             format!("the {label} pins the policy hash {hash}"),
         ),
-        _ => f.pass_at("token.pin", artifact, format!("the {label} needs no policy pin")),
+        _ => f.pass_in_entry("token.pin", artifact, format!("the {label} needs no policy pin")),
     }
 
     // Scope hash.
     let scope_hash = match token_scope_hash(&claims) {
         Ok(h) => h,
         Err(why) => {
-            f.fail_at(
+            f.fail_in_entry(
                 "token.scope_hash",
                 ReasonCode::SchemaValidationFailed,
                 artifact,
@@ -459,7 +459,7 @@ pub fn check_token(
     };
     let claimed = text("token_scope_hash_b64u");
     if let Some(claimed) = claimed.as_deref().filter(|c| *c != scope_hash) {
-        f.fail_at(
+        f.fail_in_entry(
             "token.scope_hash",
             ReasonCode::TokenScopeHashMismatch,
             artifact,
@@ -470,12 +470,12 @@ pub fn check_token(
         );
     } else {
         match checkpoint.token_scope_hash.as_deref() {
-            Some(bound) if bound == scope_hash => f.pass_at(
+            Some(bound) if bound == scope_hash => f.pass_in_entry(
                 "token.scope_hash",
                 artifact,
                 format!("the {label}'s scope hash {scope_hash} is the one the checkpoint binds"),
             ),
-            Some(bound) => f.fail_at(
+            Some(bound) => f.fail_in_entry(
                 "token.scope_hash",
                 ReasonCode::TokenScopeHashMismatch,
                 artifact,
@@ -484,7 +484,7 @@ pub fn check_token(
                     short(bound)
                 ),
             ),
-            None => f.fail_at(
+            None => f.fail_in_entry(
                 "token.scope_hash",
                 ReasonCode::TokenScopeHashMismatch,
                 artifact,
@@ -497,13 +497,13 @@ pub fn check_token(
     let mission_id = text("mission_id");
     if constraints.require_job_binding {
         if mission_id.as_deref() == Some(checkpoint.job_id.as_str()) {
-            f.pass_at(
+            f.pass_in_entry(
                 "token.job",
                 artifact,
                 format!("the {label} is bound to job {}", checkpoint.job_id),
             );
         } else {
-            f.fail_at(
+            f.fail_in_entry(
                 "token.job",
                 ReasonCode::TokenJobMismatch,
                 artifact,
@@ -519,7 +519,7 @@ pub fn check_token(
     // Causality: a token cannot be issued after the checkpoint sealed the run.
     if let Some(iat) = iat {
         if secs_to_ms(iat) > checkpoint.created_at {
-            f.fail_at(
+            f.fail_in_entry(
                 "token.time",
                 ReasonCode::CausalClockContradiction,
                 artifact,
@@ -530,7 +530,7 @@ pub fn check_token(
                 ),
             );
         } else {
-            f.pass_at(
+            f.pass_in_entry(
                 "token.time",
                 artifact,
                 format!("the {label} was issued before the checkpoint"),

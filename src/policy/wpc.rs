@@ -8,7 +8,7 @@ use crate::clawsig::producer::Signer;
 use crate::context::VerifyContext;
 use crate::json::Value;
 use crate::reason::ReasonCode;
-use crate::report::Findings;
+use crate::report::{Findings, Location};
 use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::parse_rfc3339;
 
@@ -241,8 +241,8 @@ pub fn check_policy(
     f: &mut Findings,
 ) -> Option<PolicyInfo> {
     let label = format!("policy {artifact}");
-    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, artifact, f)?;
-    f.pass_at(
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, &Location::entry(artifact), f)?;
+    f.pass_in_entry(
         "policy.envelope",
         artifact,
         format!("the {label} is a work_policy_contract envelope"),
@@ -250,7 +250,7 @@ pub fn check_policy(
 
     // Schema: the envelope (closed, SHA-256 only), then the payload.
     if env.hash_algorithm != "SHA-256" {
-        f.fail_at(
+        f.fail_in_entry(
             "policy.schema",
             ReasonCode::UnknownHashAlgorithm,
             artifact,
@@ -260,7 +260,7 @@ pub fn check_policy(
             ),
         );
     } else if let Some(extra) = env.raw.keys().find(|k| !envelope_keys_allowed(k)) {
-        f.fail_at(
+        f.fail_in_entry(
             "policy.schema",
             ReasonCode::SchemaValidationFailed,
             artifact,
@@ -271,12 +271,12 @@ pub fn check_policy(
         );
     } else {
         match validate_payload(env.payload) {
-            Ok(()) => f.pass_at(
+            Ok(()) => f.pass_in_entry(
                 "policy.schema",
                 artifact,
                 format!("the {label}'s payload is a valid WPC"),
             ),
-            Err((code, why)) => f.fail_at(
+            Err((code, why)) => f.fail_in_entry(
                 "policy.schema",
                 code,
                 artifact,
@@ -288,9 +288,9 @@ pub fn check_policy(
 
     let hash = policy_hash(env.payload);
     if hash == env.payload_hash_b64u {
-        f.pass_at("policy.hash", artifact, format!("the {label} hashes (JCS) to {hash}"));
+        f.pass_in_entry("policy.hash", artifact, format!("the {label} hashes (JCS) to {hash}"));
     } else {
-        f.fail_at(
+        f.fail_in_entry(
             "policy.hash",
             ReasonCode::HashMismatch,
             artifact,
@@ -302,22 +302,22 @@ pub fn check_policy(
     }
 
     match env.verify_signature(&label) {
-        Ok(()) => f.pass_at(
+        Ok(()) => f.pass_in_entry(
             "policy.signature",
             artifact,
             format!("the {label}'s signature verifies"),
         ),
-        Err(failure) => f.record(&failure.at(artifact)),
+        Err(failure) => f.record(&failure.in_entry(artifact)),
     }
 
     if ctx.trust.is_policy_issuer(env.signer_did) {
-        f.pass_at(
+        f.pass_in_entry(
             "policy.trust",
             artifact,
             format!("the {label}'s signer is a trusted policy issuer"),
         );
     } else {
-        f.fail_at(
+        f.fail_in_entry(
             "policy.trust",
             ReasonCode::SignerNotTrusted,
             artifact,
@@ -330,13 +330,13 @@ pub fn check_policy(
 
     let issuer_did = payload_obj.get("issuer_did").and_then(Value::as_str).unwrap_or("");
     if issuer_did == env.signer_did {
-        f.pass_at(
+        f.pass_in_entry(
             "policy.issuer",
             artifact,
             format!("the {label} is signed by its issuer"),
         );
     } else {
-        f.fail_at(
+        f.fail_in_entry(
             "policy.issuer",
             ReasonCode::SignerMismatch,
             artifact,
@@ -352,7 +352,7 @@ pub fn check_policy(
 
     let (extension, extension_error) = match parse_extension(env.payload) {
         Ok(ext) => {
-            f.pass_at(
+            f.pass_in_entry(
                 "policy.extension",
                 artifact,
                 match &ext {
@@ -366,7 +366,7 @@ pub fn check_policy(
             (ext, None)
         }
         Err(why) => {
-            f.fail_at(
+            f.fail_in_entry(
                 "policy.extension",
                 ReasonCode::PolicyExtensionInvalid,
                 artifact,
@@ -404,7 +404,7 @@ fn check_policy_binding(
         Some(bound) if bound == hash => {}
         Some(bound) => {
             ok = false;
-            f.fail_at(
+            f.fail_in_entry(
                 "policy.binding",
                 ReasonCode::PolicyHashMismatch,
                 artifact,
@@ -416,7 +416,7 @@ fn check_policy_binding(
         }
         None => {
             ok = false;
-            f.fail_at(
+            f.fail_in_entry(
                 "policy.binding",
                 ReasonCode::PolicyHashMismatch,
                 artifact,
@@ -427,7 +427,7 @@ fn check_policy_binding(
     if let Some(expected) = ctx.expect_policy.as_deref() {
         if expected != hash {
             ok = false;
-            f.fail_at(
+            f.fail_in_entry(
                 "policy.expected",
                 ReasonCode::PolicyHashMismatch,
                 artifact,
@@ -439,7 +439,7 @@ fn check_policy_binding(
         }
     }
     if ok {
-        f.pass_at(
+        f.pass_in_entry(
             "policy.binding",
             artifact,
             format!("the {label}'s hash {hash} is the one the checkpoint binds"),
@@ -637,7 +637,7 @@ pub(crate) mod tests {
         assert_eq!(first_code(&f), Some(ReasonCode::SignerNotTrusted));
         assert!(info.is_some());
         let check = f.first_failure().unwrap();
-        assert_eq!(check.artifact.as_deref(), Some("artifacts/policy/wpc.json"));
+        assert_eq!(check.artifact().as_deref(), Some("artifacts/policy/wpc.json"));
         assert!(check.detail.contains("artifacts/policy/wpc.json"));
     }
 

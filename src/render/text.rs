@@ -21,11 +21,7 @@ pub fn render(report: &Report, color: bool) -> String {
             s.reason
         ));
         if let Some(check) = s.failing_check() {
-            let artifact = check
-                .artifact
-                .as_deref()
-                .map(|a| format!(" at {a}"))
-                .unwrap_or_default();
+            let artifact = check.artifact().map(|a| format!(" at {a}")).unwrap_or_default();
             out.push_str(&format!("  failing check: {}{artifact}: {}\n", check.id, check.detail));
         }
         for warn in s.checks.iter().filter(|c| c.status == CheckStatus::Warn) {

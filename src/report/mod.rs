@@ -1,20 +1,20 @@
 //! The report model: what a verification found, independent of how it is rendered.
 //!
 //! A `SubjectReport` is one verified file; `Report` is one run over many. Renderers
-//! (`text`, `json`) only format this model; they never decide anything.
+//! (`crate::render`) only format this model; they never decide anything. The model is free
+//! to grow: the JSON wire format is a separate, versioned struct (`render::json`), so adding
+//! a typed fact here never changes `report_version "1"` output.
 
-use std::collections::BTreeMap;
+pub mod facts;
 
-use serde::Serialize;
+pub use facts::{ApprovalFact, Binding, Counts, Facts, GateFact, HashFact, HashRecipe, HashSubject};
 
 use crate::reason::ReasonCode;
 
 /// Verdict for a subject or a whole run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
-    #[serde(rename = "PASS")]
     Pass,
-    #[serde(rename = "FAIL")]
     Fail,
 }
 
@@ -28,8 +28,7 @@ impl Status {
 }
 
 /// Outcome of one individual check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CheckStatus {
     Pass,
     Fail,
@@ -37,21 +36,90 @@ pub enum CheckStatus {
     Warn,
 }
 
-/// One check: a stable id (`envelope.signature`), its status, its code and a plain detail.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+impl CheckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Fail => "fail",
+            CheckStatus::Skip => "skip",
+            CheckStatus::Warn => "warn",
+        }
+    }
+}
+
+/// Where a check looked.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Location {
+    /// The subject as a whole.
+    #[default]
+    Subject,
+    /// An entry of a sealed bundle (ZIP), by its path: `artifacts/policy/wpc.json`.
+    Entry(String),
+    /// A place inside a JSON document, as a path: `payload.receipts[3]`. `entry` names the
+    /// sealed-bundle entry the document is, when it is one (a nested proof bundle).
+    Json { entry: Option<String>, path: String },
+    /// An event of a rotation timeline, by its `seq`, in the timeline entry `entry`.
+    Event { entry: String, seq: u64 },
+}
+
+impl Location {
+    pub fn entry(path: impl Into<String>) -> Location {
+        Location::Entry(path.into())
+    }
+
+    pub fn json(path: impl Into<String>) -> Location {
+        Location::Json {
+            entry: None,
+            path: path.into(),
+        }
+    }
+
+    /// The sealed-bundle entry this location is in, if any.
+    pub fn entry_path(&self) -> Option<&str> {
+        match self {
+            Location::Entry(e) | Location::Event { entry: e, .. } => Some(e),
+            Location::Json { entry, .. } => entry.as_deref(),
+            Location::Subject => None,
+        }
+    }
+
+    /// The location as one short text (`None` for the subject as a whole): the entry path,
+    /// the JSON path, or `entry#seq=N` for an event. Report version 1 calls it `artifact`.
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow;
+        match self {
+            Location::Subject => None,
+            Location::Entry(e) => Some(Cow::Borrowed(e)),
+            Location::Json { path, .. } => Some(Cow::Borrowed(path)),
+            Location::Event { entry, seq } => Some(Cow::Owned(format!("{entry}#seq={seq}"))),
+        }
+    }
+
+    pub fn is_subject(&self) -> bool {
+        *self == Location::Subject
+    }
+}
+
+/// One check: a stable id (`envelope.signature`), its status, its code, a plain detail and
+/// where it looked.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Check {
     pub id: String,
     pub status: CheckStatus,
     pub reason_code: ReasonCode,
     pub detail: String,
-    /// The artifact the check concerns (a ZIP entry path, a JSON pointer-like path), if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub artifact: Option<String>,
+    pub location: Location,
+}
+
+impl Check {
+    /// The location as text, as report version 1 shows it.
+    pub fn artifact(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.location.text()
+    }
 }
 
 /// The kinds of subject clawaudit verifies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     ProofBundle,
     CommitSig,
@@ -93,7 +161,9 @@ impl Kind {
     }
 }
 
-/// Collects checks in order; the first failing check decides the verdict.
+/// Collects checks in order; the first failing check decides the verdict. Every check
+/// function writes here, or returns a `Failure` where the reference order stops at the
+/// first failure (`Findings::record` takes it).
 #[derive(Clone, Debug, Default)]
 pub struct Findings {
     pub checks: Vec<Check>,
@@ -104,44 +174,73 @@ impl Findings {
         Findings::default()
     }
 
-    fn push(&mut self, id: &str, status: CheckStatus, code: ReasonCode, detail: String, artifact: Option<String>) {
+    /// Add a check.
+    pub fn push(&mut self, id: &str, status: CheckStatus, code: ReasonCode, location: Location, detail: String) {
         self.checks.push(Check {
             id: id.to_string(),
             status,
             reason_code: code,
             detail,
-            artifact,
+            location,
         });
     }
 
     pub fn pass(&mut self, id: &str, detail: impl Into<String>) {
-        self.push(id, CheckStatus::Pass, ReasonCode::Ok, detail.into(), None);
+        self.push(id, CheckStatus::Pass, ReasonCode::Ok, Location::Subject, detail.into());
     }
 
-    pub fn pass_at(&mut self, id: &str, artifact: &str, detail: impl Into<String>) {
+    /// A passing check at `at`.
+    pub fn pass_at(&mut self, id: &str, at: &Location, detail: impl Into<String>) {
+        self.push(id, CheckStatus::Pass, ReasonCode::Ok, at.clone(), detail.into());
+    }
+
+    /// A failing check at `at`.
+    pub fn fail_at(&mut self, id: &str, code: ReasonCode, at: &Location, detail: impl Into<String>) {
+        self.push(id, CheckStatus::Fail, code, at.clone(), detail.into());
+    }
+
+    /// A passing check about one sealed-bundle entry.
+    pub fn pass_in_entry(&mut self, id: &str, entry: &str, detail: impl Into<String>) {
         self.push(
             id,
             CheckStatus::Pass,
             ReasonCode::Ok,
+            Location::entry(entry),
             detail.into(),
-            Some(artifact.to_string()),
+        );
+    }
+
+    /// A passing check about one place in a JSON document.
+    pub fn pass_at_path(&mut self, id: &str, path: &str, detail: impl Into<String>) {
+        self.push(
+            id,
+            CheckStatus::Pass,
+            ReasonCode::Ok,
+            Location::json(path),
+            detail.into(),
         );
     }
 
     pub fn fail(&mut self, id: &str, code: ReasonCode, detail: impl Into<String>) {
-        self.push(id, CheckStatus::Fail, code, detail.into(), None);
+        self.push(id, CheckStatus::Fail, code, Location::Subject, detail.into());
     }
 
-    pub fn fail_at(&mut self, id: &str, code: ReasonCode, artifact: &str, detail: impl Into<String>) {
-        self.push(id, CheckStatus::Fail, code, detail.into(), Some(artifact.to_string()));
+    /// A failing check about one sealed-bundle entry.
+    pub fn fail_in_entry(&mut self, id: &str, code: ReasonCode, entry: &str, detail: impl Into<String>) {
+        self.push(id, CheckStatus::Fail, code, Location::entry(entry), detail.into());
+    }
+
+    /// A failing check about one place in a JSON document.
+    pub fn fail_at_path(&mut self, id: &str, code: ReasonCode, path: &str, detail: impl Into<String>) {
+        self.push(id, CheckStatus::Fail, code, Location::json(path), detail.into());
     }
 
     pub fn warn(&mut self, id: &str, code: ReasonCode, detail: impl Into<String>) {
-        self.push(id, CheckStatus::Warn, code, detail.into(), None);
+        self.push(id, CheckStatus::Warn, code, Location::Subject, detail.into());
     }
 
     pub fn skip(&mut self, id: &str, detail: impl Into<String>) {
-        self.push(id, CheckStatus::Skip, ReasonCode::Ok, detail.into(), None);
+        self.push(id, CheckStatus::Skip, ReasonCode::Ok, Location::Subject, detail.into());
     }
 
     /// Record a `Failure` as a failing check.
@@ -150,8 +249,8 @@ impl Findings {
             failure.check,
             CheckStatus::Fail,
             failure.code,
+            failure.location.clone(),
             failure.detail.clone(),
-            failure.artifact.clone(),
         );
     }
 
@@ -171,7 +270,7 @@ pub struct Failure {
     pub check: &'static str,
     pub code: ReasonCode,
     pub detail: String,
-    pub artifact: Option<String>,
+    pub location: Location,
 }
 
 impl Failure {
@@ -180,18 +279,39 @@ impl Failure {
             check,
             code,
             detail: detail.into(),
-            artifact: None,
+            location: Location::Subject,
         }
     }
 
-    pub fn at(mut self, artifact: impl Into<String>) -> Failure {
-        self.artifact = Some(artifact.into());
+    /// The failure concerns `at`.
+    pub fn located(mut self, at: Location) -> Failure {
+        self.location = at;
         self
+    }
+
+    /// The failure concerns one place in a JSON document.
+    pub fn at_path(mut self, path: impl Into<String>) -> Failure {
+        self.location = Location::json(path);
+        self
+    }
+
+    /// The failure concerns one sealed-bundle entry.
+    pub fn in_entry(mut self, entry: impl Into<String>) -> Failure {
+        self.location = Location::entry(entry);
+        self
+    }
+
+    /// The JSON path of the failure's location, if it has one.
+    pub fn json_path(&self) -> Option<&str> {
+        match &self.location {
+            Location::Json { path, .. } => Some(path),
+            _ => None,
+        }
     }
 }
 
 /// The result for one subject (one file, or one archive).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct SubjectReport {
     pub path: String,
     pub kind: Kind,
@@ -199,13 +319,10 @@ pub struct SubjectReport {
     pub reason_code: ReasonCode,
     /// One plain sentence.
     pub reason: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proof_tier: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub trust_tier: Option<String>,
-    /// Facts worth showing (ids, counts, hashes), stable keys in sorted order.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub facts: BTreeMap<String, serde_json::Value>,
+    /// Typed facts worth showing (ids, counts, hashes with recipes, bindings, approvals).
+    pub facts: Facts,
     pub checks: Vec<Check>,
 }
 
@@ -215,7 +332,7 @@ impl SubjectReport {
     pub fn from_findings(path: &str, kind: Kind, findings: Findings) -> SubjectReport {
         let (status, reason_code, reason) = match findings.first_failure() {
             Some(check) => {
-                let artifact = check.artifact.as_deref().map(|a| format!(" [{a}]")).unwrap_or_default();
+                let artifact = check.artifact().map(|a| format!(" [{a}]")).unwrap_or_default();
                 (
                     Status::Fail,
                     check.reason_code,
@@ -243,7 +360,7 @@ impl SubjectReport {
             reason,
             proof_tier: None,
             trust_tier: None,
-            facts: BTreeMap::new(),
+            facts: Facts::default(),
             checks: findings.checks,
         }
     }
@@ -251,10 +368,6 @@ impl SubjectReport {
     /// The first failing check, if any.
     pub fn failing_check(&self) -> Option<&Check> {
         self.checks.iter().find(|c| c.status == CheckStatus::Fail)
-    }
-
-    pub fn fact(&mut self, key: &str, value: impl Into<serde_json::Value>) {
-        self.facts.insert(key.to_string(), value.into());
     }
 }
 
@@ -290,9 +403,8 @@ fn sentence(detail: &str) -> String {
 }
 
 /// A whole run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Report {
-    pub report_version: &'static str,
     pub status: Status,
     /// Verification time, RFC 3339.
     pub at: String,
@@ -306,12 +418,7 @@ impl Report {
         } else {
             Status::Fail
         };
-        Report {
-            report_version: "1",
-            status,
-            at,
-            subjects,
-        }
+        Report { status, at, subjects }
     }
 }
 
@@ -333,7 +440,7 @@ mod tests {
     fn a_fail_reason_names_the_first_failing_check_and_its_artifact() {
         let mut f = Findings::new();
         f.pass("a", "fine");
-        f.fail_at("b", ReasonCode::HashMismatch, "artifacts/x.json", "the hash differs");
+        f.fail_in_entry("b", ReasonCode::HashMismatch, "artifacts/x.json", "the hash differs");
         f.fail("c", ReasonCode::SignatureInvalid, "later");
         let r = SubjectReport::from_findings("p", Kind::AuditBundle, f);
         assert_eq!(r.status, Status::Fail);
