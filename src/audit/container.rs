@@ -386,11 +386,12 @@ fn read_entries(
             break;
         }
         let mut data = Vec::new();
-        // Read one byte past the limit so that an entry which lies about its size is caught
-        // without decompressing more than the limit.
-        let read = (&mut file)
-            .take(limits.max_entry_bytes.saturating_add(1))
-            .read_to_end(&mut data);
+        // Read one byte past the declared size, not past the entry limit: an entry that
+        // inflates further lies about its size, which spec 20 §4 ranks before the limits
+        // (`CONTAINER_INVALID`), and it is caught after `declared + 1` bytes instead of after
+        // decompressing up to the limit. `declared` is within the limit (checked above) and
+        // `actual` must equal it, so the limit holds for the bytes actually decompressed.
+        let read = (&mut file).take(declared.saturating_add(1)).read_to_end(&mut data);
         if let Err(err) = read {
             p.invalid(
                 format!("entry '{name}' does not decompress cleanly: {err}"),
@@ -399,17 +400,16 @@ fn read_entries(
             continue;
         }
         let actual = data.len() as u64;
-        if actual > limits.max_entry_bytes {
-            p.limit(
+        if actual > declared {
+            p.invalid(
                 format!(
-                    "entry '{name}' decompresses to more than the limit of {} bytes",
-                    limits.max_entry_bytes
+                    "entry '{name}' decompresses to more than the {declared} bytes it declares (reading stopped after {actual} bytes)"
                 ),
                 Some(&name),
             );
             continue;
         }
-        if actual != declared {
+        if actual < declared {
             p.invalid(
                 format!("entry '{name}' decompresses to {actual} bytes but declares {declared}"),
                 Some(&name),

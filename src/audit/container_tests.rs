@@ -275,20 +275,183 @@ fn entry_and_total_size_limits() {
 }
 
 #[test]
-fn a_deflated_entry_larger_than_declared_is_caught_within_the_limit() {
+fn a_deflated_entry_larger_than_declared_is_invalid_after_one_byte_too_many() {
     // The entry really holds 5000 bytes but declares 10 (central and local headers).
     let mut zip = bundle_with(&[("artifacts/big", &[b'a'; 5000])], deflated());
     let ch = central_header(&zip, "artifacts/big");
     let lh = local_header(&zip, "artifacts/big");
     put_u32(&mut zip, ch + 24, 10);
     put_u32(&mut zip, lh + 22, 10);
-    assert_eq!(code(&zip), ReasonCode::ContainerInvalid);
-    // With a 100-byte entry limit the lie is caught as over the limit, reading at most 101 bytes.
+    let failures = read_container(&zip, &ContainerLimits::default()).unwrap_err();
+    assert_eq!(failures[0].code, ReasonCode::ContainerInvalid);
+    assert!(
+        failures[0].detail.contains("reading stopped after 11 bytes"),
+        "{}",
+        failures[0].detail
+    );
+    // A size mismatch ranks before the limits (spec 20 §4): with a 100-byte entry limit the
+    // lie is still CONTAINER_INVALID, not CONTAINER_LIMIT_EXCEEDED.
     let limits = ContainerLimits {
         max_entry_bytes: 100,
         ..ContainerLimits::default()
     };
-    assert_eq!(first_code(&zip, &limits), ReasonCode::ContainerLimitExceeded);
+    assert_eq!(first_code(&zip, &limits), ReasonCode::ContainerInvalid);
+    // Also when the declared size is exactly the limit and the entry inflates past it.
+    put_u32(&mut zip, ch + 24, 100);
+    put_u32(&mut zip, lh + 22, 100);
+    let failures = read_container(&zip, &limits).unwrap_err();
+    assert_eq!(failures[0].code, ReasonCode::ContainerInvalid);
+    assert!(
+        failures[0].detail.contains("reading stopped after 101 bytes"),
+        "{}",
+        failures[0].detail
+    );
+}
+
+/// A raw deflate stream (RFC 1951) that inflates to `len` zero bytes: one fixed-Huffman
+/// block holding a literal 0, then length-258 distance-1 matches (13 bits per 258 bytes), then
+/// literals for the rest. Written by hand so that a huge inflated size costs no compression
+/// time in the test.
+fn deflate_zeros(len: usize) -> Vec<u8> {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u32,
+        n: u32,
+    }
+    impl Bits {
+        /// `count` bits of `value`, least significant first (header fields, extra bits).
+        fn lsb_first(&mut self, value: u32, count: u32) {
+            for i in 0..count {
+                self.acc |= ((value >> i) & 1) << self.n;
+                self.n += 1;
+                if self.n == 8 {
+                    self.out.push(self.acc as u8);
+                    self.acc = 0;
+                    self.n = 0;
+                }
+            }
+        }
+        /// A Huffman code of `count` bits, most significant bit first (RFC 1951 §3.1.1).
+        fn code(&mut self, code: u32, count: u32) {
+            for i in (0..count).rev() {
+                self.lsb_first((code >> i) & 1, 1);
+            }
+        }
+    }
+    const LITERAL_ZERO: (u32, u32) = (0x30, 8); // literal 0: 0x30 + 0, 8 bits
+    const LENGTH_258: (u32, u32) = (0xc5, 8); // symbol 285: 0xc0 + (285 - 280), 8 bits, no extra
+    const DISTANCE_1: (u32, u32) = (0, 5); // distance code 0, 5 bits, no extra
+    const END_OF_BLOCK: (u32, u32) = (0, 7); // symbol 256: 7 zero bits
+    let mut b = Bits {
+        out: Vec::new(),
+        acc: 0,
+        n: 0,
+    };
+    b.lsb_first(1, 1); // BFINAL
+    b.lsb_first(1, 2); // BTYPE 01: fixed Huffman codes
+    if len > 0 {
+        b.code(LITERAL_ZERO.0, LITERAL_ZERO.1);
+        let rest = len - 1;
+        for _ in 0..rest / 258 {
+            b.code(LENGTH_258.0, LENGTH_258.1);
+            b.code(DISTANCE_1.0, DISTANCE_1.1);
+        }
+        for _ in 0..rest % 258 {
+            b.code(LITERAL_ZERO.0, LITERAL_ZERO.1);
+        }
+    }
+    b.code(END_OF_BLOCK.0, END_OF_BLOCK.1);
+    if b.n > 0 {
+        b.out.push(b.acc as u8);
+    }
+    b.out
+}
+
+/// A bundle whose entry `artifacts/bomb.bin` is a deflate stream of `inflated` zeros that
+/// declares `declared` bytes: written as a stored entry holding the raw stream, then forged
+/// to method 8 (the compressed size, the stream's length, stays right; the CRC is of the raw
+/// stream, which a reader that stops early never checks).
+fn lying_bomb(inflated: usize, declared: u32) -> Vec<u8> {
+    let stream = deflate_zeros(inflated);
+    let mut zip = bundle_with(&[("artifacts/bomb.bin", &stream)], stored());
+    zip_forge::set_method(&mut zip, "artifacts/bomb.bin", 8).unwrap();
+    zip_forge::set_declared_size(&mut zip, "artifacts/bomb.bin", declared).unwrap();
+    zip
+}
+
+/// Inflate `artifacts/bomb.bin` through the `zip` crate, counting bytes, up to `cap`.
+fn inflated_len(zip: &[u8], cap: u64) -> u64 {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
+    let mut file = archive.by_name("artifacts/bomb.bin").unwrap();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    let mut zeros = true;
+    // The final read fails on the CRC (of the raw stream); every byte before it counts.
+    while let Ok(n) = std::io::Read::read(&mut file, &mut buf) {
+        if n == 0 || total >= cap {
+            break;
+        }
+        zeros &= buf[..n].iter().all(|&b| b == 0);
+        total += n as u64;
+    }
+    assert!(zeros, "the forged stream inflates to zeros only");
+    total
+}
+
+#[test]
+fn the_hand_written_deflate_stream_inflates_to_exactly_the_zeros_asked_for() {
+    for len in [0usize, 1, 2, 258, 259, 260, 1000, 70_000] {
+        let zip = lying_bomb(len, 10);
+        assert_eq!(inflated_len(&zip, u64::MAX), len as u64, "len {len}");
+    }
+}
+
+#[test]
+fn an_entry_declaring_10_bytes_that_inflates_past_64_mib_is_invalid_after_11_bytes() {
+    let limits = ContainerLimits::default();
+    let inflated = (limits.max_entry_bytes + 1024 * 1024) as usize;
+    let zip = lying_bomb(inflated, 10);
+    // The input really is a bomb past the entry limit (counted up to just beyond it), and
+    // a small file.
+    assert!(inflated_len(&zip, limits.max_entry_bytes + 1) > limits.max_entry_bytes);
+    assert!(zip.len() < 1024 * 1024, "{} bytes", zip.len());
+
+    let started = std::time::Instant::now();
+    let failures = read_container(&zip, &limits).unwrap_err();
+    let elapsed = started.elapsed();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    let f = &failures[0];
+    assert_eq!(f.code, ReasonCode::ContainerInvalid);
+    assert_eq!(f.check, "container.structure");
+    assert_eq!(f.artifact.as_deref(), Some("artifacts/bomb.bin"));
+    // The detail reports how many bytes were inflated: declared + 1, not the limit.
+    assert_eq!(
+        f.detail,
+        "entry 'artifacts/bomb.bin' decompresses to more than the 10 bytes it declares (reading stopped after 11 bytes)"
+    );
+    // Inflating 64 MiB takes seconds in a debug build; 11 bytes take microseconds. The bound
+    // is loose so that a loaded machine does not fail it.
+    assert!(elapsed < std::time::Duration::from_secs(2), "{elapsed:?}");
+}
+
+#[test]
+fn an_entry_declaring_more_than_the_entry_limit_is_a_limit_without_inflating() {
+    let limits = ContainerLimits::default();
+    let over = u32::try_from(limits.max_entry_bytes + 1).unwrap();
+    // Honest about its size or not, an entry that declares more than the limit is refused
+    // on the declaration, before any byte is inflated.
+    for inflated in [1000usize, 10] {
+        let zip = lying_bomb(inflated, over);
+        let failures = read_container(&zip, &limits).unwrap_err();
+        assert_eq!(failures[0].code, ReasonCode::ContainerLimitExceeded);
+        assert_eq!(
+            failures[0].detail,
+            format!(
+                "entry 'artifacts/bomb.bin' declares {over} bytes, more than the limit of {} bytes",
+                limits.max_entry_bytes
+            )
+        );
+    }
 }
 
 #[test]

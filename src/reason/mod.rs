@@ -1,7 +1,12 @@
 //! The one reason-code enum. Clawsig codes are reused verbatim (wire-format spec §6.3);
 //! our own codes come from the sealed-bundle spec (spec 20) and the strictness rules.
+//! What each code means, and what to do about it: [`ReasonCode::explanation`].
 
 use std::fmt;
+
+mod explain;
+
+pub use explain::Explanation;
 
 macro_rules! reason_codes {
     ($( $(#[$doc:meta])* $variant:ident => $text:literal, )*) => {
