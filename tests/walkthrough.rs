@@ -22,6 +22,7 @@ fn readme_walkthrough_runs_as_documented() {
         "PASS audit-bundle run-42.audit.zip OK: The audit bundle verified",
         "FAIL audit-bundle tampered.audit.zip HASH_MISMATCH: artifacts/plans/stage_new_secret.json has",
         "failing check: manifest.files at artifacts/plans/stage_new_secret.json",
+        "  hint: Recomputed hash differs from the claimed hash. The detail shows",
         "exit code 1",
         "PASS inclusion-proof appr-alice.proof.json OK",
     ] {

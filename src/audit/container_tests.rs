@@ -423,7 +423,7 @@ fn an_entry_declaring_10_bytes_that_inflates_past_64_mib_is_invalid_after_11_byt
     let f = &failures[0];
     assert_eq!(f.code, ReasonCode::ContainerInvalid);
     assert_eq!(f.check, "container.structure");
-    assert_eq!(f.artifact.as_deref(), Some("artifacts/bomb.bin"));
+    assert_eq!(f.location, crate::report::Location::entry("artifacts/bomb.bin"));
     // The detail reports how many bytes were inflated: declared + 1, not the limit.
     assert_eq!(
         f.detail,

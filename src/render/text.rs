@@ -1,4 +1,5 @@
-//! Human text: one line per subject, then the failing check indented beneath it.
+//! Human text: one line per subject, then the failing check indented beneath it with the
+//! first next step from the reason-code explanation table.
 
 use crate::report::{CheckStatus, Report, Status};
 
@@ -23,6 +24,10 @@ pub fn render(report: &Report, color: bool) -> String {
         if let Some(check) = s.failing_check() {
             let artifact = check.artifact().map(|a| format!(" at {a}")).unwrap_or_default();
             out.push_str(&format!("  failing check: {}{artifact}: {}\n", check.id, check.detail));
+            let explanation = check.reason_code.explanation();
+            if let Some(step) = explanation.next_steps.first() {
+                out.push_str(&format!("  hint: {}. {step}\n", explanation.title));
+            }
         }
         for warn in s.checks.iter().filter(|c| c.status == CheckStatus::Warn) {
             out.push_str(&format!(
@@ -46,5 +51,39 @@ fn paint(status: Status, color: bool) -> String {
         (Status::Pass, true) => "\x1b[32mPASS\x1b[0m".to_string(),
         (Status::Fail, true) => "\x1b[31mFAIL\x1b[0m".to_string(),
         (s, false) => s.as_str().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reason::ReasonCode;
+    use crate::report::{Findings, Kind, SubjectReport};
+
+    #[test]
+    fn a_fail_is_followed_by_the_hint_of_its_code_from_the_explanation_table() {
+        let mut f = Findings::new();
+        f.pass("a", "fine");
+        f.fail_in_entry("b", ReasonCode::MerkleRootMismatch, "manifest.json", "the root differs");
+        let report = Report::new(
+            "2026-01-01T00:00:00.000Z".into(),
+            vec![SubjectReport::from_findings("x.zip", Kind::AuditBundle, f)],
+        );
+        let text = render(&report, false);
+        let e = ReasonCode::MerkleRootMismatch.explanation();
+        let hint = format!("  hint: {}. {}\n", e.title, e.next_steps[0]);
+        assert!(
+            text.contains("  failing check: b at manifest.json: the root differs\n"),
+            "{text}"
+        );
+        assert!(text.contains(&hint), "{text}");
+        // A PASS has no hint.
+        let mut ok = Findings::new();
+        ok.pass("a", "fine");
+        let pass = Report::new(
+            "t".into(),
+            vec![SubjectReport::from_findings("y", Kind::ProofBundle, ok)],
+        );
+        assert!(!render(&pass, false).contains("hint:"));
     }
 }
