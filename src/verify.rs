@@ -20,6 +20,10 @@ pub struct Subject {
     pub urm: Option<Vec<u8>>,
     /// Artifact bytes for inclusion proofs (`--artifact`).
     pub artifact: Option<Vec<u8>>,
+    /// The input's full size in bytes, when `bytes` holds only its first part: a reader that
+    /// stops one byte past the size limit knows the real size from the file system, and a
+    /// report of an oversized input names that size, not the limit plus one.
+    pub full_len: Option<u64>,
 }
 
 impl Subject {
@@ -30,6 +34,7 @@ impl Subject {
             kind: None,
             urm: None,
             artifact: None,
+            full_len: None,
         }
     }
 }
@@ -46,12 +51,13 @@ pub fn verify_subject_keeping(subject: &Subject, ctx: &VerifyContext) -> (Subjec
     if subject.kind == Some(Kind::AuditBundle)
         || (subject.kind.is_none() && is_audit_bundle(&subject.path, &subject.bytes))
     {
+        let size = subject.full_len.unwrap_or(subject.bytes.len() as u64);
         return (
-            crate::audit::verify::verify_audit_bundle(&subject.path, &subject.bytes, ctx),
+            crate::audit::verify::verify_audit_bundle_sized(&subject.path, &subject.bytes, size, ctx),
             None,
         );
     }
-    let value = match parse_input(&subject.bytes, ctx) {
+    let value = match parse_input_sized(&subject.bytes, subject.full_len, ctx) {
         Ok(v) => v,
         Err((code, detail)) => {
             let kind = subject.kind.unwrap_or(Kind::Unknown);
@@ -102,6 +108,20 @@ pub fn is_audit_bundle(path: &str, bytes: &[u8]) -> bool {
 
 /// Parse with the context's limits; map errors to reason codes.
 pub fn parse_input(bytes: &[u8], ctx: &VerifyContext) -> Result<Value, (ReasonCode, String)> {
+    parse_input_sized(bytes, None, ctx)
+}
+
+/// `parse_input` where `full_len` is the input's real size when `bytes` is only its first part.
+fn parse_input_sized(bytes: &[u8], full_len: Option<u64>, ctx: &VerifyContext) -> Result<Value, (ReasonCode, String)> {
+    let limit = ctx.limits.json.max_bytes;
+    let real = full_len.unwrap_or(0).max(bytes.len() as u64);
+    if real > limit as u64 {
+        let e = ParseError::TooLarge {
+            size: usize::try_from(real).unwrap_or(usize::MAX),
+            limit,
+        };
+        return Err((ReasonCode::InputTooLarge, e.to_string()));
+    }
     json::parse(bytes, &ctx.limits.json).map_err(|e| {
         let code = match e {
             ParseError::TooLarge { .. } => ReasonCode::InputTooLarge,
@@ -157,5 +177,47 @@ pub fn detect_kind(value: &Value) -> Kind {
                 Kind::Unknown
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trust::Trust;
+
+    fn ctx() -> VerifyContext {
+        VerifyContext::new(0, Trust::empty())
+    }
+
+    #[test]
+    fn an_oversized_json_input_reports_its_real_size() {
+        let mut c = ctx();
+        c.limits.json.max_bytes = 10;
+        // The reader stopped one byte past the limit; the file is really 5000 bytes.
+        let mut s = Subject::new("big.json", vec![b' '; 11]);
+        s.full_len = Some(5000);
+        let r = verify_subject(&s, &c);
+        assert_eq!(r.reason_code, ReasonCode::InputTooLarge);
+        assert!(
+            r.reason
+                .contains("input is 5000 bytes, more than the limit of 10 bytes"),
+            "{}",
+            r.reason
+        );
+    }
+
+    #[test]
+    fn an_oversized_archive_reports_its_real_size() {
+        let mut s = Subject::new("big.zip", b"PK\x03\x04".to_vec());
+        // 1 GiB + 5 bytes: one past the default archive limit was read, the rest was not.
+        s.full_len = Some((1 << 30) + 5);
+        let r = verify_subject(&s, &ctx());
+        assert_eq!(r.reason_code, ReasonCode::ContainerLimitExceeded);
+        assert!(
+            r.reason
+                .contains("archive is 1073741829 bytes, more than the limit of 1073741824 bytes"),
+            "{}",
+            r.reason
+        );
     }
 }

@@ -70,9 +70,28 @@ fn a_200_megabyte_file_fails_as_input_too_large() {
     }
     f.write_all(b"\"}").unwrap();
     f.flush().unwrap();
+    // The real size (6 + 200 MiB + 2 bytes), not the limit plus one.
     verify(f.path())
         .code(1)
-        .stdout(predicate::str::contains("\"reason_code\":\"INPUT_TOO_LARGE\""));
+        .stdout(predicate::str::contains("\"reason_code\":\"INPUT_TOO_LARGE\""))
+        .stdout(predicate::str::contains(
+            "input is 209715208 bytes, more than the limit of 67108864 bytes",
+        ));
+}
+
+#[test]
+fn an_oversized_input_is_reported_with_its_real_size() {
+    let f = file_with(&[b' '; 100]);
+    Command::cargo_bin("clawaudit")
+        .unwrap()
+        .args(["verify", "--format", "jsonl", "--max-input-bytes", "10"])
+        .arg(f.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\"reason_code\":\"INPUT_TOO_LARGE\""))
+        .stdout(predicate::str::contains(
+            "input is 100 bytes, more than the limit of 10 bytes",
+        ));
 }
 
 #[test]

@@ -112,20 +112,26 @@ pub fn display_name(raw: &[u8]) -> String {
     out
 }
 
-/// Read and check an archive. On failure every problem found is returned, first deciding.
-pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Container, Vec<Failure>> {
-    let one = |f: Failure| vec![f];
-    if bytes.len() as u64 > limits.max_archive_bytes {
-        return Err(one(Failure::new(
+/// The first container rule: the archive's size. `size` is the full size of the input, which
+/// a caller that reads only up to the limit knows better than the bytes it holds.
+pub fn check_archive_size(size: u64, limits: &ContainerLimits) -> Result<(), Failure> {
+    if size > limits.max_archive_bytes {
+        return Err(Failure::new(
             "container.limits",
             ReasonCode::ContainerLimitExceeded,
             format!(
-                "the archive is {} bytes, more than the limit of {} bytes",
-                bytes.len(),
+                "the archive is {size} bytes, more than the limit of {} bytes",
                 limits.max_archive_bytes
             ),
-        )));
+        ));
     }
+    Ok(())
+}
+
+/// Read and check an archive. On failure every problem found is returned, first deciding.
+pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Container, Vec<Failure>> {
+    let one = |f: Failure| vec![f];
+    check_archive_size(bytes.len() as u64, limits).map_err(one)?;
     let cd = match central_directory::walk(bytes, limits.max_entries) {
         Ok(cd) => cd,
         Err(WalkError::Invalid(why)) => {

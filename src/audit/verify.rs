@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::checkpoint::{check_checkpoint, CheckpointPayload};
-use super::container::{read_container, Container, CHECKPOINT_NAME, MANIFEST_NAME};
+use super::container::{check_archive_size, read_container, Container, CHECKPOINT_NAME, MANIFEST_NAME};
 use super::manifest::{kind_for_path, parse_manifest, Manifest, POLICY_PATH, TOKEN_PATH};
 use super::merkle;
 use crate::clawsig::gateway_receipts::{verify_gateway_receipt, GatewayReceiptInfo};
@@ -26,8 +26,19 @@ pub const PROOF_BUNDLE_PATH: &str = "artifacts/proof_bundle.json";
 
 /// Verify a sealed bundle given as bytes. Never panics; a hostile archive is FAIL.
 pub fn verify_audit_bundle(path: &str, bytes: &[u8], ctx: &VerifyContext) -> SubjectReport {
+    verify_audit_bundle_sized(path, bytes, bytes.len() as u64, ctx)
+}
+
+/// `verify_audit_bundle` where `size` is the input's full size and `bytes` may be only its
+/// first part (a reader stops one byte past the archive limit), so that an oversized archive
+/// is reported with its real size.
+pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &VerifyContext) -> SubjectReport {
     let mut f = Findings::new();
     let mut facts = Facts::default();
+    if let Err(failure) = check_archive_size(size.max(bytes.len() as u64), &ctx.limits.container) {
+        f.record(&failure);
+        return SubjectReport::from_findings(path, Kind::AuditBundle, f);
+    }
     let Some(container) = step_container(bytes, ctx, &mut f) else {
         return SubjectReport::from_findings(path, Kind::AuditBundle, f);
     };

@@ -195,7 +195,19 @@ fn load_subject(
         let archive_limit = clawaudit::audit::container::ContainerLimits::default().max_archive_bytes;
         bytes = read_bounded(path, usize::try_from(archive_limit).unwrap_or(usize::MAX)).unwrap_or_default();
     }
+    // Reading stopped one byte past the limit: the file system knows the real size.
+    let limit = if zip_like {
+        usize::try_from(clawaudit::audit::container::ContainerLimits::default().max_archive_bytes).unwrap_or(usize::MAX)
+    } else {
+        max_bytes
+    };
+    let full_len = if bytes.len() > limit {
+        std::fs::metadata(path).ok().map(|m| m.len())
+    } else {
+        None
+    };
     let mut subject = Subject::new(display, bytes);
+    subject.full_len = full_len;
     subject.kind = kind;
     subject.urm = urm_override.cloned().or_else(|| sibling_urm(path, max_bytes));
     subject.artifact = artifact.cloned();
