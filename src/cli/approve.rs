@@ -7,9 +7,9 @@ use clap::{Args, ValueEnum};
 use super::produce::load_key_file;
 use super::produce::{read_json, time_or_now, write_json};
 use super::{usage_error, EXIT_PASS};
-use clawaudit::json::Value;
-use clawaudit::policy::approvals::{build_approval, ApprovalRequest, Decision};
+use clawaudit::policy::approvals::{ApprovalRequest, Decision};
 use clawaudit::policy::wpc::read_policy_for_producer;
+use clawaudit::produce::approval::approve as approve_plan;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DecisionArg {
@@ -87,13 +87,10 @@ fn approve(args: ApproveArgs) -> Result<(), String> {
     let plan = read_json(&args.plan, "plan")?;
     let policy = read_policy_for_producer(&read_json(&args.policy, "policy")?)?;
     let signer = load_key_file(&args.key)?;
-    let gate_id = plan.get("gate_id").and_then(Value::as_str).unwrap_or("");
-    if policy.extension.as_ref().and_then(|e| e.gate(gate_id)).is_none() {
-        return Err(format!("the policy declares no approval gate \"{gate_id}\""));
-    }
     let timestamp = time_or_now(args.timestamp.as_deref(), "--timestamp")?;
-    let envelope = build_approval(
+    let envelope = approve_plan(
         &signer,
+        &policy,
         &ApprovalRequest {
             plan: &plan,
             policy_hash_b64u: &policy.hash_b64u,

@@ -7,9 +7,9 @@ use clap::{Args, Subcommand};
 use super::produce::load_key_file;
 use super::produce::{epoch_seconds, now_rfc3339, read_json, write_text};
 use super::{usage_error, EXIT_PASS};
-use clawaudit::json::Value;
 use clawaudit::policy::cst::mint_token;
 use clawaudit::policy::wpc::read_policy_for_producer;
+use clawaudit::produce::token::{set_token_times, TokenTimes};
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
@@ -64,23 +64,13 @@ fn mint(args: TokenMintArgs) -> Result<(), String> {
         Some(path) => Some(read_policy_for_producer(&read_json(path, "policy")?)?),
         None => None,
     };
-    let obj = claims.as_object_mut().ok_or("the claims must be a JSON object")?;
-    let iat = match (&args.iat, obj.get("iat").and_then(Value::as_i64)) {
-        (Some(t), _) => epoch_seconds(t, "--iat")?,
-        (None, Some(iat)) => iat,
-        (None, None) => epoch_seconds(&now_rfc3339(), "now")?,
+    let times = TokenTimes {
+        iat: args.iat.as_deref().map(|t| epoch_seconds(t, "--iat")).transpose()?,
+        exp: args.exp.as_deref().map(|t| epoch_seconds(t, "--exp")).transpose()?,
+        ttl: args.ttl,
+        now: epoch_seconds(&now_rfc3339(), "now")?,
     };
-    obj.insert("iat", Value::from(iat));
-    match (&args.exp, args.ttl) {
-        (Some(t), _) => {
-            obj.insert("exp", Value::from(epoch_seconds(t, "--exp")?));
-        }
-        (None, Some(ttl)) => {
-            obj.insert("exp", Value::from(iat.saturating_add(ttl)));
-        }
-        (None, None) if obj.contains_key("exp") => {}
-        (None, None) => return Err("the claims have no exp: give --exp or --ttl".into()),
-    }
+    set_token_times(&mut claims, &times)?;
     let jws = mint_token(&signer, claims, policy.as_ref())?;
     write_text(&args.out, &jws)
 }

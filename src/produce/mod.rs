@@ -6,7 +6,9 @@
 //! `clawsig::producer`, WPC and CST signing in `policy`, the checkpoint in `audit`); this
 //! module composes them.
 
+pub mod approval;
 pub mod keys;
 pub mod prove;
 pub mod receipt;
 pub mod seal;
+pub mod token;
