@@ -47,12 +47,67 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
 /// `verify_subject`, also handing back the parsed document instead of freeing it, so a
 /// caller that exits right afterwards (the CLI) can skip tearing down a large tree.
 pub fn verify_subject_keeping(subject: &Subject, ctx: &VerifyContext) -> (SubjectReport, Option<Value>) {
+    match verify_inner(subject, ctx, false) {
+        Verified::Report(report, value) => (report, value),
+        // Not reached: roles are only recognised when asked for. Were it reached, the file
+        // would still be judged, never passed.
+        Verified::NotASubject { role } => {
+            let mut f = Findings::new();
+            f.fail(
+                "input.kind",
+                ReasonCode::UnknownEnvelopeType,
+                format!("the file is {role}, not an artifact"),
+            );
+            (SubjectReport::from_findings(&subject.path, Kind::Unknown, f), None)
+        }
+    }
+}
+
+/// What verifying a file found below a directory argument: a subject's report, or that the
+/// file is a document clawaudit reads in another role (a trust file, a key file, …).
+#[derive(Debug)]
+// The report is the common case; boxing it would add an allocation per subject.
+#[allow(clippy::large_enum_variant)]
+pub enum Verified {
+    /// The report, and the parsed document (see `verify_subject_keeping`).
+    Report(SubjectReport, Option<Value>),
+    NotASubject {
+        role: &'static str,
+    },
+}
+
+/// Verify a file found by walking a directory: like `verify_subject_keeping`, except that a
+/// JSON document of a role other than an artifact (`non_subject_role`) is not a subject.
+/// Any other unrecognised JSON is still a FAIL (`UNKNOWN_ENVELOPE_TYPE`).
+pub fn verify_walked(subject: &Subject, ctx: &VerifyContext) -> Verified {
+    verify_inner(subject, ctx, true)
+}
+
+/// What a JSON document is when clawaudit reads it in a role other than an artifact to
+/// verify: a trust file, a Clawsig verifier config, a key file or a test-vector manifest.
+pub fn non_subject_role(value: &Value) -> Option<&'static str> {
+    let obj = value.as_object()?;
+    let has = |k: &str| obj.contains_key(k);
+    if has("trust_version") {
+        Some("a trust file")
+    } else if has("config_version") && (has("allowlists") || obj.len() == 1) {
+        Some("a Clawsig verifier config")
+    } else if has("key_version") && has("secret_key_b64u") {
+        Some("a key file")
+    } else if has("manifest_version") && has("vectors") {
+        Some("a test-vector manifest")
+    } else {
+        None
+    }
+}
+
+fn verify_inner(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool) -> Verified {
     // ZIP archives are routed before any JSON parsing.
     if subject.kind == Some(Kind::AuditBundle)
         || (subject.kind.is_none() && is_audit_bundle(&subject.path, &subject.bytes))
     {
         let size = subject.full_len.unwrap_or(subject.bytes.len() as u64);
-        return (
+        return Verified::Report(
             crate::audit::verify::verify_audit_bundle_sized(&subject.path, &subject.bytes, size, ctx),
             None,
         );
@@ -67,10 +122,15 @@ pub fn verify_subject_keeping(subject: &Subject, ctx: &VerifyContext) -> (Subjec
                 code,
                 format!("{} is not acceptable JSON: {detail}", subject.path),
             );
-            return (SubjectReport::from_findings(&subject.path, kind, f), None);
+            return Verified::Report(SubjectReport::from_findings(&subject.path, kind, f), None);
         }
     };
     let kind = subject.kind.unwrap_or_else(|| detect_kind(&value));
+    if recognise_roles && kind == Kind::Unknown {
+        if let Some(role) = non_subject_role(&value) {
+            return Verified::NotASubject { role };
+        }
+    }
     let report = match kind {
         Kind::ProofBundle => {
             crate::clawsig::proof_bundle::verify_subject(&subject.path, &value, subject.urm.as_deref(), ctx)
@@ -98,7 +158,46 @@ pub fn verify_subject_keeping(subject: &Subject, ctx: &VerifyContext) -> (Subjec
             SubjectReport::from_findings(&subject.path, kind, f)
         }
     };
-    (report, Some(value))
+    Verified::Report(report, Some(value))
+}
+
+/// Flags of a run that concern some subject kinds only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunFlags {
+    /// `--artifact` was given.
+    pub artifact: bool,
+    /// `--expect-policy` was given.
+    pub expect_policy: bool,
+}
+
+impl RunFlags {
+    /// Each flag: its name, whether it was given, and the kinds it applies to.
+    pub fn each(self) -> [(&'static str, bool, &'static [Kind]); 2] {
+        [
+            ("--artifact", self.artifact, &[Kind::InclusionProof]),
+            ("--expect-policy", self.expect_policy, &[Kind::AuditBundle]),
+        ]
+    }
+}
+
+/// A warn check (`FLAG_NOT_APPLICABLE`) on `report` for every flag given that does not apply
+/// to its kind: the flag checked nothing there, and the report says so.
+pub fn note_flags_not_applied(report: &mut SubjectReport, flags: RunFlags) {
+    for (flag, given, applies) in flags.each() {
+        if given && !applies.contains(&report.kind) {
+            report.checks.push(crate::report::Check {
+                id: "flags.not_applicable".into(),
+                status: crate::report::CheckStatus::Warn,
+                reason_code: ReasonCode::FlagNotApplicable,
+                detail: format!(
+                    "{flag} applies to {} subjects; this {} did not use it",
+                    applies.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" and "),
+                    report.kind.as_str()
+                ),
+                location: crate::report::Location::Subject,
+            });
+        }
+    }
 }
 
 /// A sealed audit bundle: the ZIP signature `PK`, or a name ending in `.zip` (spec 20 §4).

@@ -12,6 +12,7 @@ pub mod seal;
 pub mod token;
 pub mod vectors;
 pub mod verify;
+mod walk;
 
 use std::process::ExitCode;
 

@@ -8,10 +8,12 @@ use rayon::prelude::*;
 
 use super::{usage_error, EXIT_FAIL, EXIT_PASS};
 use clawaudit::context::VerifyContext;
-use clawaudit::report::{Kind, Report, Status};
+use clawaudit::report::{Kind, Report, Skipped, Status};
 use clawaudit::timeutil::{format_rfc3339, parse_rfc3339};
 use clawaudit::trust::{Trust, TrustEntry};
-use clawaudit::verify::{verify_subject_keeping, Subject};
+use clawaudit::verify::{note_flags_not_applied, verify_subject_keeping, verify_walked, RunFlags, Subject, Verified};
+
+use super::walk;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -108,12 +110,17 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
             name: None,
         });
     }
+    if let Some(hash) = &args.expect_policy {
+        clawaudit::crypto::b64::b64u_decode_array::<32>(hash).map_err(|e| {
+            format!("--expect-policy \"{hash}\" is not a policy hash (canonical base64url of 32 bytes): {e}")
+        })?;
+    }
     let mut ctx = VerifyContext::new(at, trust);
     ctx.limits.json.max_bytes = args.max_input_bytes;
     ctx.expect_policy = args.expect_policy.clone();
 
-    let files = collect_files(&args.paths)?;
-    if files.is_empty() {
+    let walk = walk::collect(&args.paths)?;
+    if walk.files.is_empty() && walk.skipped.is_empty() {
         return Err("no files to verify (directories are searched for *.json and *.zip)".into());
     }
     let urm_override = match &args.urm {
@@ -121,31 +128,78 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         None => None,
     };
     let artifact = match &args.artifact {
-        Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        Some(p) => Some(read_file(p, args.max_input_bytes)?),
         None => None,
     };
     let kind = args.kind.map(KindArg::kind);
-    // Reading is I/O and stays here; verification runs in parallel over subjects.
-    let subjects: Vec<Subject> = files
+    // Reading is I/O and stays here; a file that cannot be read stops the run (exit 2).
+    let subjects: Vec<(Subject, bool)> = walk
+        .files
         .iter()
-        .map(|path| {
-            load_subject(
-                path,
+        .map(|c| {
+            let subject = load_subject(
+                &c.path,
                 kind,
                 urm_override.as_ref(),
                 artifact.as_ref(),
                 args.max_input_bytes,
-            )
+            )?;
+            Ok((subject, c.walked))
+        })
+        .collect::<Result<_, String>>()?;
+    let run = |(s, walked): &(Subject, bool)| {
+        if *walked {
+            verify_walked(s, &ctx)
+        } else {
+            let (report, doc) = verify_subject_keeping(s, &ctx);
+            Verified::Report(report, doc)
+        }
+    };
+    // One subject runs on this thread: no thread pool unless the verifier itself wants one.
+    let verified: Vec<Verified> = if subjects.len() > 1 {
+        subjects.par_iter().map(run).collect()
+    } else {
+        subjects.iter().map(run).collect()
+    };
+    let mut skipped: Vec<Skipped> = walk
+        .skipped
+        .iter()
+        .map(|s| Skipped {
+            path: s.path.display().to_string(),
+            why: s.why.clone(),
         })
         .collect();
-    // One subject runs on this thread: no thread pool unless the verifier itself wants one.
-    let verified: Vec<_> = if subjects.len() > 1 {
-        subjects.par_iter().map(|s| verify_subject_keeping(s, &ctx)).collect()
-    } else {
-        subjects.iter().map(|s| verify_subject_keeping(s, &ctx)).collect()
+    let mut reports = Vec::with_capacity(verified.len());
+    let mut documents = Vec::with_capacity(verified.len());
+    for (v, (subject, _)) in verified.into_iter().zip(&subjects) {
+        match v {
+            Verified::Report(report, doc) => {
+                reports.push(report);
+                documents.push(doc);
+            }
+            Verified::NotASubject { role } => skipped.push(Skipped {
+                path: subject.path.clone(),
+                why: format!("not a subject ({role})"),
+            }),
+        }
+    }
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    let flags = RunFlags {
+        artifact: args.artifact.is_some(),
+        expect_policy: args.expect_policy.is_some(),
     };
-    let (reports, documents): (Vec<_>, Vec<_>) = verified.into_iter().unzip();
-    let report = Report::new(format_rfc3339(at), reports);
+    for (flag, given, applies) in flags.each() {
+        if given && !reports.is_empty() && !reports.iter().any(|r| applies.contains(&r.kind)) {
+            return Err(format!(
+                "{flag} applies to {} subjects only, and no subject given is one",
+                applies.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" and ")
+            ));
+        }
+    }
+    for report in &mut reports {
+        note_flags_not_applied(report, flags);
+    }
+    let report = Report::with_skipped(format_rfc3339(at), reports, skipped);
     let out = match args.format {
         Format::Text => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -184,16 +238,18 @@ fn load_subject(
     urm_override: Option<&Vec<u8>>,
     artifact: Option<&Vec<u8>>,
     max_bytes: usize,
-) -> Subject {
+) -> Result<Subject, String> {
     let display = path.display().to_string();
-    // An unreadable or oversized file is still a subject: the verifier reports it as FAIL.
-    let mut bytes = read_bounded(path, max_bytes).unwrap_or_default();
+    // A file that cannot be read is an I/O error, not a verdict; an oversized one is still a
+    // subject, which the verifier reports as FAIL with its real size.
+    let mut bytes = read_bounded(path, max_bytes).map_err(|e| format!("{display}: {e}"))?;
     // Sealed bundles have their own, larger archive limit (spec 20 §4).
     let zip_like =
         kind == Some(Kind::AuditBundle) || (kind.is_none() && clawaudit::verify::is_audit_bundle(&display, &bytes));
     if bytes.len() > max_bytes && zip_like {
         let archive_limit = clawaudit::audit::container::ContainerLimits::default().max_archive_bytes;
-        bytes = read_bounded(path, usize::try_from(archive_limit).unwrap_or(usize::MAX)).unwrap_or_default();
+        bytes = read_bounded(path, usize::try_from(archive_limit).unwrap_or(usize::MAX))
+            .map_err(|e| format!("{display}: {e}"))?;
     }
     // Reading stopped one byte past the limit: the file system knows the real size.
     let limit = if zip_like {
@@ -209,17 +265,31 @@ fn load_subject(
     let mut subject = Subject::new(display, bytes);
     subject.full_len = full_len;
     subject.kind = kind;
-    subject.urm = urm_override.cloned().or_else(|| sibling_urm(path, max_bytes));
+    subject.urm = match urm_override {
+        Some(urm) => Some(urm.clone()),
+        None => sibling_urm(path, max_bytes)?,
+    };
     subject.artifact = artifact.cloned();
-    subject
+    Ok(subject)
 }
 
 /// `X-bundle.json` → `X-urm.json`, when it exists.
-fn sibling_urm(path: &Path, max_bytes: usize) -> Option<Vec<u8>> {
-    let name = path.file_name()?.to_str()?;
-    let stem = name.strip_suffix("-bundle.json")?;
+/// A file that exists but cannot be read is an error, not a missing document.
+fn sibling_urm(path: &Path, max_bytes: usize) -> Result<Option<Vec<u8>>, String> {
+    let Some(stem) = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix("-bundle.json"))
+    else {
+        return Ok(None);
+    };
     let candidate = path.with_file_name(format!("{stem}-urm.json"));
-    read_bounded(&candidate, max_bytes).ok()
+    if !candidate.exists() {
+        return Ok(None);
+    }
+    read_bounded(&candidate, max_bytes)
+        .map(Some)
+        .map_err(|e| format!("{}: {e}", candidate.display()))
 }
 
 /// Files from this size on are read by two threads, each into its half of the buffer.
@@ -278,31 +348,6 @@ fn read_file(path: &Path, max_bytes: usize) -> Result<Vec<u8>, String> {
         return Err(format!("{}: larger than {max_bytes} bytes", path.display()));
     }
     Ok(bytes)
-}
-
-fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if meta.is_dir() {
-            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(path)
-                .follow_links(false)
-                .into_iter()
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file())
-                .map(|e| e.into_path())
-                .filter(|p| {
-                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    (name.ends_with(".json") || name.ends_with(".zip")) && !name.ends_with("-urm.json")
-                })
-                .collect();
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(path.clone());
-        }
-    }
-    Ok(files)
 }
 
 #[cfg(test)]

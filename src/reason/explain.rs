@@ -1268,6 +1268,18 @@ impl ReasonCode {
                     "Seal again with the proof bundle of this run and the right subject.",
                 ],
             },
+            R::FlagNotApplicable => &Explanation {
+                title: "A flag did not apply to this subject",
+                meaning: "A verification flag that only concerns some kinds of subject (--artifact for inclusion proofs, --expect-policy for sealed bundles) was given, and this subject is of another kind, so the flag checked nothing here. It is a warning; --strict makes it a FAIL.",
+                causes: &[
+                    "The flag was meant for another subject of the same run, given together with this one.",
+                    "The subject is not the kind of file the flag was meant for, for example a proof bundle where a sealed bundle was expected.",
+                ],
+                next_steps: &[
+                    "Give the flag only with the subjects it concerns, in a separate run if need be.",
+                    "If the subject should have been of the other kind, find the right file: nothing that the flag asks for was verified.",
+                ],
+            },
         }
     }
 }

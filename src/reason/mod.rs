@@ -140,6 +140,8 @@ reason_codes! {
     ReceiptScopeMismatch => "RECEIPT_SCOPE_MISMATCH",
     ReceiptOutsideTokenWindow => "RECEIPT_OUTSIDE_TOKEN_WINDOW",
     SubjectMismatch => "SUBJECT_MISMATCH",
+    // The command line (ours).
+    FlagNotApplicable => "FLAG_NOT_APPLICABLE",
 }
 
 impl fmt::Display for ReasonCode {

@@ -18,6 +18,15 @@ struct ReportV1<'a> {
     status: &'static str,
     at: &'a str,
     subjects: Vec<SubjectV1<'a>>,
+    /// Files of walked directories that were not verified; absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    skipped: Vec<SkippedV1<'a>>,
+}
+
+#[derive(Serialize)]
+struct SkippedV1<'a> {
+    path: &'a str,
+    why: &'a str,
 }
 
 /// One subject.
@@ -127,6 +136,14 @@ pub fn render(report: &Report) -> String {
         status: report.status.as_str(),
         at: &report.at,
         subjects: report.subjects.iter().map(subject_v1).collect(),
+        skipped: report
+            .skipped
+            .iter()
+            .map(|s| SkippedV1 {
+                path: &s.path,
+                why: &s.why,
+            })
+            .collect(),
     };
     // Serializing plain data structures with string keys cannot fail.
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

@@ -29,6 +29,9 @@ pub fn render(report: &Report, color: bool) -> String {
                 out.push_str(&format!("  hint: {}. {step}\n", explanation.title));
             }
         }
+        for skip in s.checks.iter().filter(|c| c.status == CheckStatus::Skip) {
+            out.push_str(&format!("  not checked: {}: {}\n", skip.id, skip.detail));
+        }
         for warn in s.checks.iter().filter(|c| c.status == CheckStatus::Warn) {
             out.push_str(&format!(
                 "  warning: {} ({}): {}\n",
@@ -36,10 +39,17 @@ pub fn render(report: &Report, color: bool) -> String {
             ));
         }
     }
+    for skipped in &report.skipped {
+        out.push_str(&format!("SKIP {}: {}\n", skipped.path, skipped.why));
+    }
     let passed = report.subjects.iter().filter(|s| s.status == Status::Pass).count();
     let failed = report.subjects.len() - passed;
+    let skipped = match report.skipped.len() {
+        0 => String::new(),
+        n => format!("; {n} skipped: not a subject"),
+    };
     out.push_str(&format!(
-        "{} subject(s): {passed} passed, {failed} failed (verified at {})\n",
+        "{} subject(s): {passed} passed, {failed} failed{skipped} (verified at {})\n",
         report.subjects.len(),
         report.at
     ));

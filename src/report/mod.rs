@@ -402,6 +402,14 @@ fn sentence(detail: &str) -> String {
     s
 }
 
+/// A file below a directory argument that was not verified, and why (for example "not a
+/// subject (a trust file)").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub why: String,
+}
+
 /// A whole run.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -409,16 +417,29 @@ pub struct Report {
     /// Verification time, RFC 3339.
     pub at: String,
     pub subjects: Vec<SubjectReport>,
+    /// Files of the walked directories that were listed but not verified.
+    pub skipped: Vec<Skipped>,
 }
 
 impl Report {
     pub fn new(at: String, subjects: Vec<SubjectReport>) -> Report {
+        Report::with_skipped(at, subjects, Vec::new())
+    }
+
+    /// A run that also lists the files it skipped. Skipped files do not change the verdict
+    /// (`--strict` turns them into FAIL subjects before this).
+    pub fn with_skipped(at: String, subjects: Vec<SubjectReport>, skipped: Vec<Skipped>) -> Report {
         let status = if subjects.iter().all(|s| s.status == Status::Pass) {
             Status::Pass
         } else {
             Status::Fail
         };
-        Report { status, at, subjects }
+        Report {
+            status,
+            at,
+            subjects,
+            skipped,
+        }
     }
 }
 
