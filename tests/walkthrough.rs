@@ -21,7 +21,7 @@ fn readme_walkthrough_runs_as_documented() {
     for expected in [
         "PASS audit-bundle run-42.audit.zip OK: The audit bundle verified",
         "FAIL audit-bundle tampered.audit.zip HASH_MISMATCH: artifacts/plans/stage_new_secret.json has",
-        "failing check: manifest.files at artifacts/plans/stage_new_secret.json",
+        "failing check: manifest.files at artifacts/plans/stage_new_secret.json\n",
         "  hint: Recomputed hash differs from the claimed hash. The detail shows",
         "exit code 1",
         "PASS inclusion-proof appr-alice.proof.json OK",

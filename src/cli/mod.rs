@@ -3,6 +3,7 @@
 //! I/O or internal error.
 
 pub mod approve;
+pub mod explain;
 pub mod keygen;
 pub mod policy;
 mod produce;
@@ -18,6 +19,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// The version `--version` prints: the package version and, when the build knew it, the git
+/// commit (set by build.rs).
+pub const VERSION: &str = env!("CLAWAUDIT_VERSION");
+
 /// Exit code: everything verified.
 pub const EXIT_PASS: u8 = 0;
 /// Exit code: at least one subject failed.
@@ -28,7 +33,7 @@ pub const EXIT_USAGE: u8 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "clawaudit",
-    version,
+    version = VERSION,
     about = "Verify, produce and report on AI-agent proof bundles, fully offline.",
     long_about = "clawaudit verifies Clawsig protocol artifacts (proof bundles, commit signatures, export and \
 aggregate bundles, log inclusion proofs) and sealed audit bundles offline, against a pinned trust file.\n\n\
@@ -63,6 +68,15 @@ pub enum Command {
     /// Sign a Clawsig gateway receipt bound to a policy and a token.
     #[command(subcommand)]
     Receipt(receipt::ReceiptCommand),
+    /// What a reason code means, its likely causes and what to do next (`explain --list`).
+    Explain(explain::ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `clawaudit man > clawaudit.1`.
+    Man,
 }
 
 /// Parse arguments and run; clap's own usage errors exit 2 as well.
@@ -85,6 +99,19 @@ pub fn main() -> ExitCode {
         Command::Token(cmd) => token::run(cmd),
         Command::Approve(args) => approve::run(args),
         Command::Receipt(cmd) => receipt::run(cmd),
+        Command::Explain(args) => explain::run(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "clawaudit", &mut std::io::stdout());
+            EXIT_PASS
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => EXIT_PASS,
+                Err(e) => usage_error(format!("writing the man page: {e}")),
+            }
+        }
     };
     ExitCode::from(code)
 }

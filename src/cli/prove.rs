@@ -20,7 +20,7 @@ pub struct ProveArgs {
     /// The entry to prove, as listed in the manifest (e.g. artifacts/policy/wpc.json).
     pub entry: String,
     /// Output file.
-    #[arg(short = 'o', long = "output")]
+    #[arg(short = 'o', long = "out", alias = "output")]
     pub output: PathBuf,
 }
 

@@ -40,7 +40,7 @@ pub struct SealArgs {
     #[arg(long)]
     pub expires_at: Option<String>,
     /// Output file.
-    #[arg(short = 'o', long = "output")]
+    #[arg(short = 'o', long = "out", alias = "output")]
     pub output: PathBuf,
 }
 

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::{usage_error, EXIT_FAIL, EXIT_PASS};
 use clawaudit::context::VerifyContext;
+use clawaudit::render::text::TextOptions;
 use clawaudit::report::{Kind, Report, Skipped, Status};
 use clawaudit::timeutil::{format_rfc3339, parse_rfc3339};
 use clawaudit::trust::{Trust, TrustEntry};
@@ -20,6 +21,14 @@ pub enum Format {
     Text,
     Json,
     Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour when standard output is a terminal and NO_COLOR is unset or empty.
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -52,7 +61,8 @@ impl KindArg {
     after_help = "Examples:\n  clawaudit verify testvectors/clawsig --trust testvectors/trust/clawsig-config.json --at 2026-02-18T00:00:00Z\n  clawaudit verify bundle.json --format json"
 )]
 pub struct VerifyArgs {
-    /// Files or directories to verify (directories are walked for *.json and *.zip).
+    /// Files or directories to verify (directories are walked for *.json and *.zip, in any
+    /// case), or `-` for one subject on standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Trust roots: a clawaudit trust.json or a Clawsig verifier config.
@@ -64,6 +74,12 @@ pub struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Text output: only FAILs and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
     /// Force the kind instead of detecting it from the content.
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
@@ -85,9 +101,27 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: VerifyArgs) -> u8 {
+    let format = args.format;
     match run_inner(args) {
         Ok(code) => code,
-        Err(message) => usage_error(message),
+        Err(message) => {
+            // Machine formats carry the error on standard output too: never an empty document.
+            if matches!(format, Format::Json | Format::Jsonl) {
+                print!("{}", clawaudit::render::json::render_error(&message));
+            }
+            usage_error(message)
+        }
+    }
+}
+
+/// `--color auto`: a terminal, and `NO_COLOR` unset or empty (no-color.org).
+fn use_color(arg: ColorArg) -> bool {
+    match arg {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+        }
     }
 }
 
@@ -98,7 +132,8 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     };
     let mut trust = match &args.trust {
         Some(path) => {
-            let bytes = read_file(path, args.max_input_bytes)?;
+            // The trust file is configuration, not a subject: `--max-input-bytes` does not apply.
+            let bytes = read_file(path, MAX_TRUST_FILE_BYTES)?;
             Trust::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?
         }
         None => Trust::empty(),
@@ -119,8 +154,16 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     ctx.limits.json.max_bytes = args.max_input_bytes;
     ctx.expect_policy = args.expect_policy.clone();
 
-    let walk = walk::collect(&args.paths)?;
-    if walk.files.is_empty() && walk.skipped.is_empty() {
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.paths.len() > 1 {
+        return Err("`-` (standard input) must be the only subject".into());
+    }
+    let walk = if stdin {
+        walk::Walk::default()
+    } else {
+        walk::collect(&args.paths)?
+    };
+    if !stdin && walk.files.is_empty() && walk.skipped.is_empty() {
         return Err("no files to verify (directories are searched for *.json and *.zip)".into());
     }
     let urm_override = match &args.urm {
@@ -133,7 +176,7 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     };
     let kind = args.kind.map(KindArg::kind);
     // Reading is I/O and stays here; a file that cannot be read stops the run (exit 2).
-    let subjects: Vec<(Subject, bool)> = walk
+    let mut subjects: Vec<(Subject, bool)> = walk
         .files
         .iter()
         .map(|c| {
@@ -147,6 +190,12 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
             Ok((subject, c.walked))
         })
         .collect::<Result<_, String>>()?;
+    if stdin {
+        let mut subject = read_stdin(kind, args.max_input_bytes)?;
+        subject.urm = urm_override.clone();
+        subject.artifact = artifact.clone();
+        subjects.push((subject, false));
+    }
     let run = |(s, walked): &(Subject, bool)| {
         if *walked {
             verify_walked(s, &ctx)
@@ -201,10 +250,13 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     }
     let report = Report::with_skipped(format_rfc3339(at), reports, skipped);
     let out = match args.format {
-        Format::Text => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            clawaudit::render::text::render(&report, color)
-        }
+        Format::Text => clawaudit::render::text::render(
+            &report,
+            TextOptions {
+                color: use_color(args.color),
+                quiet: args.quiet,
+            },
+        ),
         Format::Json => clawaudit::render::json::render(&report),
         Format::Jsonl => clawaudit::render::json::render_lines(&report),
     };
@@ -221,6 +273,33 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     std::mem::forget(subjects);
     std::mem::forget(report);
     Ok(code)
+}
+
+/// One subject from standard input, named `-`. A ZIP (by its signature) may be as large as
+/// the archive limit, anything else as large as `--max-input-bytes`; past the limit the rest
+/// is counted, not kept, so an oversized input is reported with its real size.
+fn read_stdin(kind: Option<Kind>, max_bytes: usize) -> Result<Subject, String> {
+    use std::io::Read;
+    let fail = |e: std::io::Error| format!("standard input: {e}");
+    let mut input = std::io::stdin().lock();
+    let mut bytes = Vec::new();
+    (&mut input)
+        .take(max_bytes.saturating_add(1) as u64)
+        .read_to_end(&mut bytes)
+        .map_err(fail)?;
+    let zip_like = kind == Some(Kind::AuditBundle) || (kind.is_none() && bytes.starts_with(b"PK"));
+    if zip_like && bytes.len() > max_bytes {
+        let archive_limit = clawaudit::audit::container::ContainerLimits::default().max_archive_bytes;
+        let more = archive_limit.saturating_add(1).saturating_sub(bytes.len() as u64);
+        (&mut input).take(more).read_to_end(&mut bytes).map_err(fail)?;
+    }
+    let rest = std::io::copy(&mut input, &mut std::io::sink()).map_err(fail)?;
+    let mut subject = Subject::new("-", bytes);
+    if rest > 0 {
+        subject.full_len = Some((subject.bytes.len() as u64).saturating_add(rest));
+    }
+    subject.kind = kind;
+    Ok(subject)
 }
 
 /// The CLI is the one place that reads the clock.
@@ -291,6 +370,9 @@ fn sibling_urm(path: &Path, max_bytes: usize) -> Result<Option<Vec<u8>>, String>
         .map(Some)
         .map_err(|e| format!("{}: {e}", candidate.display()))
 }
+
+/// The largest trust file accepted.
+const MAX_TRUST_FILE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Files from this size on are read by two threads, each into its half of the buffer.
 const PARALLEL_READ_BYTES: usize = 512 * 1024;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::report::{Check, Facts, HashSubject, Report, SubjectReport};
+use crate::report::{Check, Facts, HashSubject, Report, Status, SubjectReport};
 
 /// The version of the JSON schema below.
 pub const REPORT_VERSION: &str = "1";
@@ -136,14 +136,7 @@ pub fn render(report: &Report) -> String {
         status: report.status.as_str(),
         at: &report.at,
         subjects: report.subjects.iter().map(subject_v1).collect(),
-        skipped: report
-            .skipped
-            .iter()
-            .map(|s| SkippedV1 {
-                path: &s.path,
-                why: &s.why,
-            })
-            .collect(),
+        skipped: skipped_v1(report),
     };
     // Serializing plain data structures with string keys cannot fail.
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
@@ -151,14 +144,88 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-/// One compact JSON object per subject, one per line.
+/// JSON Lines: a header line (`report_version`, `at`, the tool and its version), one compact
+/// subject object per line, and a summary line (`{"summary":{…}}`, with the skipped files).
 pub fn render_lines(report: &Report) -> String {
     let mut out = String::new();
+    out.push_str(&line(&HeaderV1 {
+        report_version: REPORT_VERSION,
+        at: &report.at,
+        tool: "clawaudit",
+        tool_version: env!("CARGO_PKG_VERSION"),
+    }));
     for subject in &report.subjects {
         out.push_str(&subject_line(subject));
         out.push('\n');
     }
+    let passed = report.subjects.iter().filter(|s| s.status == Status::Pass).count();
+    out.push_str(&line(&SummaryLineV1 {
+        summary: SummaryV1 {
+            status: report.status.as_str(),
+            subjects: report.subjects.len(),
+            passed,
+            failed: report.subjects.len() - passed,
+            skipped: skipped_v1(report),
+        },
+    }));
     out
+}
+
+/// The first line of `jsonl` output.
+#[derive(Serialize)]
+struct HeaderV1<'a> {
+    report_version: &'static str,
+    at: &'a str,
+    tool: &'static str,
+    tool_version: &'static str,
+}
+
+/// The last line of `jsonl` output.
+#[derive(Serialize)]
+struct SummaryLineV1<'a> {
+    summary: SummaryV1<'a>,
+}
+
+#[derive(Serialize)]
+struct SummaryV1<'a> {
+    status: &'static str,
+    subjects: usize,
+    passed: usize,
+    failed: usize,
+    skipped: Vec<SkippedV1<'a>>,
+}
+
+/// What `json` and `jsonl` output carry when nothing was judged (exit 2): the error, so
+/// that a pipeline never parses an empty document.
+pub fn render_error(message: &str) -> String {
+    #[derive(Serialize)]
+    struct ErrorV1<'a> {
+        report_version: &'static str,
+        status: &'static str,
+        error: &'a str,
+    }
+    line(&ErrorV1 {
+        report_version: REPORT_VERSION,
+        status: "ERROR",
+        error: message,
+    })
+}
+
+fn line(value: &impl Serialize) -> String {
+    let mut out = serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    out.push('\n');
+    out
+}
+
+fn skipped_v1(report: &Report) -> Vec<SkippedV1<'_>> {
+    report
+        .skipped
+        .iter()
+        .map(|s| SkippedV1 {
+            path: &s.path,
+            why: &s.why,
+        })
+        .collect()
 }
 
 /// One subject as a compact JSON object.
