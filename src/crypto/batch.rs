@@ -31,9 +31,11 @@ use super::ed25519::{verify_strict, PublicKey};
 const PARALLEL_THRESHOLD: usize = 64;
 /// Largest chunk handed to one batch equation.
 const MAX_CHUNK: usize = 1024;
-/// A key signs at least this many jobs to be batched: its subgroup test costs about half a
-/// `verify_strict`, so a key used once or twice is cheaper to verify strictly.
-const BATCH_MIN_KEY_USES: usize = 3;
+/// A key signs at least this many jobs to be batched. A batched job costs an R decompression,
+/// a subgroup test (about half a `verify_strict`) and its share of the equation, plus the key's
+/// own subgroup test spread over its jobs: for a key used once that is no cheaper than
+/// `verify_strict`, from two uses on it is.
+const BATCH_MIN_KEY_USES: usize = 2;
 /// From this many keys to test on, the tests run in parallel.
 const PARALLEL_KEYS: usize = 8;
 
