@@ -20,7 +20,7 @@ use merlin::Transcript;
 use rand_core::RngCore;
 use sha2::{Digest, Sha512};
 
-use super::ed25519::{is_torsion_free, signature_precheck, PublicKey};
+use super::ed25519::{is_torsion_free, signature_precheck, split_signature, PublicKey};
 
 /// An RNG that adds no entropy: the transcript alone determines the `z_i` (as in dalek).
 struct ZeroRng;
@@ -77,7 +77,9 @@ impl<'a> TorsionFreeKey<'a> {
 pub struct BatchItem<'a> {
     key: TorsionFreeKey<'a>,
     message: &'a [u8],
-    signature: &'a [u8; 64],
+    /// The signature's R and S halves, as bytes.
+    r_bytes: [u8; 32],
+    s_bytes: [u8; 32],
     r: EdwardsPoint,
     s: Scalar,
 }
@@ -89,25 +91,18 @@ impl<'a> BatchItem<'a> {
         if !signature_precheck(signature) {
             return None;
         }
-        let (r_bytes, s_bytes) = split(signature);
+        let (r_bytes, s_bytes) = split_signature(signature);
         let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes))?;
         let r = CompressedEdwardsY(r_bytes).decompress()?;
         is_torsion_free(&r).then_some(BatchItem {
             key,
             message,
-            signature,
+            r_bytes,
+            s_bytes,
             r,
             s,
         })
     }
-}
-
-fn split(signature: &[u8; 64]) -> ([u8; 32], [u8; 32]) {
-    let mut r = [0u8; 32];
-    let mut s = [0u8; 32];
-    r.copy_from_slice(&signature[..32]);
-    s.copy_from_slice(&signature[32..]);
-    (r, s)
 }
 
 /// True when `ed25519_dalek::verify_batch` would accept these signatures.
@@ -117,7 +112,7 @@ pub fn batch_holds(items: &[BatchItem<'_>]) -> bool {
         .iter()
         .map(|item| {
             let mut h = Sha512::new();
-            h.update(&item.signature[..32]);
+            h.update(item.r_bytes);
             h.update(item.key.key.as_bytes());
             h.update(item.message);
             h.finalize().into()
@@ -127,7 +122,7 @@ pub fn batch_holds(items: &[BatchItem<'_>]) -> bool {
         transcript.append_message(b"hram", hram);
     }
     for item in items {
-        transcript.append_message(b"sig.s", &item.signature[32..]);
+        transcript.append_message(b"sig.s", &item.s_bytes);
     }
     let mut rng = transcript.build_rng().finalize(&mut ZeroRng);
 
@@ -252,7 +247,9 @@ mod tests {
         let c = case(3, 1);
         let key = TorsionFreeKey::new(&c.keys[0]).expect("an honest key is torsion-free");
         assert!(BatchItem::new(key, &c.messages[0], &c.sigs[0]).is_some());
-        let r = CompressedEdwardsY(split(&c.sigs[0]).0).decompress().expect("R decodes");
+        let r = CompressedEdwardsY(split_signature(&c.sigs[0]).0)
+            .decompress()
+            .expect("R decodes");
         for (t, torsion) in EIGHT_TORSION.iter().enumerate().skip(1) {
             let mut sig = c.sigs[0];
             sig[..32].copy_from_slice((r + torsion).compress().as_bytes());

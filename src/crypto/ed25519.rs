@@ -73,22 +73,33 @@ pub fn verify_strict(key: &PublicKey, msg: &[u8], sig: &[u8]) -> Result<(), SigE
 /// True when R is a canonical encoding of a point that is not of small order and S < L.
 /// Pure byte comparisons: no point decompression.
 pub fn signature_precheck(sig: &[u8; 64]) -> bool {
-    let mut r = [0u8; 32];
-    r.copy_from_slice(&sig[..32]);
-    let mut s = [0u8; 32];
-    s.copy_from_slice(&sig[32..]);
+    let (r, s) = split_signature(sig);
     is_canonical_point_encoding(&r)
         && !small_order_encodings().contains(&r)
         && bool::from(Scalar::from_canonical_bytes(s).is_some())
 }
 
-/// y (the low 255 bits, little endian) must be below p = 2^255 - 19.
-fn is_canonical_point_encoding(enc: &[u8; 32]) -> bool {
-    let top = enc[31] & 0x7f;
-    if top != 0x7f || enc[1..31].iter().any(|&b| b != 0xff) {
-        return true;
+/// A signature's R and S halves.
+pub(crate) fn split_signature(sig: &[u8; 64]) -> ([u8; 32], [u8; 32]) {
+    let mut r = [0u8; 32];
+    let mut s = [0u8; 32];
+    for (dest, byte) in r.iter_mut().chain(s.iter_mut()).zip(sig) {
+        *dest = *byte;
     }
-    enc[0] < 0xed
+    (r, s)
+}
+
+/// y (the low 255 bits, little endian) must be below p = 2^255 - 19: the only encodings of
+/// y >= p are ed..ff ff.. 7f (byte 0 from 0xed, bytes 1..=30 0xff, byte 31 0x7f with the sign
+/// bit cleared).
+fn is_canonical_point_encoding(enc: &[u8; 32]) -> bool {
+    let mut bytes = enc.iter();
+    let low = bytes.next().copied().unwrap_or(0);
+    let at_least_p = bytes
+        .enumerate()
+        .all(|(i, &b)| if i == 30 { b & 0x7f == 0x7f } else { b == 0xff })
+        && low >= 0xed;
+    !at_least_p
 }
 
 /// The encodings of the eight small-order points, with either sign bit (for x = 0 the sign
