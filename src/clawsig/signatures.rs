@@ -1,9 +1,12 @@
 //! All signatures of one bundle, verified together before the ordered checks run.
 //!
 //! The ordered checks (which must reproduce the reference's first-failure order) ask this
-//! cache "does this signature verify?"; the answer was computed in one batch up front. A
-//! question the pre-pass did not anticipate is answered by a single strict verification,
-//! so the cache changes speed, never results. did:key strings are parsed once each.
+//! cache "does this signature verify?"; the answer was computed in one batch up front
+//! (`crypto::batch::verify_refs`, whose answer for each signature is `verify_strict`'s, up to
+//! a forgery probability of about 2^-128 per transcript evaluation, whatever the other
+//! signatures of the batch). A question the pre-pass did not anticipate is answered by a
+//! single `verify_strict`, so the cache changes speed, not results. did:key strings are parsed
+//! once each.
 
 use std::collections::HashMap;
 

@@ -1,20 +1,43 @@
-//! Batched Ed25519 verification over many independent (key, message, signature) jobs.
+//! Batched Ed25519 verification over many independent (key, message, signature) jobs, with
+//! every verdict equal to `verify_strict`'s.
 //!
-//! Every job first passes the byte-level pre-checks of `verify_strict` (64 bytes, canonical S,
-//! canonical R not of small order; keys are small-order-free by construction), so a batch never
-//! accepts what `verify_strict` refuses for an honest signer. Chunks are verified in parallel;
-//! a chunk that fails is re-checked one signature at a time to name the bad ones. The batch
-//! equation is ed25519-dalek's, with a repeated key's terms merged (`batch_equation`).
+//! A job enters a batch equation only as a [`BatchItem`]: 64 bytes passing `verify_strict`'s
+//! byte checks (canonical R not of small order, canonical S), R decoding to a point with no
+//! torsion component, and a key with no torsion component, used by at least
+//! `BATCH_MIN_KEY_USES` jobs (each key is tested once). Every other job, and every job of a
+//! chunk whose equation fails, is decided by `verify_strict` itself.
+//!
+//! Why a holding equation means "`verify_strict` accepts each item": with
+//! `k_i = H(R_i || A_i || M_i)` and `P_i = [s_i]B - [k_i]A_i - R_i`, `verify_strict` accepts iff
+//! the encoding of `[s_i]B - [k_i]A_i` equals R_i's bytes; R_i's encoding is canonical, so iff
+//! `P_i = 0`. The batch equation is `Σ [z_i]P_i = 0` (cofactorless, `z_i < 2^128` from a
+//! transcript of all `k_i` and `s_i`; merging a key's terms is exact as `[L]A = 0`). If every
+//! `P_i = 0` it holds (exactly). B, R_i and A_i all lie in the subgroup of prime order L, so
+//! `P_i = [p_i]B` and the equation is `Σ z_i p_i ≡ 0 (mod L)`: if some `p_j ≠ 0`, for the other
+//! `z_i` fixed at most one of the 2^128 values of `z_j` (distinct mod L) satisfies it, so a
+//! forger needs about 2^128 transcript evaluations (random-oracle bound q·2^-128). Without the
+//! subgroup tests `P_j` could be a torsion point `T`, and `[z_j]T = 0` holds for every second,
+//! fourth or eighth `z_j` (T of order 2, 4, 8): the batch then accepted, at random and
+//! depending on the other signatures of the chunk, what `verify_strict` refuses.
+
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::batch_equation::{batch_holds, BatchItem};
-use super::ed25519::{signature_precheck, verify_strict, PublicKey};
+use super::batch_equation::{batch_holds, BatchItem, TorsionFreeKey};
+use super::ed25519::{verify_strict, PublicKey};
 
 /// Below this many jobs the batch runs on the calling thread.
 const PARALLEL_THRESHOLD: usize = 64;
 /// Largest chunk handed to one batch equation.
 const MAX_CHUNK: usize = 1024;
+/// A key signs at least this many jobs to be batched. A batched job costs an R decompression,
+/// a subgroup test (about half a `verify_strict`) and its share of the equation, plus the key's
+/// own subgroup test spread over its jobs: for a key used once that is no cheaper than
+/// `verify_strict`, from two uses on it is.
+const BATCH_MIN_KEY_USES: usize = 2;
+/// From this many keys to test on, the tests run in parallel.
+const PARALLEL_KEYS: usize = 8;
 
 /// One signature to check.
 #[derive(Clone, Debug)]
@@ -83,30 +106,65 @@ pub fn verify_jobs(jobs: &[SignatureJob]) -> Vec<bool> {
 /// [`verify_jobs`] over borrowed jobs.
 pub fn verify_refs(jobs: &[JobRef<'_>]) -> Vec<bool> {
     let mut results = vec![false; jobs.len()];
-    // Jobs that pass the pre-checks go into the batch; the rest stay false.
-    let candidates: Vec<(usize, [u8; 64])> = jobs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, job)| {
-            let sig: [u8; 64] = job.signature.try_into().ok()?;
-            signature_precheck(&sig).then_some((i, sig))
-        })
-        .collect();
-    if candidates.is_empty() {
-        return results;
-    }
-    let verified: Vec<Vec<usize>> = if candidates.len() < PARALLEL_THRESHOLD {
-        vec![verify_chunk(jobs, &candidates)]
-    } else {
-        let chunk = chunk_len(candidates.len(), rayon::current_num_threads());
-        candidates.par_chunks(chunk).map(|c| verify_chunk(jobs, c)).collect()
+    let (batched, strict) = plan(jobs);
+    let parallel = jobs.len() >= PARALLEL_THRESHOLD;
+    let verify_one = |&i: &usize| {
+        jobs.get(i)
+            .is_some_and(|job| verify_strict(job.key, job.message, job.signature).is_ok())
     };
-    for index in verified.into_iter().flatten() {
+    let (from_batches, from_strict): (Vec<Vec<usize>>, Vec<usize>) = if parallel {
+        let chunk = chunk_len(batched.len(), rayon::current_num_threads());
+        rayon::join(
+            || batched.par_chunks(chunk).map(|c| verify_chunk(jobs, c)).collect(),
+            || strict.par_iter().copied().filter(verify_one).collect(),
+        )
+    } else {
+        let from_batch = if batched.is_empty() {
+            Vec::new()
+        } else {
+            vec![verify_chunk(jobs, &batched)]
+        };
+        (from_batch, strict.iter().copied().filter(verify_one).collect())
+    };
+    for index in from_batches.into_iter().flatten().chain(from_strict) {
         if let Some(slot) = results.get_mut(index) {
             *slot = true;
         }
     }
     results
+}
+
+/// Splits the jobs into those that may be batched (64-byte signature, torsion-free key signing
+/// at least `BATCH_MIN_KEY_USES` of them) with their key, and those to verify strictly.
+fn plan<'a>(jobs: &[JobRef<'a>]) -> (Vec<(usize, TorsionFreeKey<'a>)>, Vec<usize>) {
+    let mut uses: HashMap<&[u8; 32], (usize, &'a PublicKey)> = HashMap::new();
+    for job in jobs {
+        uses.entry(job.key.as_bytes()).or_insert((0, job.key)).0 += 1;
+    }
+    let candidates: Vec<&'a PublicKey> = uses
+        .values()
+        .filter(|(n, _)| *n >= BATCH_MIN_KEY_USES)
+        .map(|(_, key)| *key)
+        .collect();
+    let tested: Vec<TorsionFreeKey<'a>> = if candidates.len() >= PARALLEL_KEYS {
+        candidates
+            .par_iter()
+            .filter_map(|key| TorsionFreeKey::new(key))
+            .collect()
+    } else {
+        candidates.iter().filter_map(|key| TorsionFreeKey::new(key)).collect()
+    };
+    let torsion_free: HashMap<&[u8; 32], TorsionFreeKey<'a>> =
+        tested.into_iter().map(|key| (key.key().as_bytes(), key)).collect();
+    let mut batched = Vec::new();
+    let mut strict = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        match torsion_free.get(job.key.as_bytes()) {
+            Some(key) if job.signature.len() == 64 => batched.push((i, *key)),
+            _ => strict.push(i),
+        }
+    }
+    (batched, strict)
 }
 
 /// Chunk length that gives every thread the same number of chunks of at most `MAX_CHUNK`
@@ -118,31 +176,37 @@ fn chunk_len(jobs: usize, threads: usize) -> usize {
     jobs.div_ceil(threads * rounds).max(1)
 }
 
-/// Returns the indices (into `jobs`) that verified.
-fn verify_chunk(jobs: &[JobRef<'_>], chunk: &[(usize, [u8; 64])]) -> Vec<usize> {
-    let items: Vec<BatchItem<'_>> = chunk
-        .iter()
-        .filter_map(|(i, signature)| {
-            let job = jobs.get(*i)?;
-            Some(BatchItem {
-                key: job.key,
-                message: job.message,
-                signature,
-            })
-        })
-        .collect();
-    if items.len() == chunk.len() && batch_holds(&items) {
-        return chunk.iter().map(|(i, _)| *i).collect();
+/// Returns the indices (into `jobs`) that verified: all of the chunk's batch items when their
+/// equation holds; otherwise, and for jobs that cannot be batch items, `verify_strict`'s answer.
+fn verify_chunk(jobs: &[JobRef<'_>], chunk: &[(usize, TorsionFreeKey<'_>)]) -> Vec<usize> {
+    let mut items = Vec::with_capacity(chunk.len());
+    let mut item_indices = Vec::with_capacity(chunk.len());
+    let mut strict = Vec::new();
+    for &(i, key) in chunk {
+        let item = jobs.get(i).and_then(|job| {
+            let signature: &[u8; 64] = job.signature.try_into().ok()?;
+            BatchItem::new(key, job.message, signature)
+        });
+        match item {
+            Some(item) => {
+                items.push(item);
+                item_indices.push(i);
+            }
+            None => strict.push(i),
+        }
     }
-    // Some signature in the chunk is bad: find out which, one by one.
-    chunk
-        .iter()
-        .filter(|(i, sig)| {
-            jobs.get(*i)
-                .is_some_and(|job| verify_strict(job.key, job.message, sig).is_ok())
-        })
-        .map(|(i, _)| *i)
-        .collect()
+    let verify_one = |i: &usize| {
+        jobs.get(*i)
+            .is_some_and(|job| verify_strict(job.key, job.message, job.signature).is_ok())
+    };
+    let mut verified: Vec<usize> = if items.is_empty() || batch_holds(&items) {
+        item_indices
+    } else {
+        // Some signature in the chunk is bad: find out which, one by one.
+        item_indices.into_iter().filter(verify_one).collect()
+    };
+    verified.extend(strict.into_iter().filter(verify_one));
+    verified
 }
 
 #[cfg(test)]

@@ -1,10 +1,14 @@
-//! Ed25519 with strict verification (ed25519-dalek `verify_strict`), and the cheap byte-level
-//! pre-checks that let a batch verifier refuse exactly what `verify_strict` refuses for R and S.
+//! Ed25519 with strict verification (ed25519-dalek `verify_strict`), the cheap byte-level
+//! pre-checks of R and S that `verify_strict` also makes, and the prime-order subgroup test the
+//! batch verifier needs on top of them (`verify_strict`'s cofactorless equation refuses an R or
+//! key with a torsion component where a batch equation would not always notice it).
 
 use std::sync::OnceLock;
 
 use curve25519_dalek::constants::EIGHT_TORSION;
+use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::VartimeMultiscalarMul;
 use ed25519_dalek::{Signature, VerifyingKey};
 
 /// A validated Ed25519 public key: a valid curve point that is not of small order.
@@ -38,13 +42,24 @@ impl PublicKey {
         self.0.as_bytes()
     }
 
-    pub(crate) fn inner(&self) -> &VerifyingKey {
-        &self.0
+    /// The key's curve point.
+    pub(crate) fn point(&self) -> EdwardsPoint {
+        self.0.to_edwards()
     }
 }
 
+/// True when `point` lies in the prime-order subgroup, i.e. `[L]P` is the identity (no
+/// torsion component). Variable time, about half the cost of one `verify_strict`.
+pub(crate) fn is_torsion_free(point: &EdwardsPoint) -> bool {
+    // The scalar -1 is stored as the integer L - 1, and scalar multiplication uses that
+    // integer: [L - 1]P = -P exactly when [L]P = 0. (`EdwardsPoint::is_torsion_free` gives the
+    // same answer in constant time, ~20 % slower.)
+    EdwardsPoint::vartime_multiscalar_mul([-Scalar::ONE], [*point]) == -point
+}
+
 /// Verify `sig` over `msg` with the strict rules: 64 bytes, canonical S, R canonical and not
-/// of small order, cofactorless equation.
+/// of small order, cofactorless equation `R == [S]B - [k]A` (compared as encodings, so an R or a
+/// key with a torsion component fails unless the torsion parts happen to cancel exactly).
 pub fn verify_strict(key: &PublicKey, msg: &[u8], sig: &[u8]) -> Result<(), SigError> {
     let bytes: [u8; 64] = sig.try_into().map_err(|_| SigError::WrongLength(sig.len()))?;
     if !signature_precheck(&bytes) {
@@ -58,22 +73,33 @@ pub fn verify_strict(key: &PublicKey, msg: &[u8], sig: &[u8]) -> Result<(), SigE
 /// True when R is a canonical encoding of a point that is not of small order and S < L.
 /// Pure byte comparisons: no point decompression.
 pub fn signature_precheck(sig: &[u8; 64]) -> bool {
-    let mut r = [0u8; 32];
-    r.copy_from_slice(&sig[..32]);
-    let mut s = [0u8; 32];
-    s.copy_from_slice(&sig[32..]);
+    let (r, s) = split_signature(sig);
     is_canonical_point_encoding(&r)
         && !small_order_encodings().contains(&r)
         && bool::from(Scalar::from_canonical_bytes(s).is_some())
 }
 
-/// y (the low 255 bits, little endian) must be below p = 2^255 - 19.
-fn is_canonical_point_encoding(enc: &[u8; 32]) -> bool {
-    let top = enc[31] & 0x7f;
-    if top != 0x7f || enc[1..31].iter().any(|&b| b != 0xff) {
-        return true;
+/// A signature's R and S halves.
+pub(crate) fn split_signature(sig: &[u8; 64]) -> ([u8; 32], [u8; 32]) {
+    let mut r = [0u8; 32];
+    let mut s = [0u8; 32];
+    for (dest, byte) in r.iter_mut().chain(s.iter_mut()).zip(sig) {
+        *dest = *byte;
     }
-    enc[0] < 0xed
+    (r, s)
+}
+
+/// y (the low 255 bits, little endian) must be below p = 2^255 - 19: the only encodings of
+/// y >= p are ed..ff ff.. 7f (byte 0 from 0xed, bytes 1..=30 0xff, byte 31 0x7f with the sign
+/// bit cleared).
+fn is_canonical_point_encoding(enc: &[u8; 32]) -> bool {
+    let mut bytes = enc.iter();
+    let low = bytes.next().copied().unwrap_or(0);
+    let at_least_p = bytes
+        .enumerate()
+        .all(|(i, &b)| if i == 30 { b & 0x7f == 0x7f } else { b == 0xff })
+        && low >= 0xed;
+    !at_least_p
 }
 
 /// The encodings of the eight small-order points, with either sign bit (for x = 0 the sign
@@ -184,6 +210,22 @@ mod tests {
             carry = sum >> 8;
         }
         assert_eq!(verify_strict(&pk, b"m", &sig), Err(SigError::NonCanonical));
+    }
+
+    #[test]
+    fn torsion_test_matches_dalek_on_every_coset() {
+        let (sk, pk) = key_pair(5);
+        let prime = sk.verifying_key().to_edwards();
+        assert_eq!(pk.point(), prime);
+        for (t, torsion) in EIGHT_TORSION.iter().enumerate() {
+            for base in [prime, EdwardsPoint::mul_base(&Scalar::from(12345u64))] {
+                let point = base + torsion;
+                assert_eq!(is_torsion_free(&point), t == 0, "t = {t}");
+                assert_eq!(is_torsion_free(&point), point.is_torsion_free());
+            }
+            // Small-order points themselves: only the identity is torsion-free.
+            assert_eq!(is_torsion_free(torsion), t == 0);
+        }
     }
 
     #[test]
