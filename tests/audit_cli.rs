@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use assert_cmd::Command;
 use clawaudit::produce::keys::key_file_text;
 use clawaudit::vectors::audit_sample::{self, SampleKeys};
+use predicates::prelude::*;
 use predicates::str::contains;
 
 fn clawaudit() -> Command {
@@ -266,4 +267,111 @@ fn prove_usage_errors_exit_2() {
         .assert()
         .code(2);
     assert!(!out.exists());
+}
+
+#[test]
+fn seal_refuses_what_could_never_verify_and_force_seals_it_anyway() {
+    let fx = fixture();
+    let dir = fx.tmp.path().join("run");
+    write_artifacts(&dir, SystemTime::now(), 0o644);
+    // Two attachment paths equal ignoring case: the verifier refuses that container.
+    let att = dir.join("artifacts/attachments");
+    std::fs::create_dir_all(&att).unwrap();
+    std::fs::write(att.join("notes.txt"), "a").unwrap();
+    std::fs::write(att.join("NOTES.txt"), "b").unwrap();
+    let out = fx.tmp.path().join("run.audit.zip");
+    seal(&fx, &dir, &out)
+        .code(2)
+        .stderr(contains("could never verify").and(contains("CONTAINER_PATH_UNSAFE")));
+    assert!(!out.exists(), "nothing is written");
+    seal_cmd(&dir, &fx.key)
+        .args([
+            "--job-id",
+            audit_sample::JOB_ID,
+            "--created-at",
+            audit_sample::CREATED_AT,
+            "--force",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    clawaudit()
+        .args(["verify", "--at", audit_sample::VERIFY_AT, "--trust"])
+        .arg(&fx.trust)
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout(contains("CONTAINER_PATH_UNSAFE"));
+}
+
+#[test]
+fn seal_refuses_approvals_dated_after_created_at() {
+    let fx = fixture();
+    let dir = fx.tmp.path().join("run");
+    write_artifacts(&dir, SystemTime::now(), 0o644);
+    let out = fx.tmp.path().join("early.audit.zip");
+    // A checkpoint a day before the approvals were given.
+    seal_cmd(&dir, &fx.key)
+        .args([
+            "--job-id",
+            audit_sample::JOB_ID,
+            "--created-at",
+            "2026-02-17T00:00:00Z",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains("artifacts/approvals/apr_alice.json is dated").and(contains("after --created-at")));
+    assert!(!out.exists());
+}
+
+#[test]
+fn seal_records_what_the_run_did_wrong() {
+    // One approval of a two-person gate: the quorum is not met, and that is evidence.
+    let fx = fixture();
+    let dir = fx.tmp.path().join("run");
+    write_artifacts(&dir, SystemTime::now(), 0o644);
+    std::fs::remove_file(dir.join("artifacts/approvals/apr_bob.json")).unwrap();
+    let out = fx.tmp.path().join("run.audit.zip");
+    seal(&fx, &dir, &out).success();
+    clawaudit()
+        .args(["verify", "--at", audit_sample::VERIFY_AT, "--trust"])
+        .arg(&fx.trust)
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout(contains("APPROVAL_QUORUM_NOT_MET"));
+}
+
+#[test]
+fn seal_and_prove_never_overwrite_without_force() {
+    let fx = fixture();
+    let dir = fx.tmp.path().join("run");
+    write_artifacts(&dir, SystemTime::now(), 0o644);
+    let out = fx.tmp.path().join("run.audit.zip");
+    std::fs::write(&out, "precious").unwrap();
+    seal(&fx, &dir, &out).code(2).stderr(contains("exists; give --force"));
+    assert_eq!(std::fs::read(&out).unwrap(), b"precious");
+    std::fs::remove_file(&out).unwrap();
+    seal(&fx, &dir, &out).success();
+    let proof = fx.tmp.path().join("wpc.proof.json");
+    std::fs::write(&proof, "precious").unwrap();
+    let prove = |force: bool| {
+        let mut c = clawaudit();
+        c.arg("prove")
+            .arg(&out)
+            .arg("artifacts/policy/wpc.json")
+            .arg("-o")
+            .arg(&proof);
+        if force {
+            c.arg("--force");
+        }
+        c.assert()
+    };
+    prove(false).code(2).stderr(contains("exists; give --force"));
+    assert_eq!(std::fs::read(&proof).unwrap(), b"precious");
+    prove(true).success();
+    assert!(std::fs::read_to_string(&proof).unwrap().contains("\"proof_version\""));
 }

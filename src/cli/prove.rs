@@ -22,6 +22,9 @@ pub struct ProveArgs {
     /// Output file.
     #[arg(short = 'o', long = "out", alias = "output")]
     pub output: PathBuf,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(args: ProveArgs) -> u8 {
@@ -39,7 +42,7 @@ fn run_inner(args: ProveArgs) -> Result<(), String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("{}: {e}", args.bundle.display()))?;
     let proof = build_proof(&bytes, &args.entry, &limits).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
-    std::fs::write(&args.output, json_bytes(&proof)).map_err(|e| format!("{}: {e}", args.output.display()))?;
+    super::produce::write_output(&args.output, &json_bytes(&proof), args.force)?;
     let index = proof
         .get("leaf_index")
         .and_then(clawaudit::json::Value::as_u64)

@@ -5,14 +5,18 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::produce::read_artifacts_dir;
+use super::produce::write_output;
 use super::{usage_error, EXIT_PASS};
-use clawaudit::produce::seal::{seal_entries, SealOptions};
+use clawaudit::produce::seal::{seal_checked, seal_entries, SealOptions};
 
 #[derive(Args, Debug)]
 #[command(
     after_help = "DIR holds artifacts/… exactly as they will appear in the ZIP (artifacts/policy/wpc.json, artifacts/token/cst.jwt,\n\
 artifacts/plans/<gate>.json, artifacts/approvals/<id>.json, artifacts/receipts/<id>.json, artifacts/proof_bundle.json,\n\
 artifacts/trust_pulse.json, artifacts/attachments/…). The same inputs, key, --bundle-id and --created-at give a byte-identical file.\n\n\
+A bundle that could never verify is refused (exit 2, nothing written): one its own verifier refuses for a container,\n\
+checkpoint or manifest reason, or with approvals or a token dated after --created-at. What the run itself did wrong\n\
+(a quorum not met, a receipt bound to another policy) is sealed: the bundle records what happened.\n\n\
 Example:\n  clawaudit seal run-42/ --key sealer.key.json --job-id job-42 --run-id run_42 --created-at 2026-02-18T00:00:00Z -o run-42.audit.zip"
 )]
 pub struct SealArgs {
@@ -42,6 +46,9 @@ pub struct SealArgs {
     /// Output file.
     #[arg(short = 'o', long = "out", alias = "output")]
     pub output: PathBuf,
+    /// Seal even what could never verify (see above), and replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(args: SealArgs) -> u8 {
@@ -63,8 +70,18 @@ fn run_inner(args: SealArgs) -> Result<(), String> {
         created_at: args.created_at.unwrap_or_else(super::produce::now_rfc3339),
         expires_at: args.expires_at,
     };
-    let bytes = seal_entries(&artifacts, &signer, &options)?;
-    std::fs::write(&args.output, &bytes).map_err(|e| format!("{}: {e}", args.output.display()))?;
+    let bytes = if args.force {
+        seal_entries(&artifacts, &signer, &options)?
+    } else {
+        seal_checked(&artifacts, &signer, &options).map_err(|reasons| {
+            format!(
+                "{} could never verify, so nothing was written (--force seals it anyway):\n  {}",
+                args.dir.display(),
+                reasons.join("\n  ")
+            )
+        })?
+    };
+    write_output(&args.output, &bytes, args.force)?;
     println!(
         "sealed {} artifacts into {} ({} bytes), sealer {}",
         artifacts.len(),

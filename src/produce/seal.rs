@@ -18,10 +18,15 @@ use crate::audit::checkpoint::{parse_payload, payload_value, sign_checkpoint, Ch
 use crate::audit::container::{ContainerLimits, CHECKPOINT_NAME, MANIFEST_NAME};
 use crate::audit::manifest::{build_manifest, manifest_from_value, POLICY_PATH, TOKEN_PATH};
 use crate::audit::merkle;
+use crate::audit::verify::verify_audit_bundle;
 use crate::clawsig::producer::Signer;
+use crate::context::VerifyContext;
 use crate::crypto::{b64u_encode, sha256_b64u};
 use crate::json::{self, jss, Value};
 use crate::policy::{cst, wpc};
+use crate::report::CheckStatus;
+use crate::timeutil::{format_rfc3339, parse_rfc3339, secs_to_ms, Millis};
+use crate::trust::{Trust, TrustEntry};
 
 /// The deflate level every sealed bundle uses.
 pub const DEFLATE_LEVEL: i64 = 6;
@@ -155,6 +160,86 @@ pub fn seal_entries(
     assemble(&json_bytes(&checkpoint), &json_bytes(&manifest), artifacts)
 }
 
+/// Why a bundle sealed from `artifacts` could never verify, whatever trust file a verifier
+/// uses: what clawaudit's own verifier refuses in `bundle` for a container, checkpoint or
+/// manifest reason, and approvals or a token dated after the checkpoint's `created_at`.
+/// Violations by the run itself (a quorum not met, a receipt bound to another policy) are
+/// not reasons: sealing records what happened, and the verifier reports them.
+pub fn unverifiable_reasons(
+    artifacts: &[(String, Vec<u8>)],
+    bundle: &[u8],
+    signer: &Signer,
+    options: &SealOptions,
+) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let Some(created_at) = parse_rfc3339(&options.created_at) else {
+        return vec![format!(
+            "--created-at \"{}\" is not an RFC 3339 date-time",
+            options.created_at
+        )];
+    };
+    // The verifier, at the sealing time, with the sealer trusted: nothing else is known here.
+    let mut trust = Trust::empty();
+    trust.sealers.push(TrustEntry {
+        did: signer.did().to_string(),
+        name: None,
+    });
+    let report = verify_audit_bundle(SEALED, bundle, &VerifyContext::new(created_at, trust));
+    for check in report.checks.iter().filter(|c| c.status == CheckStatus::Fail) {
+        if ["container.", "checkpoint.", "manifest."]
+            .iter()
+            .any(|p| check.id.starts_with(p))
+        {
+            let at = check.artifact().map(|a| format!(" ({a})")).unwrap_or_default();
+            reasons.push(format!("{}{at}: {}", check.reason_code, check.detail));
+        }
+    }
+    for (path, bytes) in artifacts {
+        if let Some(at) = dated_after(path, bytes, created_at) {
+            reasons.push(format!(
+                "{path} is dated {}, after --created-at {}: the verifier refuses evidence newer than its checkpoint",
+                format_rfc3339(at),
+                options.created_at
+            ));
+        }
+    }
+    reasons
+}
+
+/// `seal_entries`, refusing (with every reason) a bundle that could never verify
+/// (`unverifiable_reasons`). `clawaudit seal` calls this unless `--force`.
+pub fn seal_checked(
+    artifacts: &[(String, Vec<u8>)],
+    signer: &Signer,
+    options: &SealOptions,
+) -> Result<Vec<u8>, Vec<String>> {
+    let bytes = seal_entries(artifacts, signer, options).map_err(|e| vec![e])?;
+    let reasons = unverifiable_reasons(artifacts, &bytes, signer, options);
+    if reasons.is_empty() {
+        Ok(bytes)
+    } else {
+        Err(reasons)
+    }
+}
+
+/// The name the self-check reports the bundle under.
+const SEALED: &str = "the sealed bundle";
+
+/// The time of an approval (`payload.timestamp`) or of the token (`iat`), when it is later
+/// than `created_at`.
+fn dated_after(path: &str, bytes: &[u8], created_at: Millis) -> Option<Millis> {
+    let at = if path.starts_with("artifacts/approvals/") {
+        let value = json::parse(bytes, &json::ParseLimits::default()).ok()?;
+        parse_rfc3339(value.get("payload")?.get("timestamp")?.as_str()?)?
+    } else if path == TOKEN_PATH {
+        let jws = cst::decode_compact(bytes).ok()?;
+        secs_to_ms(jws.claims.get("iat")?.as_i64()?)
+    } else {
+        return None;
+    };
+    (at > created_at).then_some(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +309,104 @@ mod tests {
         o.expires_at = Some("2026-02-17T00:00:00Z".into());
         assert!(seal_entries(&ok, &signer, &o).is_err());
         assert!(seal_entries(&[], &signer, &options()).is_err());
+    }
+
+    fn sealer() -> Signer {
+        crate::vectors::testkit::label_signer("sealer")
+    }
+
+    /// The failing checks that `seal` must never let through.
+    fn unsealable_failures(zip: &[u8], at: &str) -> Vec<String> {
+        let mut trust = Trust::empty();
+        trust.sealers.push(TrustEntry {
+            did: sealer().did().to_string(),
+            name: None,
+        });
+        let ctx = VerifyContext::new(parse_rfc3339(at).unwrap(), trust);
+        verify_audit_bundle("b.zip", zip, &ctx)
+            .checks
+            .into_iter()
+            .filter(|c| c.status == CheckStatus::Fail)
+            .filter(|c| {
+                ["container.", "checkpoint.", "manifest."]
+                    .iter()
+                    .any(|p| c.id.starts_with(p))
+            })
+            .map(|c| format!("{} {} {}", c.id, c.reason_code, c.detail))
+            .collect()
+    }
+
+    #[test]
+    fn paths_equal_ignoring_case_are_refused_and_forced_ones_fail_verification() {
+        let artifacts = vec![
+            ("artifacts/attachments/notes.txt".to_string(), b"a".to_vec()),
+            ("artifacts/attachments/NOTES.txt".to_string(), b"b".to_vec()),
+        ];
+        let reasons = seal_checked(&artifacts, &sealer(), &options()).unwrap_err();
+        assert!(
+            reasons.iter().any(|r| r.starts_with("CONTAINER_PATH_UNSAFE")),
+            "{reasons:?}"
+        );
+        // Sealed anyway (`--force`): the verifier refuses it for that reason.
+        let forced = seal_entries(&artifacts, &sealer(), &options()).unwrap();
+        let failures = unsealable_failures(&forced, "2026-02-18T00:00:00Z");
+        assert!(
+            failures.iter().any(|f| f.contains("CONTAINER_PATH_UNSAFE")),
+            "{failures:?}"
+        );
+    }
+
+    #[test]
+    fn an_approval_dated_after_created_at_is_a_reason_and_one_before_is_not() {
+        let approval = |ts: &str| {
+            let v = crate::json::parse_str(&format!(r#"{{"payload":{{"timestamp":"{ts}"}}}}"#)).unwrap();
+            ("artifacts/approvals/a1.json".to_string(), json_bytes(&v))
+        };
+        let later = vec![approval("2026-02-18T00:00:01Z")];
+        let zip = seal_entries(&later, &sealer(), &options()).unwrap();
+        let reasons = unverifiable_reasons(&later, &zip, &sealer(), &options());
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.starts_with("artifacts/approvals/a1.json is dated 2026-02-18T00:00:01.000Z")),
+            "{reasons:?}"
+        );
+        let earlier = vec![approval("2026-02-17T23:59:59Z")];
+        let zip = seal_entries(&earlier, &sealer(), &options()).unwrap();
+        assert!(!unverifiable_reasons(&earlier, &zip, &sealer(), &options())
+            .iter()
+            .any(|r| r.contains("is dated")));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the artifact paths and bytes, what `seal_checked` writes never fails its
+        /// own verifier for a container, checkpoint or manifest reason, at the sealing time or
+        /// a day later.
+        #[test]
+        fn seal_never_writes_what_its_verifier_refuses(
+            files in proptest::collection::vec(
+                (
+                    proptest::collection::vec(
+                        proptest::sample::select(vec!["a", "A", "b", "x.txt", "X.TXT", ".", "..", "", "ä", "a b"]),
+                        1..4,
+                    ),
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+                ),
+                1..6,
+            ),
+        ) {
+            let artifacts: Vec<(String, Vec<u8>)> = files
+                .into_iter()
+                .map(|(segments, bytes)| (format!("artifacts/attachments/{}", segments.join("/")), bytes))
+                .collect();
+            if let Ok(zip) = seal_checked(&artifacts, &sealer(), &options()) {
+                for at in ["2026-02-18T00:00:00Z", "2026-02-19T00:00:00Z"] {
+                    let failures = unsealable_failures(&zip, at);
+                    proptest::prop_assert!(failures.is_empty(), "{:?}: {:?}", artifacts, failures);
+                }
+            }
+        }
     }
 
     #[test]
