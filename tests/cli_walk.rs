@@ -288,3 +288,47 @@ fn an_inclusion_proof_without_its_artifact_says_so_in_text() {
             "  not checked: proof.artifact: no --artifact given: the artifact's bytes were not compared\n",
         ));
 }
+
+#[test]
+fn strict_fails_skipped_files_warnings_and_flags_that_did_not_apply() {
+    let t = tempfile::tempdir().unwrap();
+    copy(&good_bundle(), &t.path().join("a.json"));
+    std::fs::write(t.path().join("README.md"), "notes").unwrap();
+    // Without --strict: PASS, the README listed as skipped.
+    verify(&[os(t.path())]).code(0);
+    let readme = t.path().join("README.md");
+    verify(&[os(t.path()), std::ffi::OsStr::new("--strict")])
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "FAIL unknown {} FILE_NOT_VERIFIED",
+            readme.display()
+        )));
+    // A warning (a flag that did not apply) fails the subject under --strict, with its code:
+    // a commit signature (which needs no trust) beside the inclusion proof --artifact is for.
+    let proof = vectors().join("audit/valid/policy.proof.json");
+    let artifact = vectors().join("audit/valid/policy.artifact");
+    let commit = vectors().join("clawsig/valid/commit-sig.json");
+    let run = |strict: bool| {
+        let mut c = Command::cargo_bin("clawaudit").unwrap();
+        c.args(["verify", "--at", "2026-02-18T00:01:00Z", "--trust"])
+            .arg(vectors().join("audit/trust.json"))
+            .arg(&proof)
+            .arg(&commit)
+            .arg("--artifact")
+            .arg(&artifact);
+        if strict {
+            c.arg("--strict");
+        }
+        c.assert()
+    };
+    run(false).code(0).stdout(predicate::str::contains(
+        "warning: flags.not_applicable (FLAG_NOT_APPLICABLE)",
+    ));
+    run(true)
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "FAIL commit-sig {} FLAG_NOT_APPLICABLE: --strict: --artifact applies to inclusion-proof subjects",
+            commit.display()
+        )))
+        .stdout(predicate::str::contains("PASS inclusion-proof"));
+}

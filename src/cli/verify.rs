@@ -74,6 +74,10 @@ pub struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Nothing unverified passes: a skipped file, a warning or a flag that did not apply to
+    /// a subject is a FAIL.
+    #[arg(long)]
+    pub strict: bool,
     /// Text output: only FAILs and the summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -248,7 +252,10 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     for report in &mut reports {
         note_flags_not_applied(report, flags);
     }
-    let report = Report::with_skipped(format_rfc3339(at), reports, skipped);
+    let mut report = Report::with_skipped(format_rfc3339(at), reports, skipped);
+    if args.strict {
+        report = report.strict();
+    }
     let out = match args.format {
         Format::Text => clawaudit::render::text::render(
             &report,

@@ -1280,6 +1280,18 @@ impl ReasonCode {
                     "If the subject should have been of the other kind, find the right file: nothing that the flag asks for was verified.",
                 ],
             },
+            R::FileNotVerified => &Explanation {
+                title: "A file of a walked directory was not verified",
+                meaning: "With --strict, every file below a directory argument must be verified. This one was skipped: it is not a subject (a README, a trust file, a key file, a URM document without its proof bundle, a link to a directory walked at its own path).",
+                causes: &[
+                    "Configuration or notes are kept in the same directory as the evidence.",
+                    "A file that should be evidence has a name clawaudit does not read as a subject, such as evidence.json.bak.",
+                ],
+                next_steps: &[
+                    "Keep only evidence in the directory you verify with --strict, or verify the evidence files by name.",
+                    "If the file is evidence, give it a .json or .zip name and verify again.",
+                ],
+            },
         }
     }
 }

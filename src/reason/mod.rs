@@ -142,6 +142,7 @@ reason_codes! {
     SubjectMismatch => "SUBJECT_MISMATCH",
     // The command line (ours).
     FlagNotApplicable => "FLAG_NOT_APPLICABLE",
+    FileNotVerified => "FILE_NOT_VERIFIED",
 }
 
 impl fmt::Display for ReasonCode {

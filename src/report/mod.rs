@@ -330,28 +330,7 @@ impl SubjectReport {
     /// Build a subject report from findings: FAIL with the first failing check's code and
     /// detail, else PASS with `OK`.
     pub fn from_findings(path: &str, kind: Kind, findings: Findings) -> SubjectReport {
-        let (status, reason_code, reason) = match findings.first_failure() {
-            Some(check) => {
-                let artifact = check.artifact().map(|a| format!(" [{a}]")).unwrap_or_default();
-                (
-                    Status::Fail,
-                    check.reason_code,
-                    format!("{}{}", sentence(&check.detail), artifact),
-                )
-            }
-            None => {
-                let n = findings.checks.iter().filter(|c| c.status == CheckStatus::Pass).count();
-                (
-                    Status::Pass,
-                    ReasonCode::Ok,
-                    format!(
-                        "The {} verified: {n} check{} passed.",
-                        kind_noun(kind),
-                        if n == 1 { "" } else { "s" }
-                    ),
-                )
-            }
-        };
+        let (status, reason_code, reason) = verdict(kind, &findings.checks);
         SubjectReport {
             path: path.to_string(),
             kind,
@@ -368,6 +347,49 @@ impl SubjectReport {
     /// The first failing check, if any.
     pub fn failing_check(&self) -> Option<&Check> {
         self.checks.iter().find(|c| c.status == CheckStatus::Fail)
+    }
+
+    /// `--strict`: every warn check fails (with its own code), and the verdict is derived
+    /// again from the checks.
+    pub fn strict(&mut self) {
+        let mut changed = false;
+        for check in self.checks.iter_mut().filter(|c| c.status == CheckStatus::Warn) {
+            check.status = CheckStatus::Fail;
+            check.detail = format!("--strict: {}", check.detail);
+            changed = true;
+        }
+        if changed {
+            (self.status, self.reason_code, self.reason) = verdict(self.kind, &self.checks);
+        }
+    }
+}
+
+/// Status, code and sentence from checks: FAIL with the first failing check's code and
+/// detail (and where it looked), else PASS with `OK` and the number of checks passed.
+fn verdict(kind: Kind, checks: &[Check]) -> (Status, ReasonCode, String) {
+    {
+        match checks.iter().find(|c| c.status == CheckStatus::Fail) {
+            Some(check) => {
+                let artifact = check.artifact().map(|a| format!(" [{a}]")).unwrap_or_default();
+                (
+                    Status::Fail,
+                    check.reason_code,
+                    format!("{}{}", sentence(&check.detail), artifact),
+                )
+            }
+            None => {
+                let n = checks.iter().filter(|c| c.status == CheckStatus::Pass).count();
+                (
+                    Status::Pass,
+                    ReasonCode::Ok,
+                    format!(
+                        "The {} verified: {n} check{} passed.",
+                        kind_noun(kind),
+                        if n == 1 { "" } else { "s" }
+                    ),
+                )
+            }
+        }
     }
 }
 
@@ -424,6 +446,25 @@ pub struct Report {
 impl Report {
     pub fn new(at: String, subjects: Vec<SubjectReport>) -> Report {
         Report::with_skipped(at, subjects, Vec::new())
+    }
+
+    /// `--strict`: nothing unverified passes. Every warn check of every subject fails, and
+    /// every skipped file becomes a FAIL subject (`FILE_NOT_VERIFIED`).
+    pub fn strict(mut self) -> Report {
+        for s in &mut self.subjects {
+            s.strict();
+        }
+        for skipped in std::mem::take(&mut self.skipped) {
+            let mut f = Findings::new();
+            f.fail(
+                "input.skipped",
+                ReasonCode::FileNotVerified,
+                format!("--strict: {} was not verified: {}", skipped.path, skipped.why),
+            );
+            self.subjects
+                .push(SubjectReport::from_findings(&skipped.path, Kind::Unknown, f));
+        }
+        Report::with_skipped(self.at, self.subjects, Vec::new())
     }
 
     /// A run that also lists the files it skipped. Skipped files do not change the verdict
