@@ -11,6 +11,8 @@ pub mod cst;
 pub mod extension;
 pub mod wpc;
 
+use crate::reason::ReasonCode;
+use crate::report::Findings;
 use crate::timeutil::Millis;
 
 /// What steps 4–6 need from the signed checkpoint payload.
@@ -28,6 +30,40 @@ pub struct CheckpointView {
     pub policy_hash: Option<String>,
     /// `bindings.token_scope_hash_b64u`.
     pub token_scope_hash: Option<String>,
+}
+
+/// The sealed-bundle entry a step judges: its path, and the name its details give it
+/// (`approval artifacts/approvals/a1.json`).
+pub(crate) struct Artifact<'p> {
+    pub path: &'p str,
+    pub label: String,
+}
+
+impl<'p> Artifact<'p> {
+    /// `kind` names the artifact in details: `token`, `plan`.
+    pub fn new(kind: &str, path: &'p str) -> Artifact<'p> {
+        Artifact {
+            path,
+            label: format!("{kind} {path}"),
+        }
+    }
+
+    pub fn pass(&self, f: &mut Findings, id: &str, detail: String) {
+        f.pass_in_entry(id, self.path, detail);
+    }
+
+    pub fn fail(&self, f: &mut Findings, id: &str, code: ReasonCode, detail: String) {
+        f.fail_in_entry(id, code, self.path, detail);
+    }
+}
+
+/// Whether a check recorded since `first` (an index into `f.checks`) failed.
+pub(crate) fn failed_since(f: &Findings, first: usize) -> bool {
+    f.checks
+        .get(first..)
+        .unwrap_or_default()
+        .iter()
+        .any(|c| c.status == crate::report::CheckStatus::Fail)
 }
 
 pub(crate) use crate::schema_rules::{char_len, short};
