@@ -16,7 +16,7 @@ use crate::context::VerifyContext;
 use crate::crypto::sha256_b64u;
 use crate::json::{Object, Value};
 use crate::reason::ReasonCode;
-use crate::report::{Findings, Location};
+use crate::report::{ApprovalFact, Binding, Findings, GateFact, HashFact, HashRecipe, HashSubject, Location};
 use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::{format_rfc3339, parse_rfc3339};
 use crate::trust::ApproverEntry;
@@ -208,6 +208,7 @@ struct ApprovalView<'v> {
     receipt_id: &'v str,
     approval_type: &'v str,
     approver_subject: &'v str,
+    approver_method: Option<&'v str>,
     agent_did: &'v str,
     scope_hash: &'v str,
     policy_hash: &'v str,
@@ -227,6 +228,7 @@ impl<'v> ApprovalView<'v> {
             receipt_id: required("receipt_id"),
             approval_type: required("approval_type"),
             approver_subject: required("approver_subject"),
+            approver_method: text("approver_method"),
             agent_did: required("agent_did"),
             scope_hash: required("scope_hash_b64u"),
             policy_hash: required("policy_hash_b64u"),
@@ -250,6 +252,25 @@ struct JudgedApproval<'a> {
     authentic: bool,
     signer_did: &'a str,
     entry: Option<&'a ApproverEntry>,
+    /// The check that failed on the link to the plan it names (`approval.plan` or
+    /// `approval.scope`), if one did.
+    plan_link_failed: Option<&'static str>,
+}
+
+impl JudgedApproval<'_> {
+    /// The link from the plan (by its hash) to this approval.
+    fn plan_link(&self, plans: &HashMap<&str, &PlanView>) -> Binding {
+        let from = match plans.get(self.view.plan_hash) {
+            Some(plan) => format!("plan hash ({})", plan.path),
+            None => format!("plan hash {} (not in the bundle)", short(self.view.plan_hash)),
+        };
+        Binding::new(
+            from,
+            format!("approval ({})", self.path),
+            self.plan_link_failed.unwrap_or("approval.binding"),
+            self.plan_link_failed.is_none(),
+        )
+    }
 }
 
 /// A plan as read from the bundle, before `validate_plan` judged it (the approvals, checked
@@ -313,6 +334,18 @@ struct Judging<'a> {
     ctx: &'a VerifyContext,
 }
 
+/// What step 6 found besides its checks, for the report's facts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApprovalsOutcome {
+    /// Every plan's hash, in path order.
+    pub plan_hashes: Vec<HashFact>,
+    /// Plan hash → approval for every approval whose payload could be read (in path order),
+    /// then approvals → quorum for every gate whose quorum was judged (in plan path order).
+    pub bindings: Vec<Binding>,
+    /// Every gate whose quorum was judged, with the approvals that apply to it.
+    pub gates: Vec<GateFact>,
+}
+
 /// Step 6 of spec 20 §5: every approval on its own (in path order), then every plan's gate
 /// (in path order): gate known, no trusted deny, quorum of distinct eligible approvers.
 pub fn check_approvals(
@@ -322,7 +355,7 @@ pub fn check_approvals(
     checkpoint: &CheckpointView,
     ctx: &VerifyContext,
     f: &mut Findings,
-) {
+) -> ApprovalsOutcome {
     let mut plan_order: Vec<&(String, Value)> = plans.iter().collect();
     plan_order.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let plan_views: Vec<PlanView> = plan_order
@@ -349,14 +382,31 @@ pub fn check_approvals(
         }
     }
 
+    let mut out = ApprovalsOutcome {
+        plan_hashes: plan_views
+            .iter()
+            .map(|p| HashFact {
+                subject: HashSubject::Plan,
+                value_b64u: p.hash.clone(),
+                recipe: HashRecipe::JcsSha256,
+                entry: Some(p.path.to_string()),
+            })
+            .collect(),
+        bindings: judged.iter().map(|j| j.plan_link(&on.plans)).collect(),
+        gates: Vec::new(),
+    };
     let mut by_plan: HashMap<&str, Vec<&JudgedApproval>> = HashMap::new();
     for j in &judged {
         by_plan.entry(j.view.plan_hash).or_default().push(j);
     }
     for plan in &plan_views {
         let applying = by_plan.get(plan.hash.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        check_gate(plan, applying, &on, f);
+        if let Some(quorum) = check_gate(plan, applying, &on, f) {
+            out.bindings.push(quorum.link(plan.path));
+            out.gates.push(quorum.fact(plan.path));
+        }
     }
+    out
 }
 
 /// One approval, every check in the order of spec 20 §5 step 6.
@@ -377,7 +427,7 @@ fn check_one_approval<'a>(
     let signature_ok = check_approval_signature(&at, &env, f);
     let entry = check_approver(&at, &env, &view, on.ctx, f);
     check_approval_policy(&at, &view, on.policy_hash, f);
-    check_approval_plan(&at, &view, &on.plans, f);
+    let plan_link_failed = check_approval_plan(&at, &view, &on.plans, f);
     check_approval_job(&at, &view, on.checkpoint, f);
     check_approval_replay(&at, &view, seen_ids, f);
     check_approval_time(&at, &view, on.checkpoint, f);
@@ -403,6 +453,7 @@ fn check_one_approval<'a>(
         authentic: signature_ok && entry.is_some(),
         signer_did: env.signer_did,
         entry,
+        plan_link_failed,
     })
 }
 
@@ -540,8 +591,14 @@ fn check_approval_policy(at: &Artifact, view: &ApprovalView, policy_hash: Option
 }
 
 /// The plan hash names a plan of the bundle, and the scope hash covers the approval's gate and
-/// job, that plan and the policy, with the gate and job the plan's own.
-fn check_approval_plan(at: &Artifact, view: &ApprovalView, plans: &HashMap<&str, &PlanView>, f: &mut Findings) {
+/// job, that plan and the policy, with the gate and job the plan's own. Returns the check that
+/// failed, if one did.
+fn check_approval_plan(
+    at: &Artifact,
+    view: &ApprovalView,
+    plans: &HashMap<&str, &PlanView>,
+    f: &mut Findings,
+) -> Option<&'static str> {
     let label = &at.label;
     let Some(plan) = plans.get(view.plan_hash) else {
         at.fail(
@@ -553,7 +610,7 @@ fn check_approval_plan(at: &Artifact, view: &ApprovalView, plans: &HashMap<&str,
                 short(view.plan_hash)
             ),
         );
-        return;
+        return Some("approval.plan");
     };
     let scope = approval_scope_hash(view.binding_gate, view.binding_job, view.plan_hash, view.policy_hash);
     if scope != view.scope_hash {
@@ -566,6 +623,7 @@ fn check_approval_plan(at: &Artifact, view: &ApprovalView, plans: &HashMap<&str,
                 short(view.scope_hash)
             ),
         );
+        Some("approval.scope")
     } else if plan.gate_id != Some(view.binding_gate) || plan.job_id != Some(view.binding_job) {
         at.fail(
             f,
@@ -580,6 +638,9 @@ fn check_approval_plan(at: &Artifact, view: &ApprovalView, plans: &HashMap<&str,
                 crate::clawsig::envelope::describe(plan.value.get("job_id"))
             ),
         );
+        Some("approval.scope")
+    } else {
+        None
     }
 }
 
@@ -654,8 +715,13 @@ fn check_approval_time(at: &Artifact, view: &ApprovalView, checkpoint: &Checkpoi
 }
 
 /// One plan's gate: the plan's format and job, the gate in the policy, no trusted deny, then
-/// the quorum.
-fn check_gate(plan: &PlanView, applying: &[&JudgedApproval], on: &Judging, f: &mut Findings) {
+/// the quorum. Returns the quorum when it was judged.
+fn check_gate<'a>(
+    plan: &'a PlanView<'a>,
+    applying: &[&'a JudgedApproval<'a>],
+    on: &Judging<'a>,
+    f: &mut Findings,
+) -> Option<Quorum<'a>> {
     let at = Artifact::new("plan", plan.path);
     let fields = match PlanFields::of(plan.value) {
         Ok(fields) => fields,
@@ -666,7 +732,7 @@ fn check_gate(plan: &PlanView, applying: &[&JudgedApproval], on: &Judging, f: &m
                 ReasonCode::SchemaValidationFailed,
                 format!("the {} does not follow the plan format: {why}", at.label),
             );
-            return;
+            return None;
         }
     };
     if fields.job_id != on.checkpoint.job_id {
@@ -682,13 +748,13 @@ fn check_gate(plan: &PlanView, applying: &[&JudgedApproval], on: &Judging, f: &m
             ),
         );
     }
-    let Some(gate) = declared_gate(&at, fields.gate_id, on.policy, f) else {
-        return;
-    };
+    let gate = declared_gate(&at, fields.gate_id, on.policy, f)?;
     if denied(&at, fields.gate_id, applying, f) {
-        return;
+        return None;
     }
-    Quorum::count(fields, gate, applying, on).record(&at, f);
+    let quorum = Quorum::count(fields, gate, applying, on);
+    quorum.record(&at, f);
+    Some(quorum)
 }
 
 /// The gate a plan is for, as the policy declares it (`gate.exists`).
@@ -786,7 +852,8 @@ fn denied(at: &Artifact, gate_id: &str, applying: &[&JudgedApproval], f: &mut Fi
 }
 
 /// How a gate's quorum came out: the distinct identities that counted and, for every approval
-/// that applies to the gate, why it did not count. The `gate.quorum` check is built from it.
+/// that applies to the gate, why it did not count. The `gate.quorum` check and the gate's
+/// facts are both built from it.
 struct Quorum<'a> {
     gate_id: &'a str,
     gate: &'a ApprovalGate,
@@ -908,6 +975,43 @@ impl<'a> Quorum<'a> {
             at.pass(f, "gate.quorum", self.detail());
         } else {
             at.fail(f, "gate.quorum", ReasonCode::ApprovalQuorumNotMet, self.detail());
+        }
+    }
+
+    /// The link from the approvals of the plan at `plan_entry` to the gate's quorum.
+    fn link(&self, plan_entry: &str) -> Binding {
+        Binding::new(
+            format!("approvals ({plan_entry})"),
+            format!("gate \"{}\" quorum", short(self.gate_id)),
+            "gate.quorum",
+            self.met(),
+        )
+    }
+
+    /// The gate, for the plan at `plan_entry`, and every approval that applies to it.
+    fn fact(&self, plan_entry: &str) -> GateFact {
+        GateFact {
+            gate_id: self.gate_id.to_string(),
+            plan_entry: plan_entry.to_string(),
+            min_approvers: self.gate.min_approvers,
+            counted: self.counted.len() as u64,
+            requester_excluded: self.gate.independent_of_requester,
+            approver_group: self.gate.approver_group.clone(),
+            approvals: self
+                .votes
+                .iter()
+                .map(|(a, why)| ApprovalFact {
+                    entry: a.path.to_string(),
+                    approver_subject: a.view.approver_subject.to_string(),
+                    approver_did: a.signer_did.to_string(),
+                    method: a.view.approver_method.map(str::to_string),
+                    decision: a.view.approval_type.to_string(),
+                    timestamp: a.view.timestamp.to_string(),
+                    counted: why.is_none(),
+                    not_counted_because: why.clone(),
+                })
+                .collect(),
+            quorum_met: self.met(),
         }
     }
 }
@@ -1099,10 +1203,23 @@ mod tests {
     }
 
     fn run_with(approvals: &[(String, Value)], plans: &[(String, Value)], c: &VerifyContext) -> Findings {
+        judge_with(approvals, plans, c).0
+    }
+
+    fn judge_with(
+        approvals: &[(String, Value)],
+        plans: &[(String, Value)],
+        c: &VerifyContext,
+    ) -> (Findings, ApprovalsOutcome) {
         let p = policy();
         let mut f = Findings::new();
-        check_approvals(approvals, plans, Some(&p), &ct::checkpoint(None), c, &mut f);
-        f
+        let out = check_approvals(approvals, plans, Some(&p), &ct::checkpoint(None), c, &mut f);
+        (f, out)
+    }
+
+    /// The findings and facts of `approvals` for the test plan.
+    fn judge(approvals: &[(String, Value)]) -> (Findings, ApprovalsOutcome) {
+        judge_with(approvals, &[(PLAN_PATH.into(), plan())], &ctx())
     }
 
     fn run(approvals: &[(String, Value)]) -> Findings {
@@ -1232,6 +1349,108 @@ mod tests {
             .unwrap()
             .detail
             .contains("not in group \"change-board\""));
+    }
+
+    #[test]
+    fn gate_facts_list_every_approval_with_the_reason_the_detail_gives() {
+        let (bob_path, bob_env) = approve_bob();
+        let auto = tamper(&bob(), &bob_env, |p| {
+            p.insert("approval_type", Value::from("auto_approve"));
+        });
+        let stranger = crate::vectors::testkit::label_signer("stranger");
+        let approvals = [
+            approve_alice(),
+            approval_file(&alice_laptop(), "alice@example.com", Decision::Approve, "a2"),
+            (bob_path, auto),
+            approval_file(&carol(), "carol@example.com", Decision::Approve, "c1"),
+            approval_file(&agent(), "agent@example.com", Decision::Approve, "g1"),
+            approval_file(&requester(), "rita@example.com", Decision::Approve, "r1"),
+            approval_file(&stranger, "stranger@example.com", Decision::Approve, "s1"),
+        ];
+        let (f, out) = judge(&approvals);
+        let [gate] = out.gates.as_slice() else {
+            panic!("one gate expected: {out:#?}")
+        };
+        assert_eq!(
+            (
+                gate.gate_id.as_str(),
+                gate.plan_entry.as_str(),
+                gate.min_approvers,
+                gate.counted
+            ),
+            ("stage_new_secret", PLAN_PATH, 2, 1)
+        );
+        assert!(gate.requester_excluded && !gate.quorum_met);
+        assert_eq!(gate.approver_group.as_deref(), Some("change-board"));
+        let reasons: Vec<(&str, Option<&str>)> = gate
+            .approvals
+            .iter()
+            .map(|a| (a.entry.as_str(), a.not_counted_because.as_deref()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("artifacts/approvals/a1.json", None),
+                ("artifacts/approvals/a2.json", Some("alice@example.com already counted")),
+                (
+                    "artifacts/approvals/b1.json",
+                    Some("it is auto_approve, not explicit_approve")
+                ),
+                (
+                    "artifacts/approvals/c1.json",
+                    Some("carol@example.com is not in group \"change-board\"")
+                ),
+                ("artifacts/approvals/g1.json", Some("agent@example.com is the agent")),
+                ("artifacts/approvals/r1.json", Some("rita@example.com is the requester")),
+                ("artifacts/approvals/s1.json", Some("it did not verify")),
+            ]
+        );
+        let a1 = gate.approvals.first().unwrap();
+        assert!(a1.counted);
+        assert_eq!(
+            (a1.approver_subject.as_str(), a1.approver_did.as_str()),
+            ("alice@example.com", alice().did())
+        );
+        assert_eq!(
+            (a1.method.as_deref(), a1.decision.as_str(), a1.timestamp.as_str()),
+            (Some("cli_confirm"), "explicit_approve", TS)
+        );
+        let quorum = f.checks.iter().find(|c| c.id == "gate.quorum").unwrap();
+        for a in &gate.approvals {
+            assert_eq!(a.counted, a.not_counted_because.is_none());
+            if let Some(why) = &a.not_counted_because {
+                assert!(
+                    quorum.detail.contains(&format!("{} ({why})", a.entry)),
+                    "{}",
+                    quorum.detail
+                );
+            }
+        }
+        // The links: each approval from the plan it names, then the approvals to the quorum.
+        let links: Vec<(&str, &str, bool)> = out
+            .bindings
+            .iter()
+            .map(|b| (b.to.as_str(), b.check_id.as_str(), b.holds))
+            .collect();
+        assert_eq!(links.len(), approvals.len() + 1);
+        assert!(links.contains(&("approval (artifacts/approvals/a2.json)", "approval.binding", true)));
+        assert_eq!(
+            links.last(),
+            Some(&("gate \"stage_new_secret\" quorum", "gate.quorum", false))
+        );
+        assert_eq!(
+            out.plan_hashes.first().map(|h| h.value_b64u.clone()),
+            Some(plan_hash(&plan()))
+        );
+    }
+
+    #[test]
+    fn a_denied_gate_has_no_quorum_fact() {
+        let deny = approval_file(&carol(), "carol@example.com", Decision::Deny, "c1");
+        let (f, out) = judge(&[approve_alice(), approve_bob(), deny]);
+        assert_eq!(code(&f), Some(ReasonCode::ApprovalDenied));
+        assert!(out.gates.is_empty(), "{out:#?}");
+        assert!(out.bindings.iter().all(|b| b.check_id != "gate.quorum"));
     }
 
     #[test]

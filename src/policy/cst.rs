@@ -13,12 +13,12 @@ use crate::context::VerifyContext;
 use crate::crypto::{b64u_decode, b64u_encode, parse_did_key, sha256, sha256_b64u, verify_strict, PublicKey};
 use crate::json::{self, jcs, jss, Object, Value};
 use crate::reason::ReasonCode;
-use crate::report::Findings;
+use crate::report::{Binding, Findings};
 use crate::timeutil::{format_rfc3339, secs_to_ms};
 
 use super::extension::{max_token_ttl_seconds, Extension, TokenConstraints};
 use super::wpc::PolicyInfo;
-use super::{short, Artifact, CheckpointView};
+use super::{node, short, Artifact, CheckpointView};
 use crate::schema_rules::{is_did_pattern, is_hash43};
 
 /// Largest compact token accepted.
@@ -348,6 +348,16 @@ struct TokenJudging<'a> {
     checkpoint: &'a CheckpointView,
 }
 
+/// What step 5 found besides its checks.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TokenOutcome {
+    /// The token, when its claims could be read and its scope hash computed.
+    pub token: Option<TokenInfo>,
+    /// WPC hash → token pin (when there is a pin to judge), token scope hash → checkpoint
+    /// binding.
+    pub bindings: Vec<Binding>,
+}
+
 /// Step 5 of spec 20 §5 for the token at `artifact`. Returns the token when its claims could
 /// be read (failures are recorded), so receipts can still be judged against its window.
 pub fn check_token(
@@ -357,7 +367,7 @@ pub fn check_token(
     checkpoint: &CheckpointView,
     artifact: &str,
     f: &mut Findings,
-) -> Option<TokenInfo> {
+) -> TokenOutcome {
     let at = Artifact::new("token", artifact);
     let token = match decode_compact(jws) {
         Ok(t) => t,
@@ -368,7 +378,7 @@ pub fn check_token(
                 ReasonCode::TokenMalformed,
                 format!("the {} is not a compact EdDSA JWS: {why}", at.label),
             );
-            return None;
+            return TokenOutcome::default();
         }
     };
     at.pass(f, "token.format", format!("the {} is a compact EdDSA JWS", at.label));
@@ -398,12 +408,24 @@ pub fn check_token(
         checkpoint,
     };
     check_token_ttl(&at, &view, &on, f);
-    check_token_pin(&at, &view, &on, f);
-    let scope_hash = check_token_scope(&at, &token.claims, &view, &on, f)?;
+    let mut bindings = Vec::with_capacity(2);
+    if let Some(holds) = check_token_pin(&at, &view, &on, f) {
+        bindings.push(Binding::new(node::WPC_HASH, node::TOKEN_PIN, "token.pin", holds));
+    }
+    let (scope_hash, scope_bound) = check_token_scope(&at, &token.claims, &view, &on, f);
+    bindings.push(Binding::new(
+        node::TOKEN_SCOPE_HASH,
+        node::CHECKPOINT_SCOPE_BINDING,
+        "token.scope_hash",
+        scope_bound,
+    ));
+    let Some(scope_hash) = scope_hash else {
+        return TokenOutcome { token: None, bindings };
+    };
     check_token_job(&at, &token.claims, &view, &on, f);
     check_token_time(&at, &view, &on, f);
 
-    Some(TokenInfo {
+    let token = Some(TokenInfo {
         scope_hash_b64u: scope_hash,
         iat: view.iat.unwrap_or(0),
         exp: view.exp.unwrap_or(0),
@@ -412,7 +434,8 @@ pub fn check_token(
         policy_pin: view.policy_pin.map(str::to_string),
         kid: token.kid,
         claims: token.claims,
-    })
+    });
+    TokenOutcome { token, bindings }
 }
 
 /// The kid names a trusted token issuer whose key verifies the signature. Returns that
@@ -482,38 +505,52 @@ fn check_token_ttl(at: &Artifact, view: &ClaimsView, on: &TokenJudging, f: &mut 
 }
 
 /// The policy pin (`token.pin`): present when the policy requires it, and the policy's hash.
-fn check_token_pin(at: &Artifact, view: &ClaimsView, on: &TokenJudging, f: &mut Findings) {
+/// Returns whether the pin is the policy's hash, when there is a pin to judge.
+fn check_token_pin(at: &Artifact, view: &ClaimsView, on: &TokenJudging, f: &mut Findings) -> Option<bool> {
     let label = &at.label;
     match (view.policy_pin, on.policy_hash) {
-        (None, _) if on.constraints.require_policy_hash_pinning => at.fail(
-            f,
-            "token.pin",
-            ReasonCode::PolicyPinMissing,
-            format!("the policy requires the token to pin its hash, but the {label} has no policy_hash_b64u"),
-        ),
-        (Some(pin), Some(hash)) if pin != hash => at.fail(
-            f,
-            "token.pin",
-            ReasonCode::PolicyHashMismatch,
-            format!(
-                "the {label} pins policy hash {}, but the policy hashes to {hash}",
-                short(pin)
-            ),
-        ),
-        (Some(_), Some(hash)) => at.pass(f, "token.pin", format!("the {label} pins the policy hash {hash}")),
-        _ => at.pass(f, "token.pin", format!("the {label} needs no policy pin")),
+        (None, _) if on.constraints.require_policy_hash_pinning => {
+            at.fail(
+                f,
+                "token.pin",
+                ReasonCode::PolicyPinMissing,
+                format!("the policy requires the token to pin its hash, but the {label} has no policy_hash_b64u"),
+            );
+            Some(false)
+        }
+        (Some(pin), Some(hash)) if pin != hash => {
+            at.fail(
+                f,
+                "token.pin",
+                ReasonCode::PolicyHashMismatch,
+                format!(
+                    "the {label} pins policy hash {}, but the policy hashes to {hash}",
+                    short(pin)
+                ),
+            );
+            Some(false)
+        }
+        (Some(_), Some(hash)) => {
+            at.pass(f, "token.pin", format!("the {label} pins the policy hash {hash}"));
+            Some(true)
+        }
+        _ => {
+            at.pass(f, "token.pin", format!("the {label} needs no policy pin"));
+            None
+        }
     }
 }
 
 /// The scope hash (`token.scope_hash`), recomputed with the §4.2 recipe: the claim, when
-/// present, and the checkpoint's binding must be it. Returns it when it could be computed.
+/// present, and the checkpoint's binding must be it. Returns it when it could be computed,
+/// and whether the check passed.
 fn check_token_scope(
     at: &Artifact,
     claims: &Value,
     view: &ClaimsView,
     on: &TokenJudging,
     f: &mut Findings,
-) -> Option<String> {
+) -> (Option<String>, bool) {
     let label = &at.label;
     let scope_hash = match token_scope_hash(claims) {
         Ok(h) => h,
@@ -524,7 +561,7 @@ fn check_token_scope(
                 ReasonCode::SchemaValidationFailed,
                 format!("the {label}'s scope hash cannot be computed: {why}"),
             );
-            return None;
+            return (None, false);
         }
     };
     if let Some(claimed) = view.scope_hash.filter(|c| *c != scope_hash) {
@@ -537,31 +574,40 @@ fn check_token_scope(
                 short(claimed)
             ),
         );
-        return Some(scope_hash);
+        return (Some(scope_hash), false);
     }
-    match on.checkpoint.token_scope_hash.as_deref() {
-        Some(bound) if bound == scope_hash => at.pass(
-            f,
-            "token.scope_hash",
-            format!("the {label}'s scope hash {scope_hash} is the one the checkpoint binds"),
-        ),
-        Some(bound) => at.fail(
-            f,
-            "token.scope_hash",
-            ReasonCode::TokenScopeHashMismatch,
-            format!(
-                "the {label}'s scope hash is {scope_hash}, but the checkpoint binds {}",
-                short(bound)
-            ),
-        ),
-        None => at.fail(
-            f,
-            "token.scope_hash",
-            ReasonCode::TokenScopeHashMismatch,
-            format!("the bundle carries the {label} (scope hash {scope_hash}), but the checkpoint binds no token scope hash"),
-        ),
-    }
-    Some(scope_hash)
+    let bound = match on.checkpoint.token_scope_hash.as_deref() {
+        Some(bound) if bound == scope_hash => {
+            at.pass(
+                f,
+                "token.scope_hash",
+                format!("the {label}'s scope hash {scope_hash} is the one the checkpoint binds"),
+            );
+            true
+        }
+        Some(bound) => {
+            at.fail(
+                f,
+                "token.scope_hash",
+                ReasonCode::TokenScopeHashMismatch,
+                format!(
+                    "the {label}'s scope hash is {scope_hash}, but the checkpoint binds {}",
+                    short(bound)
+                ),
+            );
+            false
+        }
+        None => {
+            at.fail(
+                f,
+                "token.scope_hash",
+                ReasonCode::TokenScopeHashMismatch,
+                format!("the bundle carries the {label} (scope hash {scope_hash}), but the checkpoint binds no token scope hash"),
+            );
+            false
+        }
+    };
+    (Some(scope_hash), bound)
 }
 
 /// Job binding (`token.job`), when the policy requires it: `mission_id` is the bundle's job.
@@ -616,7 +662,9 @@ fn check_token_time(at: &Artifact, view: &ClaimsView, on: &TokenJudging, f: &mut
 
 /// Step 5 when the bundle has no token: one is required when the policy requires pinning
 /// (`POLICY_PIN_MISSING`) or when the checkpoint binds a scope hash (`TOKEN_SCOPE_HASH_MISMATCH`).
-pub fn check_token_absent(policy: Option<&PolicyInfo>, checkpoint: &CheckpointView, f: &mut Findings) {
+/// Returns the links those checks found broken.
+pub fn check_token_absent(policy: Option<&PolicyInfo>, checkpoint: &CheckpointView, f: &mut Findings) -> Vec<Binding> {
+    let mut broken = Vec::new();
     let requires_pin = policy
         .and_then(|p| p.extension.as_ref())
         .is_some_and(|e| e.token_constraints.require_policy_hash_pinning);
@@ -626,6 +674,7 @@ pub fn check_token_absent(policy: Option<&PolicyInfo>, checkpoint: &CheckpointVi
             ReasonCode::PolicyPinMissing,
             "the policy requires a token pinned to its hash, but the bundle has no artifacts/token/cst.jwt",
         );
+        broken.push(Binding::new(node::WPC_HASH, node::TOKEN_PIN, "token.pin", false));
     }
     if let Some(bound) = checkpoint.token_scope_hash.as_deref() {
         f.fail(
@@ -636,7 +685,14 @@ pub fn check_token_absent(policy: Option<&PolicyInfo>, checkpoint: &CheckpointVi
                 short(bound)
             ),
         );
+        broken.push(Binding::new(
+            node::TOKEN_SCOPE_HASH,
+            node::CHECKPOINT_SCOPE_BINDING,
+            "token.scope_hash",
+            false,
+        ));
     }
+    broken
 }
 
 /// Mint a CST: with a policy, a missing pin is filled with the policy hash; the scope hash
@@ -755,7 +811,7 @@ pub(crate) mod tests {
     fn run(jws: &str, cp: &CheckpointView) -> (Findings, Option<TokenInfo>) {
         let p = policy();
         let mut f = Findings::new();
-        let info = check_token(jws.as_bytes(), &ctx(), Some(&p), cp, "artifacts/token/cst.jwt", &mut f);
+        let info = check_token(jws.as_bytes(), &ctx(), Some(&p), cp, "artifacts/token/cst.jwt", &mut f).token;
         (f, info)
     }
 

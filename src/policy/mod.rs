@@ -4,7 +4,10 @@
 //!
 //! The audit-bundle orchestrator builds a `CheckpointView` from its verified checkpoint
 //! payload and calls, in order, `wpc::check_policy`, `cst::check_token` (or
-//! `cst::check_token_absent`) and `approvals::check_approvals`.
+//! `cst::check_token_absent`) and `approvals::check_approvals`. Besides recording checks, the
+//! token and approval steps return what the report's typed facts need (`cst::TokenOutcome`,
+//! `approvals::ApprovalsOutcome`: bindings with the check that judged each, plan hashes, gates
+//! with their approvals), built from the same decisions as the checks.
 
 pub mod approvals;
 pub mod cst;
@@ -30,6 +33,14 @@ pub struct CheckpointView {
     pub policy_hash: Option<String>,
     /// `bindings.token_scope_hash_b64u`.
     pub token_scope_hash: Option<String>,
+}
+
+/// Names of the binding-graph nodes (spec 40 §1 item 3) that the links of steps 5 and 7 join.
+pub mod node {
+    pub const WPC_HASH: &str = "WPC hash";
+    pub const TOKEN_PIN: &str = "token pin";
+    pub const TOKEN_SCOPE_HASH: &str = "token scope hash";
+    pub const CHECKPOINT_SCOPE_BINDING: &str = "checkpoint token scope binding";
 }
 
 /// The sealed-bundle entry a step judges: its path, and the name its details give it
