@@ -516,7 +516,8 @@ fn produced_artifacts_pass_steps_4_to_6() {
         &checkpoint,
         "artifacts/token/cst.jwt",
         &mut f,
-    );
+    )
+    .token;
     assert!(token_info.is_some());
     approvals::check_approvals(
         &[

@@ -14,4 +14,6 @@ pub mod verify;
 #[cfg(test)]
 mod container_tests;
 #[cfg(test)]
+mod facts_tests;
+#[cfg(test)]
 mod verify_tests;

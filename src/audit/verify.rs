@@ -15,11 +15,14 @@ use crate::clawsig::proof_bundle::{verify_proof_bundle, ProofBundleOptions, Proo
 use crate::context::VerifyContext;
 use crate::crypto::{b64u_encode, sha256_b64u};
 use crate::json::{self, Value};
-use crate::policy::cst::{self, TokenInfo};
+use crate::policy::approvals::{self, ApprovalsOutcome};
+use crate::policy::cst::{self, TokenInfo, TokenOutcome};
 use crate::policy::wpc::{self, PolicyInfo};
-use crate::policy::{approvals, CheckpointView};
+use crate::policy::{node, CheckpointView};
 use crate::reason::ReasonCode;
-use crate::report::{CheckStatus, Facts, Findings, HashFact, HashRecipe, HashSubject, Kind, Location, SubjectReport};
+use crate::report::{
+    Binding, CheckStatus, Facts, Findings, HashFact, HashRecipe, HashSubject, Kind, Location, SubjectReport,
+};
 use crate::timeutil::{format_rfc3339, secs_to_ms};
 
 pub const PROOF_BUNDLE_PATH: &str = "artifacts/proof_bundle.json";
@@ -47,19 +50,19 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
         check_unexpected_entries(&container, m, &mut f);
     }
     let checkpoint = step_checkpoint(&container, ctx, &mut f);
-    step_manifest(&container, &manifest, checkpoint.as_ref(), &mut f);
+    facts.bindings = step_manifest(&container, &manifest, checkpoint.as_ref(), &mut f);
 
     if let Some(cp) = &checkpoint {
         let view = cp.view();
         let policy = step_policy(&container, ctx, &view, &mut f);
         let token = step_token(&container, ctx, policy.as_ref(), &view, &mut f);
-        step_approvals(&container, ctx, policy.as_ref(), &view, &mut f);
+        let step6 = step_approvals(&container, ctx, policy.as_ref(), &view, &mut f);
         let bundle = run_proof_bundle(&container, ctx);
-        step_receipts(
+        let receipt_links = step_receipts(
             &container,
             ctx,
             policy.as_ref(),
-            token.as_ref(),
+            token.token.as_ref(),
             &view,
             bundle.as_ref(),
             &mut f,
@@ -85,6 +88,19 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
                 entry: Some(POLICY_PATH.to_string()),
             });
         }
+        if let Some(t) = &token.token {
+            facts.hashes.push(HashFact {
+                subject: HashSubject::TokenScope,
+                value_b64u: t.scope_hash_b64u.clone(),
+                recipe: HashRecipe::TokenScope,
+                entry: Some(TOKEN_PATH.to_string()),
+            });
+        }
+        facts.hashes.extend(step6.plan_hashes);
+        facts.bindings.extend(token.bindings);
+        facts.bindings.extend(step6.bindings);
+        facts.bindings.extend(receipt_links);
+        facts.gates = step6.gates;
     } else {
         f.skip(
             "bundle.artifacts",
@@ -153,18 +169,20 @@ pub fn step_checkpoint(container: &Container, ctx: &VerifyContext, f: &mut Findi
     check_checkpoint(&value, ctx, &Location::entry(CHECKPOINT_NAME), f)
 }
 
-/// Step 3: manifest shape and order, every listed file's bytes, tree size and root.
+/// Step 3: manifest shape and order, every listed file's bytes, tree size and root. Returns
+/// the links judged: manifest entries → archive entries and, with a checkpoint, its Merkle
+/// root → the manifest's.
 pub fn step_manifest(
     container: &Container,
     manifest: &Result<Manifest, crate::report::Failure>,
     checkpoint: Option<&CheckpointPayload>,
     f: &mut Findings,
-) {
+) -> Vec<Binding> {
     let m = match manifest {
         Ok(m) => m,
         Err(failure) => {
             f.record(failure);
-            return;
+            return Vec::new();
         }
     };
     match m.order_problem() {
@@ -180,6 +198,27 @@ pub fn step_manifest(
             format!("the manifest lists {} artifacts in canonical order", m.entries.len()),
         ),
     }
+    let files_ok = check_manifest_files(container, m, f);
+    let mut links = vec![Binding::new(
+        "manifest entries",
+        "archive entries",
+        "manifest.files",
+        files_ok,
+    )];
+    let Some(cp) = checkpoint else {
+        f.skip(
+            "manifest.tree",
+            "the Merkle tree was not compared: the checkpoint could not be read",
+        );
+        return links;
+    };
+    links.push(check_manifest_tree(m, cp, f));
+    links
+}
+
+/// Every listed file is in the archive with its hash and size (`manifest.files`). Returns
+/// whether all are.
+fn check_manifest_files(container: &Container, m: &Manifest, f: &mut Findings) -> bool {
     let mut files_ok = true;
     for e in &m.entries {
         match container.get(&e.path) {
@@ -219,15 +258,16 @@ pub fn step_manifest(
             "every listed file matches its hash and size",
         );
     }
-    let Some(cp) = checkpoint else {
-        f.skip(
-            "manifest.tree",
-            "the Merkle tree was not compared: the checkpoint could not be read",
-        );
-        return;
-    };
+    files_ok
+}
+
+/// The checkpoint's tree size and Merkle root against the manifest's. Returns the link, named
+/// by the check that failed first (`manifest.tree_size`, `manifest.tree_root`) or by
+/// `manifest.tree`.
+fn check_manifest_tree(m: &Manifest, cp: &CheckpointPayload, f: &mut Findings) -> Binding {
     let n = m.entries.len() as u64;
-    if cp.tree_size != n {
+    let size_ok = cp.tree_size == n;
+    if !size_ok {
         f.fail_in_entry(
             "manifest.tree_size",
             ReasonCode::MerkleSizeMismatch,
@@ -239,7 +279,8 @@ pub fn step_manifest(
         );
     }
     let root = merkle::root(&m.leaves());
-    if root != Some(cp.root) {
+    let root_ok = root == Some(cp.root);
+    if !root_ok {
         f.fail_in_entry(
             "manifest.tree_root",
             ReasonCode::MerkleRootMismatch,
@@ -250,13 +291,24 @@ pub fn step_manifest(
                 b64u_encode(&cp.root)
             ),
         );
-    } else if cp.tree_size == n {
+    } else if size_ok {
         f.pass_in_entry(
             "manifest.tree",
             MANIFEST_NAME,
             "the manifest reproduces the signed Merkle root",
         );
     }
+    let check_id = match (size_ok, root_ok) {
+        (false, _) => "manifest.tree_size",
+        (true, false) => "manifest.tree_root",
+        (true, true) => "manifest.tree",
+    };
+    Binding::new(
+        "checkpoint Merkle root",
+        "manifest Merkle root",
+        check_id,
+        size_ok && root_ok,
+    )
 }
 
 /// Step 4: the Work Policy Contract, when present (else its absence is judged).
@@ -285,13 +337,13 @@ pub fn step_token(
     policy: Option<&PolicyInfo>,
     view: &CheckpointView,
     f: &mut Findings,
-) -> Option<TokenInfo> {
+) -> TokenOutcome {
     match container.get(TOKEN_PATH) {
         Some(bytes) => cst::check_token(bytes, ctx, policy, view, TOKEN_PATH, f),
-        None => {
-            cst::check_token_absent(policy, view, f);
-            None
-        }
+        None => TokenOutcome {
+            token: None,
+            bindings: cst::check_token_absent(policy, view, f),
+        },
     }
 }
 
@@ -315,10 +367,10 @@ pub fn step_approvals(
     policy: Option<&PolicyInfo>,
     view: &CheckpointView,
     f: &mut Findings,
-) {
+) -> ApprovalsOutcome {
     let approvals_found = artifacts_of_kind(container, "approval", ctx, f);
     let plans = artifacts_of_kind(container, "plan", ctx, f);
-    approvals::check_approvals(&approvals_found, &plans, policy, view, ctx, f);
+    approvals::check_approvals(&approvals_found, &plans, policy, view, ctx, f)
 }
 
 /// Step 8's verification, run before step 7 so that the receipts inside the proof bundle can
@@ -346,7 +398,8 @@ struct ReceiptSeen<'a> {
 }
 
 /// Step 7: every gateway receipt (files, and those inside the proof bundle) against the
-/// policy, token, subject and each other.
+/// policy, token, subject and each other. Returns the links judged: WPC hash and token scope
+/// hash → each receipt's binding of them.
 pub fn step_receipts(
     container: &Container,
     ctx: &VerifyContext,
@@ -355,7 +408,7 @@ pub fn step_receipts(
     view: &CheckpointView,
     bundle: Option<&Result<ProofBundleOutcome, Findings>>,
     f: &mut Findings,
-) {
+) -> Vec<Binding> {
     let files = artifacts_of_kind(container, "gateway_receipt", ctx, f);
     let mut verified = Vec::new();
     for (path, value) in &files {
@@ -382,8 +435,9 @@ pub fn step_receipts(
         }
     }
     let before = f.checks.len();
+    let mut links = Vec::with_capacity(2 * seen.len());
     for r in &seen {
-        check_receipt_bindings(r, policy, token, view, f);
+        check_receipt_bindings(r, policy, token, view, f, &mut links);
     }
     check_receipt_replay(&seen, f);
     let failed = f.checks.iter().skip(before).any(|c| c.status == CheckStatus::Fail);
@@ -396,19 +450,30 @@ pub fn step_receipts(
             ),
         );
     }
+    links
 }
 
+/// One receipt's bindings: policy, token scope, token window, run. The policy and scope
+/// bindings are also pushed to `links`, named by `receipts.bindings` when they hold (the
+/// check that reports the receipts' bindings as a whole) and by the failing check when not.
 fn check_receipt_bindings(
     r: &ReceiptSeen,
     policy: Option<&PolicyInfo>,
     token: Option<&TokenInfo>,
     view: &CheckpointView,
     f: &mut Findings,
+    links: &mut Vec<Binding>,
 ) {
     let src = r.source.as_str();
     let id = &r.info.receipt_id;
+    let mut link = |from: &str, field: &str, failing_check: &str, holds: bool| {
+        let check_id = if holds { "receipts.bindings" } else { failing_check };
+        links.push(Binding::new(from, format!("receipt {field} ({src})"), check_id, holds));
+    };
     if let Some(bound) = &r.info.policy_hash {
-        if policy.map(|p| p.hash_b64u.as_str()) != Some(bound.as_str()) {
+        let holds = policy.map(|p| p.hash_b64u.as_str()) == Some(bound.as_str());
+        link(node::WPC_HASH, "binding.policy_hash", "receipts.policy", holds);
+        if !holds {
             f.fail_in_entry(
                 "receipts.policy",
                 ReasonCode::ReceiptPolicyMismatch,
@@ -424,7 +489,14 @@ fn check_receipt_bindings(
         }
     }
     if let Some(bound) = &r.info.token_scope_hash_b64u {
-        if token.map(|t| t.scope_hash_b64u.as_str()) != Some(bound.as_str()) {
+        let holds = token.map(|t| t.scope_hash_b64u.as_str()) == Some(bound.as_str());
+        link(
+            node::TOKEN_SCOPE_HASH,
+            "binding.token_scope_hash_b64u",
+            "receipts.scope",
+            holds,
+        );
+        if !holds {
             f.fail_in_entry(
                 "receipts.scope",
                 ReasonCode::ReceiptScopeMismatch,

@@ -9,19 +9,21 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::clawsig::envelope::Envelope;
 use crate::clawsig::envelope::REQUIRED_KEYS;
 use crate::clawsig::producer::Signer;
 use crate::context::VerifyContext;
 use crate::crypto::sha256_b64u;
 use crate::json::{Object, Value};
 use crate::reason::ReasonCode;
-use crate::report::{Findings, Location};
+use crate::report::{ApprovalFact, Binding, Findings, GateFact, HashFact, HashRecipe, HashSubject, Location};
 use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::{format_rfc3339, parse_rfc3339};
 use crate::trust::ApproverEntry;
 
+use super::extension::ApprovalGate;
 use super::wpc::PolicyInfo;
-use super::{short, CheckpointView};
+use super::{failed_since, short, Artifact, CheckpointView};
 use crate::schema_rules::{
     self as rules, closed, is_did_pattern, is_hash43, object, one_of, opt_array, opt_str, req_str, required,
 };
@@ -163,6 +165,11 @@ pub fn validate_approval_payload(payload: &Value) -> Result<(), String> {
     if parse_rfc3339(ts).is_none() {
         return Err("approval.timestamp is not an RFC 3339 date-time".into());
     }
+    validate_approval_binding(obj)
+}
+
+/// `approval.binding` (closed): `job_id` and `gate_id`, optional run, event, nonce and hashes.
+fn validate_approval_binding(obj: &Object) -> Result<(), String> {
     let binding = object(obj.get("binding").unwrap_or(&Value::Null), "approval.binding")?;
     let bh = "approval.binding";
     closed(
@@ -192,22 +199,82 @@ pub fn validate_approval_payload(payload: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The fields of an approval payload that the checks after `approval.schema` read, borrowed
+/// from the payload. The schema requires every `&str` field as a string; one that is absent
+/// or not a string reads as "" (the schema check has then failed and is recorded), and the
+/// checks compare that empty text.
+#[derive(Clone, Copy, Debug)]
+struct ApprovalView<'v> {
+    receipt_id: &'v str,
+    approval_type: &'v str,
+    approver_subject: &'v str,
+    approver_method: Option<&'v str>,
+    agent_did: &'v str,
+    scope_hash: &'v str,
+    policy_hash: &'v str,
+    plan_hash: &'v str,
+    timestamp: &'v str,
+    binding_job: &'v str,
+    binding_gate: &'v str,
+    binding_run: Option<&'v str>,
+}
+
+impl<'v> ApprovalView<'v> {
+    fn read(payload: &'v Value) -> ApprovalView<'v> {
+        let text = |key: &str| payload.get(key).and_then(Value::as_str);
+        let required = |key: &str| text(key).unwrap_or("");
+        let binding = |key: &str| payload.get("binding").and_then(|b| b.get(key)).and_then(Value::as_str);
+        ApprovalView {
+            receipt_id: required("receipt_id"),
+            approval_type: required("approval_type"),
+            approver_subject: required("approver_subject"),
+            approver_method: text("approver_method"),
+            agent_did: required("agent_did"),
+            scope_hash: required("scope_hash_b64u"),
+            policy_hash: required("policy_hash_b64u"),
+            plan_hash: required("plan_hash_b64u"),
+            timestamp: required("timestamp"),
+            binding_job: binding("job_id").unwrap_or(""),
+            binding_gate: binding("gate_id").unwrap_or(""),
+            binding_run: binding("run_id"),
+        }
+    }
+}
+
 /// What one approval turned out to be, for the gate phase.
 #[derive(Clone, Debug)]
-struct JudgedApproval {
-    path: String,
+struct JudgedApproval<'a> {
+    path: &'a str,
+    view: ApprovalView<'a>,
     /// Passed every individual check.
     valid: bool,
     /// Signature verified and the signer is a trusted approver (enough for a deny to bind).
     authentic: bool,
-    signer_did: String,
-    entry: Option<ApproverEntry>,
-    approval_type: String,
-    agent_did: String,
-    plan_hash: String,
+    signer_did: &'a str,
+    entry: Option<&'a ApproverEntry>,
+    /// The check that failed on the link to the plan it names (`approval.plan` or
+    /// `approval.scope`), if one did.
+    plan_link_failed: Option<&'static str>,
 }
 
-/// A plan as read from the bundle.
+impl JudgedApproval<'_> {
+    /// The link from the plan (by its hash) to this approval.
+    fn plan_link(&self, plans: &HashMap<&str, &PlanView>) -> Binding {
+        let from = match plans.get(self.view.plan_hash) {
+            Some(plan) => format!("plan hash ({})", plan.path),
+            None => format!("plan hash {} (not in the bundle)", short(self.view.plan_hash)),
+        };
+        Binding::new(
+            from,
+            format!("approval ({})", self.path),
+            self.plan_link_failed.unwrap_or("approval.binding"),
+            self.plan_link_failed.is_none(),
+        )
+    }
+}
+
+/// A plan as read from the bundle, before `validate_plan` judged it (the approvals, checked
+/// first, compare against it).
 #[derive(Clone, Debug)]
 struct PlanView<'a> {
     path: &'a str,
@@ -215,11 +282,68 @@ struct PlanView<'a> {
     hash: String,
     gate_id: Option<&'a str>,
     job_id: Option<&'a str>,
-    requested_by: Option<&'a str>,
+}
+
+impl<'a> PlanView<'a> {
+    fn read(path: &'a str, value: &'a Value) -> PlanView<'a> {
+        PlanView {
+            path,
+            value,
+            hash: plan_hash(value),
+            gate_id: text(value, "gate_id"),
+            job_id: text(value, "job_id"),
+        }
+    }
+}
+
+/// A plan's fields, once `validate_plan` accepted it.
+#[derive(Clone, Copy, Debug)]
+struct PlanFields<'a> {
+    gate_id: &'a str,
+    job_id: &'a str,
+    requested_by: &'a str,
+}
+
+impl<'a> PlanFields<'a> {
+    /// The plan format, then the fields it requires.
+    fn of(plan: &'a Value) -> Result<PlanFields<'a>, String> {
+        validate_plan(plan)?;
+        match (text(plan, "gate_id"), text(plan, "job_id"), text(plan, "requested_by")) {
+            (Some(gate_id), Some(job_id), Some(requested_by)) => Ok(PlanFields {
+                gate_id,
+                job_id,
+                requested_by,
+            }),
+            _ => Err("plan.gate_id, plan.job_id and plan.requested_by must be strings".into()),
+        }
+    }
 }
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
+}
+
+/// What the approvals and gates of step 6 are judged against.
+struct Judging<'a> {
+    policy: Option<&'a PolicyInfo>,
+    /// The policy hash approvals must name: the WPC's, else the checkpoint's binding.
+    policy_hash: Option<&'a str>,
+    /// The bundle's plans by their hash.
+    plans: HashMap<&'a str, &'a PlanView<'a>>,
+    checkpoint: &'a CheckpointView,
+    ctx: &'a VerifyContext,
+}
+
+/// What step 6 found besides its checks, for the report's facts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApprovalsOutcome {
+    /// Every plan's hash, in path order.
+    pub plan_hashes: Vec<HashFact>,
+    /// Plan hash → approval for every approval whose payload could be read (in path order),
+    /// then approvals → quorum for every gate whose quorum was judged (in plan path order).
+    pub bindings: Vec<Binding>,
+    /// Every gate whose quorum was judged, with the approvals that apply to it.
+    pub gates: Vec<GateFact>,
 }
 
 /// Step 6 of spec 20 §5: every approval on its own (in path order), then every plan's gate
@@ -231,76 +355,113 @@ pub fn check_approvals(
     checkpoint: &CheckpointView,
     ctx: &VerifyContext,
     f: &mut Findings,
-) {
+) -> ApprovalsOutcome {
     let mut plan_order: Vec<&(String, Value)> = plans.iter().collect();
     plan_order.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let plan_views: Vec<PlanView> = plan_order
         .iter()
-        .map(|(path, value)| PlanView {
-            path,
-            value,
-            hash: plan_hash(value),
-            gate_id: text(value, "gate_id"),
-            job_id: text(value, "job_id"),
-            requested_by: text(value, "requested_by"),
-        })
+        .map(|(path, value)| PlanView::read(path, value))
         .collect();
-    let plan_by_hash: HashMap<&str, &PlanView> = plan_views.iter().map(|p| (p.hash.as_str(), p)).collect();
-    let policy_hash = policy
-        .map(|p| p.hash_b64u.as_str())
-        .or(checkpoint.policy_hash.as_deref());
+    let on = Judging {
+        policy,
+        policy_hash: policy
+            .map(|p| p.hash_b64u.as_str())
+            .or(checkpoint.policy_hash.as_deref()),
+        plans: plan_views.iter().map(|p| (p.hash.as_str(), p)).collect(),
+        checkpoint,
+        ctx,
+    };
 
     let mut approval_order: Vec<&(String, Value)> = approvals.iter().collect();
     approval_order.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let mut seen_ids: HashSet<&str> = HashSet::new();
     let mut judged: Vec<JudgedApproval> = Vec::with_capacity(approval_order.len());
     for (path, value) in approval_order {
-        if let Some(j) = check_one_approval(
-            path,
-            value,
-            &plan_by_hash,
-            policy_hash,
-            checkpoint,
-            ctx,
-            &mut seen_ids,
-            f,
-        ) {
+        if let Some(j) = check_one_approval(path, value, &on, &mut seen_ids, f) {
             judged.push(j);
         }
     }
 
+    let mut out = ApprovalsOutcome {
+        plan_hashes: plan_views
+            .iter()
+            .map(|p| HashFact {
+                subject: HashSubject::Plan,
+                value_b64u: p.hash.clone(),
+                recipe: HashRecipe::JcsSha256,
+                entry: Some(p.path.to_string()),
+            })
+            .collect(),
+        bindings: judged.iter().map(|j| j.plan_link(&on.plans)).collect(),
+        gates: Vec::new(),
+    };
     let mut by_plan: HashMap<&str, Vec<&JudgedApproval>> = HashMap::new();
     for j in &judged {
-        by_plan.entry(j.plan_hash.as_str()).or_default().push(j);
+        by_plan.entry(j.view.plan_hash).or_default().push(j);
     }
     for plan in &plan_views {
         let applying = by_plan.get(plan.hash.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        check_gate(plan, applying, policy, checkpoint, ctx, f);
+        if let Some(quorum) = check_gate(plan, applying, &on, f) {
+            out.bindings.push(quorum.link(plan.path));
+            out.gates.push(quorum.fact(plan.path));
+        }
     }
+    out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check_one_approval<'v>(
-    path: &str,
-    value: &'v Value,
-    plans: &HashMap<&str, &PlanView>,
-    policy_hash: Option<&str>,
-    checkpoint: &CheckpointView,
-    ctx: &VerifyContext,
-    seen_ids: &mut HashSet<&'v str>,
+/// One approval, every check in the order of spec 20 §5 step 6.
+fn check_one_approval<'a>(
+    path: &'a str,
+    value: &'a Value,
+    on: &Judging<'a>,
+    seen_ids: &mut HashSet<&'a str>,
     f: &mut Findings,
-) -> Option<JudgedApproval> {
-    let label = format!("approval {path}");
-    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, &Location::entry(path), f)?;
+) -> Option<JudgedApproval<'a>> {
+    let at = Artifact::new("approval", path);
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &at.label, &Location::entry(path), f)?;
     // The approval is valid when none of the checks below fails.
     let first_check = f.checks.len();
-    let fail = |f: &mut Findings, id: &str, code: ReasonCode, detail: String| {
-        f.fail_in_entry(id, code, path, detail);
-    };
+    check_approval_schema(&at, &env, f);
+    env.payload.as_object()?;
+    let view = ApprovalView::read(env.payload);
+    let signature_ok = check_approval_signature(&at, &env, f);
+    let entry = check_approver(&at, &env, &view, on.ctx, f);
+    check_approval_policy(&at, &view, on.policy_hash, f);
+    let plan_link_failed = check_approval_plan(&at, &view, &on.plans, f);
+    check_approval_job(&at, &view, on.checkpoint, f);
+    check_approval_replay(&at, &view, seen_ids, f);
+    check_approval_time(&at, &view, on.checkpoint, f);
 
-    // Schema: envelope (SHA-256 only; the nine keys and an optional expires_at), payload.
+    let valid = !failed_since(f, first_check);
+    if valid {
+        at.pass(
+            f,
+            "approval.binding",
+            format!(
+                "the {} ({}) is bound to gate \"{}\" of job \"{}\" under this policy",
+                at.label,
+                view.approval_type,
+                short(view.binding_gate),
+                short(view.binding_job)
+            ),
+        );
+    }
+    Some(JudgedApproval {
+        path,
+        view,
+        valid,
+        authentic: signature_ok && entry.is_some(),
+        signer_did: env.signer_did,
+        entry,
+        plan_link_failed,
+    })
+}
+
+/// Schema: the envelope (SHA-256 only; the nine keys and an optional expires_at), the payload.
+fn check_approval_schema(at: &Artifact, env: &Envelope, f: &mut Findings) {
+    let label = &at.label;
     if env.hash_algorithm != "SHA-256" {
-        fail(
+        at.fail(
             f,
             "approval.schema",
             ReasonCode::UnknownHashAlgorithm,
@@ -314,7 +475,7 @@ fn check_one_approval<'v>(
         .keys()
         .find(|k| !REQUIRED_KEYS.contains(k) && *k != "expires_at")
     {
-        fail(
+        at.fail(
             f,
             "approval.schema",
             ReasonCode::SchemaValidationFailed,
@@ -324,49 +485,58 @@ fn check_one_approval<'v>(
             ),
         );
     } else if let Err(why) = validate_approval_payload(env.payload) {
-        fail(
+        at.fail(
             f,
             "approval.schema",
             ReasonCode::SchemaValidationFailed,
             format!("the {label}'s payload does not follow the approval schema: {why}"),
         );
     } else {
-        f.pass_in_entry(
-            "approval.schema",
-            path,
-            format!("the {label} follows the approval schema"),
-        );
+        at.pass(f, "approval.schema", format!("the {label} follows the approval schema"));
     }
-    env.payload.as_object()?;
-    let p = env.payload;
+}
 
-    let hash = jcs_hash(p);
+/// The JCS payload hash, then the signature; returns whether the signature verified.
+fn check_approval_signature(at: &Artifact, env: &Envelope, f: &mut Findings) -> bool {
+    let hash = jcs_hash(env.payload);
     if hash != env.payload_hash_b64u {
-        fail(
+        at.fail(
             f,
             "approval.hash",
             ReasonCode::HashMismatch,
             format!(
-                "the {label}'s payload hashes (JCS) to {hash}, but payload_hash_b64u says {}",
-                env.payload_hash_b64u
+                "the {}'s payload hashes (JCS) to {hash}, but payload_hash_b64u says {}",
+                at.label, env.payload_hash_b64u
             ),
         );
     }
-    let signature_ok = match env.verify_signature(&label) {
+    match env.verify_signature(&at.label) {
         Ok(()) => true,
         Err(failure) => {
-            f.record(&failure.in_entry(path));
+            f.record(&failure.in_entry(at.path));
             false
         }
-    };
-    let entry = ctx.trust.approver(env.signer_did).cloned();
-    match &entry {
-        Some(_) => f.pass_in_entry(
+    }
+}
+
+/// The signer is a trusted approver, and the approval names that approver's subject.
+/// Returns the signer's trust entry.
+fn check_approver<'a>(
+    at: &Artifact,
+    env: &Envelope,
+    view: &ApprovalView,
+    ctx: &'a VerifyContext,
+    f: &mut Findings,
+) -> Option<&'a ApproverEntry> {
+    let label = &at.label;
+    let entry = ctx.trust.approver(env.signer_did);
+    match entry {
+        Some(_) => at.pass(
+            f,
             "approval.trust",
-            path,
             format!("the {label}'s signer is a trusted approver"),
         ),
-        None => fail(
+        None => at.fail(
             f,
             "approval.trust",
             ReasonCode::SignerNotTrusted,
@@ -376,113 +546,121 @@ fn check_one_approval<'v>(
             ),
         ),
     }
-    let subject = text(p, "approver_subject").unwrap_or("");
-    if let Some(e) = &entry {
-        if subject != e.identity() {
-            fail(
+    if let Some(e) = entry {
+        if view.approver_subject != e.identity() {
+            at.fail(
                 f,
                 "approval.subject",
                 ReasonCode::ApprovalSubjectMismatch,
                 format!(
                     "the {label} names approver_subject \"{}\", but its signer's trust entry is \"{}\"",
-                    short(subject),
+                    short(view.approver_subject),
                     short(e.identity())
                 ),
             );
         }
     }
+    entry
+}
 
-    let claimed_policy = text(p, "policy_hash_b64u").unwrap_or("");
+/// The approval is given under the bundle's policy.
+fn check_approval_policy(at: &Artifact, view: &ApprovalView, policy_hash: Option<&str>, f: &mut Findings) {
+    let label = &at.label;
+    let claimed = view.policy_hash;
     match policy_hash {
-        Some(h) if h == claimed_policy => {}
-        Some(h) => fail(
+        Some(h) if h == claimed => {}
+        Some(h) => at.fail(
             f,
             "approval.policy",
             ReasonCode::PolicyHashMismatch,
             format!(
                 "the {label} approves under policy {}, but the bundle's policy is {h}",
-                short(claimed_policy)
+                short(claimed)
             ),
         ),
-        None => fail(
+        None => at.fail(
             f,
             "approval.policy",
             ReasonCode::PolicyHashMismatch,
             format!(
                 "the {label} approves under policy {}, but the bundle has no policy",
-                short(claimed_policy)
+                short(claimed)
             ),
         ),
     }
+}
 
-    let plan_hash_claim = text(p, "plan_hash_b64u").unwrap_or("");
-    let binding_gate = p
-        .get("binding")
-        .and_then(|b| b.get("gate_id"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let binding_job = p
-        .get("binding")
-        .and_then(|b| b.get("job_id"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let plan = plans.get(plan_hash_claim);
-    match plan {
-        None => fail(
+/// The plan hash names a plan of the bundle, and the scope hash covers the approval's gate and
+/// job, that plan and the policy, with the gate and job the plan's own. Returns the check that
+/// failed, if one did.
+fn check_approval_plan(
+    at: &Artifact,
+    view: &ApprovalView,
+    plans: &HashMap<&str, &PlanView>,
+    f: &mut Findings,
+) -> Option<&'static str> {
+    let label = &at.label;
+    let Some(plan) = plans.get(view.plan_hash) else {
+        at.fail(
             f,
             "approval.plan",
             ReasonCode::ApprovalPlanUnknown,
             format!(
                 "the {label} approves plan {}, which is not in the bundle",
-                short(plan_hash_claim)
+                short(view.plan_hash)
             ),
-        ),
-        Some(plan) => {
-            let scope = approval_scope_hash(binding_gate, binding_job, plan_hash_claim, claimed_policy);
-            let claimed_scope = text(p, "scope_hash_b64u").unwrap_or("");
-            if scope != claimed_scope {
-                fail(
-                    f,
-                    "approval.scope",
-                    ReasonCode::ApprovalScopeMismatch,
-                    format!(
-                        "the {label}'s scope (gate, job, plan, policy) hashes to {scope}, but scope_hash_b64u says {}",
-                        short(claimed_scope)
-                    ),
-                );
-            } else if plan.gate_id != Some(binding_gate) || plan.job_id != Some(binding_job) {
-                fail(
-                    f,
-                    "approval.scope",
-                    ReasonCode::ApprovalScopeMismatch,
-                    format!(
-                        "the {label} is bound to gate \"{}\" and job \"{}\", but its plan {} is for gate {} and job {}",
-                        short(binding_gate),
-                        short(binding_job),
-                        plan.path,
-                        crate::clawsig::envelope::describe(plan.value.get("gate_id")),
-                        crate::clawsig::envelope::describe(plan.value.get("job_id"))
-                    ),
-                );
-            }
-        }
+        );
+        return Some("approval.plan");
+    };
+    let scope = approval_scope_hash(view.binding_gate, view.binding_job, view.plan_hash, view.policy_hash);
+    if scope != view.scope_hash {
+        at.fail(
+            f,
+            "approval.scope",
+            ReasonCode::ApprovalScopeMismatch,
+            format!(
+                "the {label}'s scope (gate, job, plan, policy) hashes to {scope}, but scope_hash_b64u says {}",
+                short(view.scope_hash)
+            ),
+        );
+        Some("approval.scope")
+    } else if plan.gate_id != Some(view.binding_gate) || plan.job_id != Some(view.binding_job) {
+        at.fail(
+            f,
+            "approval.scope",
+            ReasonCode::ApprovalScopeMismatch,
+            format!(
+                "the {label} is bound to gate \"{}\" and job \"{}\", but its plan {} is for gate {} and job {}",
+                short(view.binding_gate),
+                short(view.binding_job),
+                plan.path,
+                crate::clawsig::envelope::describe(plan.value.get("gate_id")),
+                crate::clawsig::envelope::describe(plan.value.get("job_id"))
+            ),
+        );
+        Some("approval.scope")
+    } else {
+        None
     }
+}
 
-    let binding_run = p.get("binding").and_then(|b| b.get("run_id")).and_then(Value::as_str);
-    if binding_job != checkpoint.job_id {
-        fail(
+/// The approval is for the bundle's job, and for its run when both name one.
+fn check_approval_job(at: &Artifact, view: &ApprovalView, checkpoint: &CheckpointView, f: &mut Findings) {
+    let label = &at.label;
+    if view.binding_job != checkpoint.job_id {
+        at.fail(
             f,
             "approval.job",
             ReasonCode::ApprovalJobMismatch,
             format!(
                 "the {label} is for job \"{}\", but the bundle's job is \"{}\"",
-                short(binding_job),
+                short(view.binding_job),
                 short(&checkpoint.job_id)
             ),
         );
-    } else if let (Some(run), Some(subject_run)) = (binding_run, checkpoint.run_id.as_deref()) {
+    } else if let (Some(run), Some(subject_run)) = (view.binding_run, checkpoint.run_id.as_deref()) {
         if run != subject_run {
-            fail(
+            at.fail(
                 f,
                 "approval.job",
                 ReasonCode::ApprovalJobMismatch,
@@ -494,254 +672,347 @@ fn check_one_approval<'v>(
             );
         }
     }
+}
 
-    let receipt_id = text(p, "receipt_id").unwrap_or("");
-    if !seen_ids.insert(receipt_id) {
-        fail(
+/// No earlier approval (in path order) has the same receipt_id.
+fn check_approval_replay<'a>(
+    at: &Artifact,
+    view: &ApprovalView<'a>,
+    seen_ids: &mut HashSet<&'a str>,
+    f: &mut Findings,
+) {
+    if !seen_ids.insert(view.receipt_id) {
+        at.fail(
             f,
             "approval.replay",
             ReasonCode::ApprovalReplay,
             format!(
-                "the {label} repeats receipt_id \"{}\" of an earlier approval",
-                short(receipt_id)
+                "the {} repeats receipt_id \"{}\" of an earlier approval",
+                at.label,
+                short(view.receipt_id)
             ),
         );
     }
+}
 
-    if let Some(ts) = text(p, "timestamp").and_then(parse_rfc3339) {
+/// The approval was given before the checkpoint was created.
+fn check_approval_time(at: &Artifact, view: &ApprovalView, checkpoint: &CheckpointView, f: &mut Findings) {
+    if let Some(ts) = parse_rfc3339(view.timestamp) {
         if ts > checkpoint.created_at {
-            fail(
+            at.fail(
                 f,
                 "approval.time",
                 ReasonCode::CausalClockContradiction,
                 format!(
-                    "the {label} was given at {}, after the checkpoint was created ({})",
+                    "the {} was given at {}, after the checkpoint was created ({})",
+                    at.label,
                     format_rfc3339(ts),
                     format_rfc3339(checkpoint.created_at)
                 ),
             );
         }
     }
-
-    let valid = !f
-        .checks
-        .get(first_check..)
-        .unwrap_or_default()
-        .iter()
-        .any(|c| c.status == crate::report::CheckStatus::Fail);
-    if valid {
-        f.pass_in_entry(
-            "approval.binding",
-            path,
-            format!(
-                "the {label} ({}) is bound to gate \"{}\" of job \"{}\" under this policy",
-                text(p, "approval_type").unwrap_or(""),
-                short(binding_gate),
-                short(binding_job)
-            ),
-        );
-    }
-    Some(JudgedApproval {
-        path: path.to_string(),
-        valid,
-        authentic: signature_ok && entry.is_some(),
-        signer_did: env.signer_did.to_string(),
-        entry,
-        approval_type: text(p, "approval_type").unwrap_or("").to_string(),
-        agent_did: text(p, "agent_did").unwrap_or("").to_string(),
-        plan_hash: plan_hash_claim.to_string(),
-    })
 }
 
-fn check_gate(
-    plan: &PlanView,
-    applying: &[&JudgedApproval],
-    policy: Option<&PolicyInfo>,
-    checkpoint: &CheckpointView,
-    ctx: &VerifyContext,
+/// One plan's gate: the plan's format and job, the gate in the policy, no trusted deny, then
+/// the quorum. Returns the quorum when it was judged.
+fn check_gate<'a>(
+    plan: &'a PlanView<'a>,
+    applying: &[&'a JudgedApproval<'a>],
+    on: &Judging<'a>,
     f: &mut Findings,
-) {
-    let path = plan.path;
-    let label = format!("plan {path}");
-    if let Err(why) = validate_plan(plan.value) {
-        f.fail_in_entry(
-            "gate.plan",
-            ReasonCode::SchemaValidationFailed,
-            path,
-            format!("the {label} does not follow the plan format: {why}"),
-        );
-        return;
-    }
-    let gate_id = plan.gate_id.unwrap_or("");
-    if plan.job_id != Some(checkpoint.job_id.as_str()) {
-        f.fail_in_entry(
+) -> Option<Quorum<'a>> {
+    let at = Artifact::new("plan", plan.path);
+    let fields = match PlanFields::of(plan.value) {
+        Ok(fields) => fields,
+        Err(why) => {
+            at.fail(
+                f,
+                "gate.plan",
+                ReasonCode::SchemaValidationFailed,
+                format!("the {} does not follow the plan format: {why}", at.label),
+            );
+            return None;
+        }
+    };
+    if fields.job_id != on.checkpoint.job_id {
+        at.fail(
+            f,
             "gate.plan",
             ReasonCode::ApprovalJobMismatch,
-            path,
             format!(
-                "the {label} is for job {}, but the bundle's job is \"{}\"",
+                "the {} is for job {}, but the bundle's job is \"{}\"",
+                at.label,
                 crate::clawsig::envelope::describe(plan.value.get("job_id")),
-                short(&checkpoint.job_id)
+                short(&on.checkpoint.job_id)
             ),
         );
     }
+    let gate = declared_gate(&at, fields.gate_id, on.policy, f)?;
+    if denied(&at, fields.gate_id, applying, f) {
+        return None;
+    }
+    let quorum = Quorum::count(fields, gate, applying, on);
+    quorum.record(&at, f);
+    Some(quorum)
+}
 
+/// The gate a plan is for, as the policy declares it (`gate.exists`).
+fn declared_gate<'p>(
+    at: &Artifact,
+    gate_id: &str,
+    policy: Option<&'p PolicyInfo>,
+    f: &mut Findings,
+) -> Option<&'p ApprovalGate> {
+    let label = &at.label;
     let gate = match policy {
         None => {
-            f.fail_in_entry(
+            at.fail(
+                f,
                 "gate.exists",
                 ReasonCode::ApprovalGateUnknown,
-                path,
                 format!(
                     "the {label} is for gate \"{}\", but the bundle has no policy",
                     short(gate_id)
                 ),
             );
-            return;
+            return None;
         }
-        Some(p) if p.extension_error.is_some() => {
-            f.fail_in_entry(
-                "gate.exists",
-                ReasonCode::PolicyExtensionInvalid,
-                path,
-                format!(
-                    "the {label}'s gate \"{}\" cannot be judged: the policy's clawaudit extension is invalid ({})",
-                    short(gate_id),
-                    p.extension_error.as_deref().unwrap_or("")
-                ),
-            );
-            return;
-        }
-        Some(p) => match p.extension.as_ref().and_then(|e| e.gate(gate_id)) {
-            Some(g) => g,
-            None => {
-                f.fail_in_entry(
+        Some(p) => match (&p.extension_error, p.extension.as_ref().and_then(|e| e.gate(gate_id))) {
+            (Some(error), _) => {
+                at.fail(
+                    f,
+                    "gate.exists",
+                    ReasonCode::PolicyExtensionInvalid,
+                    format!(
+                        "the {label}'s gate \"{}\" cannot be judged: the policy's clawaudit extension is invalid ({error})",
+                        short(gate_id),
+                    ),
+                );
+                return None;
+            }
+            (None, Some(g)) => g,
+            (None, None) => {
+                at.fail(
+                    f,
                     "gate.exists",
                     ReasonCode::ApprovalGateUnknown,
-                    path,
                     format!(
                         "the {label} is for gate \"{}\", which the policy does not declare",
                         short(gate_id)
                     ),
                 );
-                return;
+                return None;
             }
         },
     };
     if gate.min_approvers < 1 {
         // The extension parser refuses this already; kept so the rule holds on its own.
-        f.fail_in_entry(
+        at.fail(
+            f,
             "gate.exists",
             ReasonCode::PolicyExtensionInvalid,
-            path,
             format!(
                 "gate \"{}\" asks for min_approvers {}, at least 1 is required",
                 short(gate_id),
                 gate.min_approvers
             ),
         );
-        return;
+        return None;
     }
-    f.pass_in_entry(
+    at.pass(
+        f,
         "gate.exists",
-        path,
         format!("the {label} is for gate \"{}\" of the policy", short(gate_id)),
     );
+    Some(gate)
+}
 
+/// A trusted `explicit_deny` always wins (`gate.deny`). Returns whether the gate was denied.
+fn denied(at: &Artifact, gate_id: &str, applying: &[&JudgedApproval], f: &mut Findings) -> bool {
     let denials: Vec<&str> = applying
         .iter()
-        .filter(|a| a.authentic && a.approval_type == "explicit_deny")
-        .map(|a| a.path.as_str())
+        .filter(|a| a.authentic && a.view.approval_type == "explicit_deny")
+        .map(|a| a.path)
         .collect();
-    if !denials.is_empty() {
-        f.fail_in_entry(
-            "gate.deny",
-            ReasonCode::ApprovalDenied,
-            path,
-            format!(
-                "gate \"{}\" was denied by a trusted approver ({}); a deny always wins",
-                short(gate_id),
-                denials.join(", ")
-            ),
-        );
-        return;
+    if denials.is_empty() {
+        return false;
+    }
+    at.fail(
+        f,
+        "gate.deny",
+        ReasonCode::ApprovalDenied,
+        format!(
+            "gate \"{}\" was denied by a trusted approver ({}); a deny always wins",
+            short(gate_id),
+            denials.join(", ")
+        ),
+    );
+    true
+}
+
+/// How a gate's quorum came out: the distinct identities that counted and, for every approval
+/// that applies to the gate, why it did not count. The `gate.quorum` check and the gate's
+/// facts are both built from it.
+struct Quorum<'a> {
+    gate_id: &'a str,
+    gate: &'a ApprovalGate,
+    /// Approver identities that counted, in approval path order.
+    counted: Vec<&'a str>,
+    /// Every approval that applies, with why it did not count (`None`: it counted).
+    votes: Vec<(&'a JudgedApproval<'a>, Option<String>)>,
+}
+
+impl<'a> Quorum<'a> {
+    /// Count the approvals that apply to the gate, in path order.
+    fn count(
+        plan: PlanFields<'a>,
+        gate: &'a ApprovalGate,
+        applying: &[&'a JudgedApproval<'a>],
+        on: &Judging<'a>,
+    ) -> Quorum<'a> {
+        // Identities that may not approve an independent gate: the requester and the agent.
+        let requester = plan.requested_by;
+        let requester_subject = on.ctx.trust.approver(requester).map(ApproverEntry::identity);
+        let mut q = Quorum {
+            gate_id: plan.gate_id,
+            gate,
+            counted: Vec::new(),
+            votes: Vec::with_capacity(applying.len()),
+        };
+        for &a in applying {
+            let why = q.why_not_counted(a, requester, requester_subject, on);
+            q.votes.push((a, why));
+        }
+        q
     }
 
-    // Identities that may not approve an independent gate: the requester and the agent.
-    let requester = plan.requested_by.unwrap_or("");
-    let requester_subject = ctx.trust.approver(requester).map(|e| e.identity().to_string());
-
-    let mut counted: Vec<String> = Vec::new();
-    let mut not_counted: Vec<String> = Vec::new();
-    for a in applying {
-        let why: Option<String> = if !a.valid {
-            Some("it did not verify".into())
-        } else if a.approval_type != "explicit_approve" {
-            Some(format!("it is {}, not explicit_approve", a.approval_type))
-        } else if let Some(entry) = &a.entry {
-            let identity = entry.identity();
-            let agents: Vec<&str> = [Some(a.agent_did.as_str()), checkpoint.agent_did.as_deref()]
-                .into_iter()
-                .flatten()
-                .filter(|d| !d.is_empty())
-                .collect();
-            let agent_subjects: Vec<String> = agents
-                .iter()
-                .filter_map(|d| ctx.trust.approver(d).map(|e| e.identity().to_string()))
-                .collect();
-            if gate.approver_group.as_ref().is_some_and(|g| !entry.groups.contains(g)) {
-                Some(format!(
-                    "{} is not in group \"{}\"",
-                    short(identity),
-                    short(gate.approver_group.as_deref().unwrap_or(""))
-                ))
-            } else if gate.independent_of_requester
-                && (a.signer_did == requester || requester_subject.as_deref() == Some(identity))
-            {
-                Some(format!("{} is the requester", short(identity)))
-            } else if gate.independent_of_requester
-                && (agents.contains(&a.signer_did.as_str()) || agent_subjects.iter().any(|s| s == identity))
-            {
-                Some(format!("{} is the agent", short(identity)))
-            } else if counted.iter().any(|c| c == identity) {
-                Some(format!("{} already counted", short(identity)))
-            } else {
-                counted.push(identity.to_string());
-                None
-            }
-        } else {
-            Some("its signer is not a trusted approver".into())
+    /// Why `a` does not count, or `None` after counting it.
+    fn why_not_counted(
+        &mut self,
+        a: &JudgedApproval<'a>,
+        requester: &str,
+        requester_subject: Option<&str>,
+        on: &Judging<'a>,
+    ) -> Option<String> {
+        if !a.valid {
+            return Some("it did not verify".into());
+        }
+        if a.view.approval_type != "explicit_approve" {
+            return Some(format!("it is {}, not explicit_approve", a.view.approval_type));
+        }
+        let Some(entry) = a.entry else {
+            return Some("its signer is not a trusted approver".into());
         };
-        if let Some(why) = why {
-            not_counted.push(format!("{} ({why})", a.path));
+        let identity = entry.identity();
+        let agents: Vec<&str> = [Some(a.view.agent_did), on.checkpoint.agent_did.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|d| !d.is_empty())
+            .collect();
+        let agent_subjects: Vec<&str> = agents
+            .iter()
+            .filter_map(|d| on.ctx.trust.approver(d).map(ApproverEntry::identity))
+            .collect();
+        let independent = self.gate.independent_of_requester;
+        if let Some(group) = self
+            .gate
+            .approver_group
+            .as_deref()
+            .filter(|g| !entry.groups.iter().any(|e| e == g))
+        {
+            Some(format!("{} is not in group \"{}\"", short(identity), short(group)))
+        } else if independent && (a.signer_did == requester || requester_subject == Some(identity)) {
+            Some(format!("{} is the requester", short(identity)))
+        } else if independent && (agents.contains(&a.signer_did) || agent_subjects.contains(&identity)) {
+            Some(format!("{} is the agent", short(identity)))
+        } else if self.counted.contains(&identity) {
+            Some(format!("{} already counted", short(identity)))
+        } else {
+            self.counted.push(identity);
+            None
         }
     }
 
-    let mut detail = format!(
-        "gate \"{}\": {} of {} distinct approvers",
-        short(gate_id),
-        counted.len(),
-        gate.min_approvers
-    );
-    if !counted.is_empty() {
-        detail.push_str(&format!(
-            " ({})",
-            counted.iter().map(|c| short(c)).collect::<Vec<_>>().join(", ")
-        ));
+    fn met(&self) -> bool {
+        self.counted.len() as u64 >= self.gate.min_approvers
     }
-    if gate.independent_of_requester {
-        detail.push_str(", requester excluded");
+
+    /// "gate "g": 1 of 2 distinct approvers (a), requester excluded, group "b"; not counted: …"
+    fn detail(&self) -> String {
+        let mut detail = format!(
+            "gate \"{}\": {} of {} distinct approvers",
+            short(self.gate_id),
+            self.counted.len(),
+            self.gate.min_approvers
+        );
+        if !self.counted.is_empty() {
+            detail.push_str(&format!(
+                " ({})",
+                self.counted.iter().map(|c| short(c)).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if self.gate.independent_of_requester {
+            detail.push_str(", requester excluded");
+        }
+        if let Some(g) = &self.gate.approver_group {
+            detail.push_str(&format!(", group \"{}\"", short(g)));
+        }
+        let not_counted: Vec<String> = self
+            .votes
+            .iter()
+            .filter_map(|(a, why)| why.as_ref().map(|why| format!("{} ({why})", a.path)))
+            .collect();
+        if !not_counted.is_empty() {
+            detail.push_str(&format!("; not counted: {}", not_counted.join("; ")));
+        }
+        detail
     }
-    if let Some(g) = &gate.approver_group {
-        detail.push_str(&format!(", group \"{}\"", short(g)));
+
+    /// The `gate.quorum` check.
+    fn record(&self, at: &Artifact, f: &mut Findings) {
+        if self.met() {
+            at.pass(f, "gate.quorum", self.detail());
+        } else {
+            at.fail(f, "gate.quorum", ReasonCode::ApprovalQuorumNotMet, self.detail());
+        }
     }
-    if !not_counted.is_empty() {
-        detail.push_str(&format!("; not counted: {}", not_counted.join("; ")));
+
+    /// The link from the approvals of the plan at `plan_entry` to the gate's quorum.
+    fn link(&self, plan_entry: &str) -> Binding {
+        Binding::new(
+            format!("approvals ({plan_entry})"),
+            format!("gate \"{}\" quorum", short(self.gate_id)),
+            "gate.quorum",
+            self.met(),
+        )
     }
-    if counted.len() as u64 >= gate.min_approvers {
-        f.pass_in_entry("gate.quorum", path, detail);
-    } else {
-        f.fail_in_entry("gate.quorum", ReasonCode::ApprovalQuorumNotMet, path, detail);
+
+    /// The gate, for the plan at `plan_entry`, and every approval that applies to it.
+    fn fact(&self, plan_entry: &str) -> GateFact {
+        GateFact {
+            gate_id: self.gate_id.to_string(),
+            plan_entry: plan_entry.to_string(),
+            min_approvers: self.gate.min_approvers,
+            counted: self.counted.len() as u64,
+            requester_excluded: self.gate.independent_of_requester,
+            approver_group: self.gate.approver_group.clone(),
+            approvals: self
+                .votes
+                .iter()
+                .map(|(a, why)| ApprovalFact {
+                    entry: a.path.to_string(),
+                    approver_subject: a.view.approver_subject.to_string(),
+                    approver_did: a.signer_did.to_string(),
+                    method: a.view.approver_method.map(str::to_string),
+                    decision: a.view.approval_type.to_string(),
+                    timestamp: a.view.timestamp.to_string(),
+                    counted: why.is_none(),
+                    not_counted_because: why.clone(),
+                })
+                .collect(),
+            quorum_met: self.met(),
+        }
     }
 }
 
@@ -779,17 +1050,15 @@ pub struct ApprovalRequest<'a> {
 
 /// Build a signed approval envelope for a plan (JCS-hashed payload, Clawsig signature).
 pub fn build_approval(signer: &Signer, req: &ApprovalRequest) -> Result<Value, String> {
-    validate_plan(req.plan)?;
+    let plan = PlanFields::of(req.plan)?;
     if parse_rfc3339(req.timestamp).is_none() {
         return Err(format!(
             "timestamp \"{}\" is not an RFC 3339 date-time",
             short(req.timestamp)
         ));
     }
-    let gate_id = text(req.plan, "gate_id").unwrap_or("");
-    let job_id = text(req.plan, "job_id").unwrap_or("");
     let plan_hash_b64u = plan_hash(req.plan);
-    let scope = approval_scope_hash(gate_id, job_id, &plan_hash_b64u, req.policy_hash_b64u);
+    let scope = approval_scope_hash(plan.gate_id, plan.job_id, &plan_hash_b64u, req.policy_hash_b64u);
     let receipt_id = match req.receipt_id {
         Some(id) => id.to_string(),
         None => {
@@ -820,8 +1089,8 @@ pub fn build_approval(signer: &Signer, req: &ApprovalRequest) -> Result<Value, S
     p.insert("hash_algorithm", Value::from("SHA-256"));
     p.insert("timestamp", Value::from(req.timestamp));
     let mut binding = Object::new();
-    binding.insert("job_id", Value::from(job_id));
-    binding.insert("gate_id", Value::from(gate_id));
+    binding.insert("job_id", Value::from(plan.job_id));
+    binding.insert("gate_id", Value::from(plan.gate_id));
     if let Some(run) = req.run_id {
         binding.insert("run_id", Value::from(run));
     }
@@ -934,10 +1203,23 @@ mod tests {
     }
 
     fn run_with(approvals: &[(String, Value)], plans: &[(String, Value)], c: &VerifyContext) -> Findings {
+        judge_with(approvals, plans, c).0
+    }
+
+    fn judge_with(
+        approvals: &[(String, Value)],
+        plans: &[(String, Value)],
+        c: &VerifyContext,
+    ) -> (Findings, ApprovalsOutcome) {
         let p = policy();
         let mut f = Findings::new();
-        check_approvals(approvals, plans, Some(&p), &ct::checkpoint(None), c, &mut f);
-        f
+        let out = check_approvals(approvals, plans, Some(&p), &ct::checkpoint(None), c, &mut f);
+        (f, out)
+    }
+
+    /// The findings and facts of `approvals` for the test plan.
+    fn judge(approvals: &[(String, Value)]) -> (Findings, ApprovalsOutcome) {
+        judge_with(approvals, &[(PLAN_PATH.into(), plan())], &ctx())
     }
 
     fn run(approvals: &[(String, Value)]) -> Findings {
@@ -1067,6 +1349,108 @@ mod tests {
             .unwrap()
             .detail
             .contains("not in group \"change-board\""));
+    }
+
+    #[test]
+    fn gate_facts_list_every_approval_with_the_reason_the_detail_gives() {
+        let (bob_path, bob_env) = approve_bob();
+        let auto = tamper(&bob(), &bob_env, |p| {
+            p.insert("approval_type", Value::from("auto_approve"));
+        });
+        let stranger = crate::vectors::testkit::label_signer("stranger");
+        let approvals = [
+            approve_alice(),
+            approval_file(&alice_laptop(), "alice@example.com", Decision::Approve, "a2"),
+            (bob_path, auto),
+            approval_file(&carol(), "carol@example.com", Decision::Approve, "c1"),
+            approval_file(&agent(), "agent@example.com", Decision::Approve, "g1"),
+            approval_file(&requester(), "rita@example.com", Decision::Approve, "r1"),
+            approval_file(&stranger, "stranger@example.com", Decision::Approve, "s1"),
+        ];
+        let (f, out) = judge(&approvals);
+        let [gate] = out.gates.as_slice() else {
+            panic!("one gate expected: {out:#?}")
+        };
+        assert_eq!(
+            (
+                gate.gate_id.as_str(),
+                gate.plan_entry.as_str(),
+                gate.min_approvers,
+                gate.counted
+            ),
+            ("stage_new_secret", PLAN_PATH, 2, 1)
+        );
+        assert!(gate.requester_excluded && !gate.quorum_met);
+        assert_eq!(gate.approver_group.as_deref(), Some("change-board"));
+        let reasons: Vec<(&str, Option<&str>)> = gate
+            .approvals
+            .iter()
+            .map(|a| (a.entry.as_str(), a.not_counted_because.as_deref()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("artifacts/approvals/a1.json", None),
+                ("artifacts/approvals/a2.json", Some("alice@example.com already counted")),
+                (
+                    "artifacts/approvals/b1.json",
+                    Some("it is auto_approve, not explicit_approve")
+                ),
+                (
+                    "artifacts/approvals/c1.json",
+                    Some("carol@example.com is not in group \"change-board\"")
+                ),
+                ("artifacts/approvals/g1.json", Some("agent@example.com is the agent")),
+                ("artifacts/approvals/r1.json", Some("rita@example.com is the requester")),
+                ("artifacts/approvals/s1.json", Some("it did not verify")),
+            ]
+        );
+        let a1 = gate.approvals.first().unwrap();
+        assert!(a1.counted);
+        assert_eq!(
+            (a1.approver_subject.as_str(), a1.approver_did.as_str()),
+            ("alice@example.com", alice().did())
+        );
+        assert_eq!(
+            (a1.method.as_deref(), a1.decision.as_str(), a1.timestamp.as_str()),
+            (Some("cli_confirm"), "explicit_approve", TS)
+        );
+        let quorum = f.checks.iter().find(|c| c.id == "gate.quorum").unwrap();
+        for a in &gate.approvals {
+            assert_eq!(a.counted, a.not_counted_because.is_none());
+            if let Some(why) = &a.not_counted_because {
+                assert!(
+                    quorum.detail.contains(&format!("{} ({why})", a.entry)),
+                    "{}",
+                    quorum.detail
+                );
+            }
+        }
+        // The links: each approval from the plan it names, then the approvals to the quorum.
+        let links: Vec<(&str, &str, bool)> = out
+            .bindings
+            .iter()
+            .map(|b| (b.to.as_str(), b.check_id.as_str(), b.holds))
+            .collect();
+        assert_eq!(links.len(), approvals.len() + 1);
+        assert!(links.contains(&("approval (artifacts/approvals/a2.json)", "approval.binding", true)));
+        assert_eq!(
+            links.last(),
+            Some(&("gate \"stage_new_secret\" quorum", "gate.quorum", false))
+        );
+        assert_eq!(
+            out.plan_hashes.first().map(|h| h.value_b64u.clone()),
+            Some(plan_hash(&plan()))
+        );
+    }
+
+    #[test]
+    fn a_denied_gate_has_no_quorum_fact() {
+        let deny = approval_file(&carol(), "carol@example.com", Decision::Deny, "c1");
+        let (f, out) = judge(&[approve_alice(), approve_bob(), deny]);
+        assert_eq!(code(&f), Some(ReasonCode::ApprovalDenied));
+        assert!(out.gates.is_empty(), "{out:#?}");
+        assert!(out.bindings.iter().all(|b| b.check_id != "gate.quorum"));
     }
 
     #[test]

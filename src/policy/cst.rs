@@ -13,12 +13,12 @@ use crate::context::VerifyContext;
 use crate::crypto::{b64u_decode, b64u_encode, parse_did_key, sha256, sha256_b64u, verify_strict, PublicKey};
 use crate::json::{self, jcs, jss, Object, Value};
 use crate::reason::ReasonCode;
-use crate::report::Findings;
+use crate::report::{Binding, Findings};
 use crate::timeutil::{format_rfc3339, secs_to_ms};
 
-use super::extension::{max_token_ttl_seconds, Extension};
+use super::extension::{max_token_ttl_seconds, Extension, TokenConstraints};
 use super::wpc::PolicyInfo;
-use super::{short, CheckpointView};
+use super::{node, short, Artifact, CheckpointView};
 use crate::schema_rules::{is_did_pattern, is_hash43};
 
 /// Largest compact token accepted.
@@ -311,6 +311,53 @@ fn issuers_for_kid(ctx: &VerifyContext, kid: &str) -> Vec<(String, PublicKey)> {
         .collect()
 }
 
+/// The claims the checks after `token.claims` read, borrowed from the decoded claims. Each is
+/// optional: a check judges a missing claim itself.
+#[derive(Clone, Copy, Debug)]
+struct ClaimsView<'v> {
+    iat: Option<i64>,
+    exp: Option<i64>,
+    /// `policy_hash_b64u`.
+    policy_pin: Option<&'v str>,
+    /// `token_scope_hash_b64u`.
+    scope_hash: Option<&'v str>,
+    mission_id: Option<&'v str>,
+}
+
+impl<'v> ClaimsView<'v> {
+    fn read(claims: &'v Value) -> ClaimsView<'v> {
+        let int = |k: &str| claims.get(k).and_then(Value::as_i64);
+        let text = |k: &str| claims.get(k).and_then(Value::as_str);
+        ClaimsView {
+            iat: int("iat"),
+            exp: int("exp"),
+            policy_pin: text("policy_hash_b64u"),
+            scope_hash: text("token_scope_hash_b64u"),
+            mission_id: text("mission_id"),
+        }
+    }
+}
+
+/// What step 5 judges a token's claims against.
+struct TokenJudging<'a> {
+    /// The WPC's hash, else the checkpoint's policy binding.
+    policy_hash: Option<&'a str>,
+    constraints: TokenConstraints,
+    /// min(3600, the policy's `cst_ttl_seconds_max`).
+    max_ttl: i64,
+    checkpoint: &'a CheckpointView,
+}
+
+/// What step 5 found besides its checks.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TokenOutcome {
+    /// The token, when its claims could be read and its scope hash computed.
+    pub token: Option<TokenInfo>,
+    /// WPC hash → token pin (when there is a pin to judge), token scope hash → checkpoint
+    /// binding.
+    pub bindings: Vec<Binding>,
+}
+
 /// Step 5 of spec 20 §5 for the token at `artifact`. Returns the token when its claims could
 /// be read (failures are recorded), so receipts can still be judged against its window.
 pub fn check_token(
@@ -320,89 +367,130 @@ pub fn check_token(
     checkpoint: &CheckpointView,
     artifact: &str,
     f: &mut Findings,
-) -> Option<TokenInfo> {
-    let label = format!("token {artifact}");
+) -> TokenOutcome {
+    let at = Artifact::new("token", artifact);
     let token = match decode_compact(jws) {
         Ok(t) => t,
         Err(why) => {
-            f.fail_in_entry(
+            at.fail(
+                f,
                 "token.format",
                 ReasonCode::TokenMalformed,
-                artifact,
-                format!("the {label} is not a compact EdDSA JWS: {why}"),
+                format!("the {} is not a compact EdDSA JWS: {why}", at.label),
             );
-            return None;
+            return TokenOutcome::default();
         }
     };
-    f.pass_in_entry("token.format", artifact, format!("the {label} is a compact EdDSA JWS"));
+    at.pass(f, "token.format", format!("the {} is a compact EdDSA JWS", at.label));
+    let issuer_did = check_token_issuer(&at, &token, ctx, f);
 
-    let candidates = issuers_for_kid(ctx, &token.kid);
-    let mut issuer_did = String::new();
-    if candidates.is_empty() {
-        f.fail_in_entry(
-            "token.kid",
-            ReasonCode::TokenUnknownKid,
-            artifact,
-            format!("the {label}'s kid {} names no trusted token issuer", token.kid),
-        );
-    } else {
-        f.pass_in_entry(
-            "token.kid",
-            artifact,
-            format!("the {label}'s kid {} names a trusted token issuer", token.kid),
-        );
-        match candidates
-            .iter()
-            .find(|(_, key)| verify_strict(key, &token.signing_input, &token.signature).is_ok())
-        {
-            Some((did, _)) => {
-                issuer_did = did.clone();
-                f.pass_in_entry("token.signature", artifact, format!("the {label} is signed by {did}"));
-            }
-            None => {
-                issuer_did = candidates.first().map(|(d, _)| d.clone()).unwrap_or_default();
-                f.fail_in_entry(
-                    "token.signature",
-                    ReasonCode::SignatureInvalid,
-                    artifact,
-                    format!("the {label}'s signature does not verify with the key of {issuer_did}"),
-                );
-            }
-        }
-    }
-
-    let claims = token.claims;
-    match validate_claims(&claims) {
-        Ok(()) => f.pass_in_entry(
+    match validate_claims(&token.claims) {
+        Ok(()) => at.pass(
+            f,
             "token.claims",
-            artifact,
-            format!("the {label}'s claims follow the CST schema"),
+            format!("the {}'s claims follow the CST schema", at.label),
         ),
-        Err(why) => f.fail_in_entry(
+        Err(why) => at.fail(
+            f,
             "token.claims",
             ReasonCode::SchemaValidationFailed,
-            artifact,
-            format!("the {label}'s claims do not follow the CST schema: {why}"),
+            format!("the {}'s claims do not follow the CST schema: {why}", at.label),
         ),
     }
-    let int = |k: &str| claims.get(k).and_then(Value::as_i64);
-    let text = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_string);
-    let (iat, exp) = (int("iat"), int("exp"));
+    let view = ClaimsView::read(&token.claims);
     let extension: Option<&Extension> = policy.and_then(|p| p.extension.as_ref());
-    let constraints = extension.map(|e| e.token_constraints.clone()).unwrap_or_default();
+    let on = TokenJudging {
+        policy_hash: policy
+            .map(|p| p.hash_b64u.as_str())
+            .or(checkpoint.policy_hash.as_deref()),
+        constraints: extension.map(|e| e.token_constraints.clone()).unwrap_or_default(),
+        max_ttl: max_token_ttl_seconds(extension),
+        checkpoint,
+    };
+    check_token_ttl(&at, &view, &on, f);
+    let mut bindings = Vec::with_capacity(2);
+    if let Some(holds) = check_token_pin(&at, &view, &on, f) {
+        bindings.push(Binding::new(node::WPC_HASH, node::TOKEN_PIN, "token.pin", holds));
+    }
+    let (scope_hash, scope_bound) = check_token_scope(&at, &token.claims, &view, &on, f);
+    bindings.push(Binding::new(
+        node::TOKEN_SCOPE_HASH,
+        node::CHECKPOINT_SCOPE_BINDING,
+        "token.scope_hash",
+        scope_bound,
+    ));
+    let Some(scope_hash) = scope_hash else {
+        return TokenOutcome { token: None, bindings };
+    };
+    check_token_job(&at, &token.claims, &view, &on, f);
+    check_token_time(&at, &view, &on, f);
 
-    // TTL.
-    let max_ttl = max_token_ttl_seconds(extension);
-    match (iat, exp) {
-        (Some(iat), Some(exp)) if exp > iat && exp.saturating_sub(iat) <= max_ttl => f.pass_in_entry(
+    let token = Some(TokenInfo {
+        scope_hash_b64u: scope_hash,
+        iat: view.iat.unwrap_or(0),
+        exp: view.exp.unwrap_or(0),
+        issuer_did,
+        mission_id: view.mission_id.map(str::to_string),
+        policy_pin: view.policy_pin.map(str::to_string),
+        kid: token.kid,
+        claims: token.claims,
+    });
+    TokenOutcome { token, bindings }
+}
+
+/// The kid names a trusted token issuer whose key verifies the signature. Returns that
+/// issuer's DID (the first candidate's when none verifies, "" when there is none).
+fn check_token_issuer(at: &Artifact, token: &CompactJws, ctx: &VerifyContext, f: &mut Findings) -> String {
+    let label = &at.label;
+    let candidates = issuers_for_kid(ctx, &token.kid);
+    if candidates.is_empty() {
+        at.fail(
+            f,
+            "token.kid",
+            ReasonCode::TokenUnknownKid,
+            format!("the {label}'s kid {} names no trusted token issuer", token.kid),
+        );
+        return String::new();
+    }
+    at.pass(
+        f,
+        "token.kid",
+        format!("the {label}'s kid {} names a trusted token issuer", token.kid),
+    );
+    match candidates
+        .iter()
+        .find(|(_, key)| verify_strict(key, &token.signing_input, &token.signature).is_ok())
+    {
+        Some((did, _)) => {
+            at.pass(f, "token.signature", format!("the {label} is signed by {did}"));
+            did.clone()
+        }
+        None => {
+            let issuer_did = candidates.first().map(|(d, _)| d.clone()).unwrap_or_default();
+            at.fail(
+                f,
+                "token.signature",
+                ReasonCode::SignatureInvalid,
+                format!("the {label}'s signature does not verify with the key of {issuer_did}"),
+            );
+            issuer_did
+        }
+    }
+}
+
+/// `iat < exp`, and the lifetime within the policy's maximum (`token.ttl`).
+fn check_token_ttl(at: &Artifact, view: &ClaimsView, on: &TokenJudging, f: &mut Findings) {
+    let (label, max_ttl) = (&at.label, on.max_ttl);
+    match (view.iat, view.exp) {
+        (Some(iat), Some(exp)) if exp > iat && exp.saturating_sub(iat) <= max_ttl => at.pass(
+            f,
             "token.ttl",
-            artifact,
             format!("the {label} lives {} s (at most {max_ttl} s allowed)", exp - iat),
         ),
-        (Some(iat), Some(exp)) => f.fail_in_entry(
+        (Some(iat), Some(exp)) => at.fail(
+            f,
             "token.ttl",
             ReasonCode::TtlTooLong,
-            artifact,
             if exp <= iat {
                 format!("the {label} expires (exp {exp}) no later than it was issued (iat {iat})")
             } else {
@@ -414,145 +502,169 @@ pub fn check_token(
         ),
         _ => f.skip("token.ttl", format!("the {label} has no integer iat and exp")),
     }
+}
 
-    // Policy pin.
-    let pin = text("policy_hash_b64u");
-    let pinned_to = policy
-        .map(|p| p.hash_b64u.as_str())
-        .or(checkpoint.policy_hash.as_deref());
-    match (&pin, pinned_to) {
-        (None, _) if constraints.require_policy_hash_pinning => f.fail_in_entry(
-            "token.pin",
-            ReasonCode::PolicyPinMissing,
-            artifact,
-            format!("the policy requires the token to pin its hash, but the {label} has no policy_hash_b64u"),
-        ),
-        (Some(pin), Some(hash)) if pin != hash => f.fail_in_entry(
-            "token.pin",
-            ReasonCode::PolicyHashMismatch,
-            artifact,
-            format!(
-                "the {label} pins policy hash {}, but the policy hashes to {hash}",
-                short(pin)
-            ),
-        ),
-        (Some(_), Some(hash)) => f.pass_in_entry(
-            "token.pin",
-            artifact,
-            format!("the {label} pins the policy hash {hash}"),
-        ),
-        _ => f.pass_in_entry("token.pin", artifact, format!("the {label} needs no policy pin")),
+/// The policy pin (`token.pin`): present when the policy requires it, and the policy's hash.
+/// Returns whether the pin is the policy's hash, when there is a pin to judge.
+fn check_token_pin(at: &Artifact, view: &ClaimsView, on: &TokenJudging, f: &mut Findings) -> Option<bool> {
+    let label = &at.label;
+    match (view.policy_pin, on.policy_hash) {
+        (None, _) if on.constraints.require_policy_hash_pinning => {
+            at.fail(
+                f,
+                "token.pin",
+                ReasonCode::PolicyPinMissing,
+                format!("the policy requires the token to pin its hash, but the {label} has no policy_hash_b64u"),
+            );
+            Some(false)
+        }
+        (Some(pin), Some(hash)) if pin != hash => {
+            at.fail(
+                f,
+                "token.pin",
+                ReasonCode::PolicyHashMismatch,
+                format!(
+                    "the {label} pins policy hash {}, but the policy hashes to {hash}",
+                    short(pin)
+                ),
+            );
+            Some(false)
+        }
+        (Some(_), Some(hash)) => {
+            at.pass(f, "token.pin", format!("the {label} pins the policy hash {hash}"));
+            Some(true)
+        }
+        _ => {
+            at.pass(f, "token.pin", format!("the {label} needs no policy pin"));
+            None
+        }
     }
+}
 
-    // Scope hash.
-    let scope_hash = match token_scope_hash(&claims) {
+/// The scope hash (`token.scope_hash`), recomputed with the §4.2 recipe: the claim, when
+/// present, and the checkpoint's binding must be it. Returns it when it could be computed,
+/// and whether the check passed.
+fn check_token_scope(
+    at: &Artifact,
+    claims: &Value,
+    view: &ClaimsView,
+    on: &TokenJudging,
+    f: &mut Findings,
+) -> (Option<String>, bool) {
+    let label = &at.label;
+    let scope_hash = match token_scope_hash(claims) {
         Ok(h) => h,
         Err(why) => {
-            f.fail_in_entry(
+            at.fail(
+                f,
                 "token.scope_hash",
                 ReasonCode::SchemaValidationFailed,
-                artifact,
                 format!("the {label}'s scope hash cannot be computed: {why}"),
             );
-            return None;
+            return (None, false);
         }
     };
-    let claimed = text("token_scope_hash_b64u");
-    if let Some(claimed) = claimed.as_deref().filter(|c| *c != scope_hash) {
-        f.fail_in_entry(
+    if let Some(claimed) = view.scope_hash.filter(|c| *c != scope_hash) {
+        at.fail(
+            f,
             "token.scope_hash",
             ReasonCode::TokenScopeHashMismatch,
-            artifact,
             format!(
                 "the {label}'s claims give scope hash {scope_hash}, but token_scope_hash_b64u says {}",
                 short(claimed)
             ),
         );
-    } else {
-        match checkpoint.token_scope_hash.as_deref() {
-            Some(bound) if bound == scope_hash => f.pass_in_entry(
+        return (Some(scope_hash), false);
+    }
+    let bound = match on.checkpoint.token_scope_hash.as_deref() {
+        Some(bound) if bound == scope_hash => {
+            at.pass(
+                f,
                 "token.scope_hash",
-                artifact,
                 format!("the {label}'s scope hash {scope_hash} is the one the checkpoint binds"),
-            ),
-            Some(bound) => f.fail_in_entry(
+            );
+            true
+        }
+        Some(bound) => {
+            at.fail(
+                f,
                 "token.scope_hash",
                 ReasonCode::TokenScopeHashMismatch,
-                artifact,
                 format!(
                     "the {label}'s scope hash is {scope_hash}, but the checkpoint binds {}",
                     short(bound)
                 ),
-            ),
-            None => f.fail_in_entry(
+            );
+            false
+        }
+        None => {
+            at.fail(
+                f,
                 "token.scope_hash",
                 ReasonCode::TokenScopeHashMismatch,
-                artifact,
                 format!("the bundle carries the {label} (scope hash {scope_hash}), but the checkpoint binds no token scope hash"),
+            );
+            false
+        }
+    };
+    (Some(scope_hash), bound)
+}
+
+/// Job binding (`token.job`), when the policy requires it: `mission_id` is the bundle's job.
+fn check_token_job(at: &Artifact, claims: &Value, view: &ClaimsView, on: &TokenJudging, f: &mut Findings) {
+    if !on.constraints.require_job_binding {
+        return;
+    }
+    let job_id = &on.checkpoint.job_id;
+    if view.mission_id == Some(job_id.as_str()) {
+        at.pass(f, "token.job", format!("the {} is bound to job {job_id}", at.label));
+    } else {
+        at.fail(
+            f,
+            "token.job",
+            ReasonCode::TokenJobMismatch,
+            format!(
+                "the policy requires job binding: the {}'s mission_id is {}, the bundle's job is \"{}\"",
+                at.label,
+                crate::clawsig::envelope::describe(claims.get("mission_id")),
+                short(job_id)
             ),
-        }
+        );
     }
+}
 
-    // Job binding.
-    let mission_id = text("mission_id");
-    if constraints.require_job_binding {
-        if mission_id.as_deref() == Some(checkpoint.job_id.as_str()) {
-            f.pass_in_entry(
-                "token.job",
-                artifact,
-                format!("the {label} is bound to job {}", checkpoint.job_id),
-            );
-        } else {
-            f.fail_in_entry(
-                "token.job",
-                ReasonCode::TokenJobMismatch,
-                artifact,
-                format!(
-                    "the policy requires job binding: the {label}'s mission_id is {}, the bundle's job is \"{}\"",
-                    crate::clawsig::envelope::describe(claims.get("mission_id")),
-                    short(&checkpoint.job_id)
-                ),
-            );
-        }
+/// Causality (`token.time`): a token cannot be issued after the checkpoint sealed the run.
+fn check_token_time(at: &Artifact, view: &ClaimsView, on: &TokenJudging, f: &mut Findings) {
+    let Some(iat) = view.iat else {
+        return;
+    };
+    let created_at = on.checkpoint.created_at;
+    if secs_to_ms(iat) > created_at {
+        at.fail(
+            f,
+            "token.time",
+            ReasonCode::CausalClockContradiction,
+            format!(
+                "the {} was issued at {} (iat {iat}), after the checkpoint was created ({})",
+                at.label,
+                format_rfc3339(secs_to_ms(iat)),
+                format_rfc3339(created_at)
+            ),
+        );
+    } else {
+        at.pass(
+            f,
+            "token.time",
+            format!("the {} was issued before the checkpoint", at.label),
+        );
     }
-
-    // Causality: a token cannot be issued after the checkpoint sealed the run.
-    if let Some(iat) = iat {
-        if secs_to_ms(iat) > checkpoint.created_at {
-            f.fail_in_entry(
-                "token.time",
-                ReasonCode::CausalClockContradiction,
-                artifact,
-                format!(
-                    "the {label} was issued at {} (iat {iat}), after the checkpoint was created ({})",
-                    format_rfc3339(secs_to_ms(iat)),
-                    format_rfc3339(checkpoint.created_at)
-                ),
-            );
-        } else {
-            f.pass_in_entry(
-                "token.time",
-                artifact,
-                format!("the {label} was issued before the checkpoint"),
-            );
-        }
-    }
-
-    Some(TokenInfo {
-        scope_hash_b64u: scope_hash,
-        iat: iat.unwrap_or(0),
-        exp: exp.unwrap_or(0),
-        issuer_did,
-        kid: token.kid,
-        mission_id,
-        policy_pin: pin,
-        claims,
-    })
 }
 
 /// Step 5 when the bundle has no token: one is required when the policy requires pinning
 /// (`POLICY_PIN_MISSING`) or when the checkpoint binds a scope hash (`TOKEN_SCOPE_HASH_MISMATCH`).
-pub fn check_token_absent(policy: Option<&PolicyInfo>, checkpoint: &CheckpointView, f: &mut Findings) {
+/// Returns the links those checks found broken.
+pub fn check_token_absent(policy: Option<&PolicyInfo>, checkpoint: &CheckpointView, f: &mut Findings) -> Vec<Binding> {
+    let mut broken = Vec::new();
     let requires_pin = policy
         .and_then(|p| p.extension.as_ref())
         .is_some_and(|e| e.token_constraints.require_policy_hash_pinning);
@@ -562,6 +674,7 @@ pub fn check_token_absent(policy: Option<&PolicyInfo>, checkpoint: &CheckpointVi
             ReasonCode::PolicyPinMissing,
             "the policy requires a token pinned to its hash, but the bundle has no artifacts/token/cst.jwt",
         );
+        broken.push(Binding::new(node::WPC_HASH, node::TOKEN_PIN, "token.pin", false));
     }
     if let Some(bound) = checkpoint.token_scope_hash.as_deref() {
         f.fail(
@@ -572,7 +685,14 @@ pub fn check_token_absent(policy: Option<&PolicyInfo>, checkpoint: &CheckpointVi
                 short(bound)
             ),
         );
+        broken.push(Binding::new(
+            node::TOKEN_SCOPE_HASH,
+            node::CHECKPOINT_SCOPE_BINDING,
+            "token.scope_hash",
+            false,
+        ));
     }
+    broken
 }
 
 /// Mint a CST: with a policy, a missing pin is filled with the policy hash; the scope hash
@@ -600,8 +720,8 @@ pub fn mint_token(signer: &Signer, claims: Value, policy: Option<&PolicyInfo>) -
     }
     let extension = policy.and_then(|p| p.extension.as_ref());
     let max_ttl = max_token_ttl_seconds(extension);
-    let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
-    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+    let view = ClaimsView::read(&claims);
+    let (iat, exp) = (view.iat.unwrap_or(0), view.exp.unwrap_or(0));
     if exp <= iat || exp.saturating_sub(iat) > max_ttl {
         return Err(format!(
             "the token would live {} s (iat {iat}, exp {exp}); it must be between 1 and {max_ttl} s",
@@ -609,7 +729,7 @@ pub fn mint_token(signer: &Signer, claims: Value, policy: Option<&PolicyInfo>) -
         ));
     }
     if let Some(p) = policy {
-        let pin = claims.get("policy_hash_b64u").and_then(Value::as_str).unwrap_or("");
+        let pin = view.policy_pin.unwrap_or("");
         if pin != p.hash_b64u {
             return Err(format!(
                 "the claims pin policy hash {pin}, but the policy hashes to {}",
@@ -617,12 +737,7 @@ pub fn mint_token(signer: &Signer, claims: Value, policy: Option<&PolicyInfo>) -
             ));
         }
         let needs_job = extension.is_some_and(|e| e.token_constraints.require_job_binding);
-        if needs_job
-            && !claims
-                .get("mission_id")
-                .and_then(Value::as_str)
-                .is_some_and(|m| !m.is_empty())
-        {
+        if needs_job && !view.mission_id.is_some_and(|m| !m.is_empty()) {
             return Err("the policy requires job binding: set mission_id to the job id".into());
         }
     }
@@ -696,7 +811,7 @@ pub(crate) mod tests {
     fn run(jws: &str, cp: &CheckpointView) -> (Findings, Option<TokenInfo>) {
         let p = policy();
         let mut f = Findings::new();
-        let info = check_token(jws.as_bytes(), &ctx(), Some(&p), cp, "artifacts/token/cst.jwt", &mut f);
+        let info = check_token(jws.as_bytes(), &ctx(), Some(&p), cp, "artifacts/token/cst.jwt", &mut f).token;
         (f, info)
     }
 

@@ -4,13 +4,18 @@
 //!
 //! The audit-bundle orchestrator builds a `CheckpointView` from its verified checkpoint
 //! payload and calls, in order, `wpc::check_policy`, `cst::check_token` (or
-//! `cst::check_token_absent`) and `approvals::check_approvals`.
+//! `cst::check_token_absent`) and `approvals::check_approvals`. Besides recording checks, the
+//! token and approval steps return what the report's typed facts need (`cst::TokenOutcome`,
+//! `approvals::ApprovalsOutcome`: bindings with the check that judged each, plan hashes, gates
+//! with their approvals), built from the same decisions as the checks.
 
 pub mod approvals;
 pub mod cst;
 pub mod extension;
 pub mod wpc;
 
+use crate::reason::ReasonCode;
+use crate::report::Findings;
 use crate::timeutil::Millis;
 
 /// What steps 4–6 need from the signed checkpoint payload.
@@ -28,6 +33,48 @@ pub struct CheckpointView {
     pub policy_hash: Option<String>,
     /// `bindings.token_scope_hash_b64u`.
     pub token_scope_hash: Option<String>,
+}
+
+/// Names of the binding-graph nodes (spec 40 §1 item 3) that the links of steps 5 and 7 join.
+pub mod node {
+    pub const WPC_HASH: &str = "WPC hash";
+    pub const TOKEN_PIN: &str = "token pin";
+    pub const TOKEN_SCOPE_HASH: &str = "token scope hash";
+    pub const CHECKPOINT_SCOPE_BINDING: &str = "checkpoint token scope binding";
+}
+
+/// The sealed-bundle entry a step judges: its path, and the name its details give it
+/// (`approval artifacts/approvals/a1.json`).
+pub(crate) struct Artifact<'p> {
+    pub path: &'p str,
+    pub label: String,
+}
+
+impl<'p> Artifact<'p> {
+    /// `kind` names the artifact in details: `token`, `plan`.
+    pub fn new(kind: &str, path: &'p str) -> Artifact<'p> {
+        Artifact {
+            path,
+            label: format!("{kind} {path}"),
+        }
+    }
+
+    pub fn pass(&self, f: &mut Findings, id: &str, detail: String) {
+        f.pass_in_entry(id, self.path, detail);
+    }
+
+    pub fn fail(&self, f: &mut Findings, id: &str, code: ReasonCode, detail: String) {
+        f.fail_in_entry(id, code, self.path, detail);
+    }
+}
+
+/// Whether a check recorded since `first` (an index into `f.checks`) failed.
+pub(crate) fn failed_since(f: &Findings, first: usize) -> bool {
+    f.checks
+        .get(first..)
+        .unwrap_or_default()
+        .iter()
+        .any(|c| c.status == crate::report::CheckStatus::Fail)
 }
 
 pub(crate) use crate::schema_rules::{char_len, short};

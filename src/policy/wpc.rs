@@ -3,7 +3,7 @@
 //! IS the policy hash, and the signature is over the UTF-8 of that string), and check step 4
 //! of sealed-bundle verification.
 
-use crate::clawsig::envelope::REQUIRED_KEYS;
+use crate::clawsig::envelope::{Envelope, REQUIRED_KEYS};
 use crate::clawsig::producer::Signer;
 use crate::context::VerifyContext;
 use crate::json::Value;
@@ -13,6 +13,7 @@ use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::parse_rfc3339;
 
 use super::extension::{parse_extension, Extension};
+use super::Artifact;
 use crate::schema_rules::{
     self as rules, closed, object, one_of, opt_array, opt_one_of, opt_str, req_str, required, text,
 };
@@ -230,6 +231,25 @@ fn envelope_keys_allowed(key: &str) -> bool {
     REQUIRED_KEYS.contains(&key)
 }
 
+/// The fields of a WPC payload that the checks after `policy.schema` read, borrowed from the
+/// payload. Both schema versions require them as strings; one that is absent or not a string
+/// reads as "" (the schema check has then failed and is recorded).
+#[derive(Clone, Copy, Debug)]
+struct PolicyView<'v> {
+    policy_id: &'v str,
+    issuer_did: &'v str,
+}
+
+impl<'v> PolicyView<'v> {
+    fn read(payload: &'v Value) -> PolicyView<'v> {
+        let text = |k: &str| payload.get(k).and_then(Value::as_str).unwrap_or("");
+        PolicyView {
+            policy_id: text("policy_id"),
+            issuer_did: text("issuer_did"),
+        }
+    }
+}
+
 /// Step 4 of spec 20 §5 for the policy artifact at `artifact`: header, schema, JCS hash,
 /// signature, trust, signer = issuer, the checkpoint binding and `--expect-policy`, the
 /// extension. Returns the policy when its payload could be read (even if a check failed).
@@ -240,30 +260,48 @@ pub fn check_policy(
     artifact: &str,
     f: &mut Findings,
 ) -> Option<PolicyInfo> {
-    let label = format!("policy {artifact}");
-    let env = parse_jcs_header(value, ENVELOPE_TYPE, &label, &Location::entry(artifact), f)?;
-    f.pass_in_entry(
+    let at = Artifact::new("policy", artifact);
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &at.label, &Location::entry(artifact), f)?;
+    at.pass(
+        f,
         "policy.envelope",
-        artifact,
-        format!("the {label} is a work_policy_contract envelope"),
+        format!("the {} is a work_policy_contract envelope", at.label),
     );
+    check_policy_schema(&at, &env, f);
+    env.payload.as_object()?;
+    let view = PolicyView::read(env.payload);
+    let hash = check_policy_hash(&at, &env, f);
+    check_policy_signer(&at, &env, &view, ctx, f);
+    check_policy_binding(&at, &hash, ctx, checkpoint_policy_hash, f);
+    let (extension, extension_error) = check_policy_extension(&at, env.payload, f);
+    Some(PolicyInfo {
+        hash_b64u: hash,
+        issuer_did: view.issuer_did.to_string(),
+        policy_id: view.policy_id.to_string(),
+        payload: env.payload.clone(),
+        extension,
+        extension_error,
+    })
+}
 
-    // Schema: the envelope (closed, SHA-256 only), then the payload.
+/// Schema (`policy.schema`): the envelope (closed, SHA-256 only), then the payload.
+fn check_policy_schema(at: &Artifact, env: &Envelope, f: &mut Findings) {
+    let label = &at.label;
     if env.hash_algorithm != "SHA-256" {
-        f.fail_in_entry(
+        at.fail(
+            f,
             "policy.schema",
             ReasonCode::UnknownHashAlgorithm,
-            artifact,
             format!(
                 "the {label} uses hash_algorithm {}, the WPC envelope requires SHA-256",
                 env.hash_algorithm
             ),
         );
     } else if let Some(extra) = env.raw.keys().find(|k| !envelope_keys_allowed(k)) {
-        f.fail_in_entry(
+        at.fail(
+            f,
             "policy.schema",
             ReasonCode::SchemaValidationFailed,
-            artifact,
             format!(
                 "the {label} has an envelope field \"{}\" the WPC envelope schema does not allow",
                 super::short(extra)
@@ -271,56 +309,55 @@ pub fn check_policy(
         );
     } else {
         match validate_payload(env.payload) {
-            Ok(()) => f.pass_in_entry(
-                "policy.schema",
-                artifact,
-                format!("the {label}'s payload is a valid WPC"),
-            ),
-            Err((code, why)) => f.fail_in_entry(
+            Ok(()) => at.pass(f, "policy.schema", format!("the {label}'s payload is a valid WPC")),
+            Err((code, why)) => at.fail(
+                f,
                 "policy.schema",
                 code,
-                artifact,
                 format!("the {label}'s payload does not follow the WPC schema: {why}"),
             ),
         }
     }
-    let payload_obj = env.payload.as_object()?;
+}
 
+/// The policy hash, recomputed (`policy.hash`: it must be the envelope's payload hash).
+fn check_policy_hash(at: &Artifact, env: &Envelope, f: &mut Findings) -> String {
     let hash = policy_hash(env.payload);
     if hash == env.payload_hash_b64u {
-        f.pass_in_entry("policy.hash", artifact, format!("the {label} hashes (JCS) to {hash}"));
+        at.pass(f, "policy.hash", format!("the {} hashes (JCS) to {hash}", at.label));
     } else {
-        f.fail_in_entry(
+        at.fail(
+            f,
             "policy.hash",
             ReasonCode::HashMismatch,
-            artifact,
             format!(
-                "the {label}'s payload hashes (JCS) to {hash}, but payload_hash_b64u says {}",
-                env.payload_hash_b64u
+                "the {}'s payload hashes (JCS) to {hash}, but payload_hash_b64u says {}",
+                at.label, env.payload_hash_b64u
             ),
         );
     }
+    hash
+}
 
-    match env.verify_signature(&label) {
-        Ok(()) => f.pass_in_entry(
-            "policy.signature",
-            artifact,
-            format!("the {label}'s signature verifies"),
-        ),
-        Err(failure) => f.record(&failure.in_entry(artifact)),
+/// The signature, the signer a trusted policy issuer, and the signer the payload's issuer.
+fn check_policy_signer(at: &Artifact, env: &Envelope, view: &PolicyView, ctx: &VerifyContext, f: &mut Findings) {
+    let label = &at.label;
+    match env.verify_signature(label) {
+        Ok(()) => at.pass(f, "policy.signature", format!("the {label}'s signature verifies")),
+        Err(failure) => f.record(&failure.in_entry(at.path)),
     }
 
     if ctx.trust.is_policy_issuer(env.signer_did) {
-        f.pass_in_entry(
+        at.pass(
+            f,
             "policy.trust",
-            artifact,
             format!("the {label}'s signer is a trusted policy issuer"),
         );
     } else {
-        f.fail_in_entry(
+        at.fail(
+            f,
             "policy.trust",
             ReasonCode::SignerNotTrusted,
-            artifact,
             format!(
                 "the {label} is signed by {}, which is not a trusted policy issuer",
                 env.signer_did
@@ -328,33 +365,30 @@ pub fn check_policy(
         );
     }
 
-    let issuer_did = payload_obj.get("issuer_did").and_then(Value::as_str).unwrap_or("");
-    if issuer_did == env.signer_did {
-        f.pass_in_entry(
-            "policy.issuer",
-            artifact,
-            format!("the {label} is signed by its issuer"),
-        );
+    if view.issuer_did == env.signer_did {
+        at.pass(f, "policy.issuer", format!("the {label} is signed by its issuer"));
     } else {
-        f.fail_in_entry(
+        at.fail(
+            f,
             "policy.issuer",
             ReasonCode::SignerMismatch,
-            artifact,
             format!(
                 "the {label} is signed by {} but names issuer_did \"{}\"",
                 env.signer_did,
-                super::short(issuer_did)
+                super::short(view.issuer_did)
             ),
         );
     }
+}
 
-    check_policy_binding(&hash, ctx, checkpoint_policy_hash, artifact, &label, f);
-
-    let (extension, extension_error) = match parse_extension(env.payload) {
+/// The clawaudit extension (`policy.extension`): the parsed extension, or why it is invalid.
+fn check_policy_extension(at: &Artifact, payload: &Value, f: &mut Findings) -> (Option<Extension>, Option<String>) {
+    let label = &at.label;
+    match parse_extension(payload) {
         Ok(ext) => {
-            f.pass_in_entry(
+            at.pass(
+                f,
                 "policy.extension",
-                artifact,
                 match &ext {
                     Some(e) => format!(
                         "the {label}'s clawaudit extension is valid ({} approval gate(s))",
@@ -366,48 +400,35 @@ pub fn check_policy(
             (ext, None)
         }
         Err(why) => {
-            f.fail_in_entry(
+            at.fail(
+                f,
                 "policy.extension",
                 ReasonCode::PolicyExtensionInvalid,
-                artifact,
                 format!("the {label}'s clawaudit extension is invalid: {why}"),
             );
             (None, Some(why))
         }
-    };
-
-    Some(PolicyInfo {
-        hash_b64u: hash,
-        issuer_did: issuer_did.to_string(),
-        policy_id: payload_obj
-            .get("policy_id")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        payload: env.payload.clone(),
-        extension,
-        extension_error,
-    })
+    }
 }
 
 /// The policy hash against the checkpoint binding and `--expect-policy`.
 fn check_policy_binding(
+    at: &Artifact,
     hash: &str,
     ctx: &VerifyContext,
     checkpoint_policy_hash: Option<&str>,
-    artifact: &str,
-    label: &str,
     f: &mut Findings,
 ) {
+    let label = &at.label;
     let mut ok = true;
     match checkpoint_policy_hash {
         Some(bound) if bound == hash => {}
         Some(bound) => {
             ok = false;
-            f.fail_in_entry(
+            at.fail(
+                f,
                 "policy.binding",
                 ReasonCode::PolicyHashMismatch,
-                artifact,
                 format!(
                     "the {label} hashes to {hash}, but the checkpoint binds policy hash {}",
                     super::short(bound)
@@ -416,10 +437,10 @@ fn check_policy_binding(
         }
         None => {
             ok = false;
-            f.fail_in_entry(
+            at.fail(
+                f,
                 "policy.binding",
                 ReasonCode::PolicyHashMismatch,
-                artifact,
                 format!("the bundle carries the {label} (hash {hash}), but the checkpoint binds no policy hash"),
             );
         }
@@ -427,10 +448,10 @@ fn check_policy_binding(
     if let Some(expected) = ctx.expect_policy.as_deref() {
         if expected != hash {
             ok = false;
-            f.fail_in_entry(
+            at.fail(
+                f,
                 "policy.expected",
                 ReasonCode::PolicyHashMismatch,
-                artifact,
                 format!(
                     "the {label} hashes to {hash}, but --expect-policy asks for {}",
                     super::short(expected)
@@ -439,9 +460,9 @@ fn check_policy_binding(
         }
     }
     if ok {
-        f.pass_in_entry(
+        at.pass(
+            f,
             "policy.binding",
-            artifact,
             format!("the {label}'s hash {hash} is the one the checkpoint binds"),
         );
     }
@@ -477,7 +498,7 @@ pub fn check_policy_absent(ctx: &VerifyContext, checkpoint_policy_hash: Option<&
 pub fn sign_policy(signer: &Signer, payload: Value, issued_at: &str) -> Result<Value, String> {
     validate_payload(&payload).map_err(|(_, why)| why)?;
     parse_extension(&payload).map_err(|why| format!("the clawaudit extension is invalid: {why}"))?;
-    let issuer = payload.get("issuer_did").and_then(Value::as_str).unwrap_or("");
+    let issuer = PolicyView::read(&payload).issuer_did;
     if issuer != signer.did() {
         return Err(format!(
             "the policy's issuer_did is \"{}\" but the key is {}; the verifier requires them to be equal",
@@ -521,11 +542,11 @@ pub fn read_policy_for_producer(value: &Value) -> Result<PolicyInfo, String> {
     let payload = value.get("payload").unwrap_or(value);
     validate_payload(payload).map_err(|(_, why)| why)?;
     let extension = parse_extension(payload).map_err(|why| format!("the clawaudit extension is invalid: {why}"))?;
-    let text = |k: &str| payload.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let view = PolicyView::read(payload);
     Ok(PolicyInfo {
         hash_b64u: hash,
-        issuer_did: text("issuer_did"),
-        policy_id: text("policy_id"),
+        issuer_did: view.issuer_did.to_string(),
+        policy_id: view.policy_id.to_string(),
         payload: payload.clone(),
         extension,
         extension_error: None,

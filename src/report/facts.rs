@@ -98,13 +98,25 @@ pub struct HashFact {
     pub entry: Option<String>,
 }
 
-/// A link between two artifacts (`WPC hash → token pin`), judged by the check `check_id`.
+/// A link between two artifacts (`WPC hash → token pin`), judged by the check `check_id`:
+/// the failing check when it does not hold, else the check whose pass covers it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Binding {
     pub from: String,
     pub to: String,
     pub check_id: String,
     pub holds: bool,
+}
+
+impl Binding {
+    pub fn new(from: impl Into<String>, to: impl Into<String>, check_id: &str, holds: bool) -> Binding {
+        Binding {
+            from: from.into(),
+            to: to.into(),
+            check_id: check_id.to_string(),
+            holds,
+        }
+    }
 }
 
 /// One approval gate and what was given for it.
