@@ -4,8 +4,8 @@
 //! A third party holding the proof (and optionally the artifact) checks the signed
 //! checkpoint, then that the entry's leaf hash climbs the audit path to the signed root.
 
-use super::checkpoint::check_checkpoint;
-use super::manifest::entry_from_value;
+use super::checkpoint::{check_checkpoint, CheckpointPayload};
+use super::manifest::{entry_from_value, ManifestEntry};
 use super::merkle::{self, Hash};
 use crate::clawsig::envelope::describe;
 use crate::context::VerifyContext;
@@ -30,14 +30,37 @@ pub fn verify_subject(path: &str, value: &Value, artifact: Option<&[u8]>, ctx: &
     report
 }
 
+/// The proof's three steps: its shape, the checkpoint and the audit path, the artifact.
 fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &mut Findings) {
+    let Some(proof) = check_shape(value, f) else {
+        return;
+    };
+    f.pass("proof.shape", "the inclusion proof is well formed");
+    let checkpoint = proof.checkpoint.unwrap_or(&Value::Null);
+    let Some(payload) = check_checkpoint(checkpoint, ctx, &Location::json("checkpoint"), f) else {
+        return;
+    };
+    check_inclusion(&proof, &payload, f);
+    check_artifact(&proof.entry, artifact, f);
+}
+
+/// A proof whose shape is right.
+struct ProofView<'v> {
+    checkpoint: Option<&'v Value>,
+    index: u64,
+    path_items: &'v [Value],
+    entry: ManifestEntry,
+}
+
+/// Step 1: closed keys, the version, the leaf index, the audit path array and the entry.
+fn check_shape<'v>(value: &'v Value, f: &mut Findings) -> Option<ProofView<'v>> {
     let Some(obj) = value.as_object() else {
         f.fail(
             "proof.shape",
             ReasonCode::SchemaValidationFailed,
             "the inclusion proof is not a JSON object",
         );
-        return;
+        return None;
     };
     if let Some(k) = obj.keys().find(|k| !PROOF_KEYS.contains(k)) {
         f.fail(
@@ -48,7 +71,7 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
                 describe(Some(&Value::from(k)))
             ),
         );
-        return;
+        return None;
     }
     if obj.get("proof_version").and_then(Value::as_str) != Some(PROOF_VERSION) {
         f.fail(
@@ -59,7 +82,7 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
                 describe(obj.get("proof_version"))
             ),
         );
-        return;
+        return None;
     }
     let index = obj.get("leaf_index").and_then(Value::as_u64);
     let path_items = obj.get("audit_path_b64u").and_then(Value::as_array);
@@ -69,7 +92,7 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
             ReasonCode::SchemaValidationFailed,
             "the inclusion proof needs a non-negative integer leaf_index and an audit_path_b64u array",
         );
-        return;
+        return None;
     };
     let entry = match obj.get("entry").map(|e| entry_from_value(0, e)) {
         Some(Ok(e)) => e,
@@ -82,7 +105,7 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
                     failure.detail
                 ),
             );
-            return;
+            return None;
         }
         None => {
             f.fail(
@@ -90,17 +113,21 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
                 ReasonCode::SchemaValidationFailed,
                 "the inclusion proof has no entry",
             );
-            return;
+            return None;
         }
     };
-    f.pass("proof.shape", "the inclusion proof is well formed");
+    Some(ProofView {
+        checkpoint: obj.get("checkpoint"),
+        index,
+        path_items,
+        entry,
+    })
+}
 
-    let checkpoint = obj.get("checkpoint").unwrap_or(&Value::Null);
-    let Some(payload) = check_checkpoint(checkpoint, ctx, &Location::json("checkpoint"), f) else {
-        return;
-    };
-
-    let path = decode_path(path_items);
+/// Step 3: the entry's leaf climbs the audit path to the signed root.
+fn check_inclusion(proof: &ProofView<'_>, payload: &CheckpointPayload, f: &mut Findings) {
+    let (index, entry) = (proof.index, &proof.entry);
+    let path = decode_path(proof.path_items);
     let label = &entry.path;
     match path {
         Some(path) if index < payload.tree_size => {
@@ -139,7 +166,11 @@ fn check_proof(value: &Value, artifact: Option<&[u8]>, ctx: &VerifyContext, f: &
             format!("the audit path is longer than {MAX_PATH_LEN} or holds a value that is not a base64url SHA-256"),
         ),
     }
+}
 
+/// Step 4: with `--artifact`, the file's bytes match the entry's hash and size.
+fn check_artifact(entry: &ManifestEntry, artifact: Option<&[u8]>, f: &mut Findings) {
+    let label = &entry.path;
     match artifact {
         None => f.skip(
             "proof.artifact",
