@@ -23,6 +23,8 @@ pub struct VerifyContext {
     pub limits: Limits,
     /// `--expect-policy`: the WPC hash an audit bundle must carry.
     pub expect_policy: Option<String>,
+    /// `--expect-job`, `--expect-agent`, `--expect-sealer`, `--expect-run`.
+    pub pins: Pins,
 }
 
 impl VerifyContext {
@@ -32,6 +34,7 @@ impl VerifyContext {
             trust,
             limits: Limits::default(),
             expect_policy: None,
+            pins: Pins::default(),
         }
     }
 }
@@ -66,4 +69,14 @@ impl Default for ContainerLimits {
             ratio_min_bytes: MIB,
         }
     }
+}
+
+/// What the caller expects a subject to be about (`--expect-job`, …; checked by `pins`);
+/// `None` pins nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pins {
+    pub job: Option<String>,
+    pub agent: Option<String>,
+    pub sealer: Option<String>,
+    pub run: Option<String>,
 }

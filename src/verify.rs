@@ -102,6 +102,16 @@ pub fn non_subject_role(value: &Value) -> Option<&'static str> {
 }
 
 fn verify_inner(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool) -> Verified {
+    let mut verified = verify_unpinned(subject, ctx, recognise_roles);
+    if let Verified::Report(report, _) = &mut verified {
+        if !ctx.pins.is_empty() {
+            crate::pins::apply(report, &ctx.pins);
+        }
+    }
+    verified
+}
+
+fn verify_unpinned(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool) -> Verified {
     // ZIP archives are routed before any JSON parsing.
     if subject.kind == Some(Kind::AuditBundle)
         || (subject.kind.is_none() && is_audit_bundle(&subject.path, &subject.bytes))
@@ -162,29 +172,36 @@ fn verify_inner(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool) -
 }
 
 /// Flags of a run that concern some subject kinds only.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunFlags {
     /// `--artifact` was given.
     pub artifact: bool,
     /// `--expect-policy` was given.
     pub expect_policy: bool,
+    /// `--expect-job`, `--expect-agent`, `--expect-sealer`, `--expect-run`.
+    pub pins: crate::pins::Pins,
 }
 
 impl RunFlags {
-    /// Each flag: its name, whether it was given, and the kinds it applies to.
-    pub fn each(self) -> [(&'static str, bool, &'static [Kind]); 2] {
-        [
-            ("--artifact", self.artifact, &[Kind::InclusionProof]),
-            ("--expect-policy", self.expect_policy, &[Kind::AuditBundle]),
-        ]
+    /// Each flag given, with the kinds it applies to.
+    pub fn each(&self) -> Vec<(&'static str, &'static [Kind])> {
+        let mut out: Vec<(&'static str, &'static [Kind])> = Vec::new();
+        if self.artifact {
+            out.push(("--artifact", &[Kind::InclusionProof]));
+        }
+        if self.expect_policy {
+            out.push(("--expect-policy", &[Kind::AuditBundle]));
+        }
+        out.extend(self.pins.given());
+        out
     }
 }
 
 /// A warn check (`FLAG_NOT_APPLICABLE`) on `report` for every flag given that does not apply
 /// to its kind: the flag checked nothing there, and the report says so.
-pub fn note_flags_not_applied(report: &mut SubjectReport, flags: RunFlags) {
-    for (flag, given, applies) in flags.each() {
-        if given && !applies.contains(&report.kind) {
+pub fn note_flags_not_applied(report: &mut SubjectReport, flags: &RunFlags) {
+    for (flag, applies) in flags.each() {
+        if !applies.contains(&report.kind) {
             report.checks.push(crate::report::Check {
                 id: "flags.not_applicable".into(),
                 status: crate::report::CheckStatus::Warn,

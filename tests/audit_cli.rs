@@ -375,3 +375,75 @@ fn seal_and_prove_never_overwrite_without_force() {
     prove(true).success();
     assert!(std::fs::read_to_string(&proof).unwrap().contains("\"proof_version\""));
 }
+
+#[test]
+fn pins_pass_when_they_match_and_each_fails_with_its_own_code() {
+    let keys = SampleKeys::new();
+    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("testvectors/audit/valid/every-kind.audit.zip");
+    let trust = Path::new(env!("CARGO_MANIFEST_DIR")).join("testvectors/audit/trust.json");
+    let run = |pins: &[(&str, &str)]| {
+        let mut c = clawaudit();
+        c.args([
+            "verify",
+            "--at",
+            audit_sample::VERIFY_AT,
+            "--format",
+            "jsonl",
+            "--trust",
+        ])
+        .arg(&trust)
+        .arg(&bundle);
+        for (flag, value) in pins {
+            c.arg(format!("--{flag}={value}"));
+        }
+        c.assert()
+    };
+    let (job, run_id, agent, sealer) = (
+        audit_sample::JOB_ID,
+        audit_sample::RUN_ID,
+        keys.agent.did().to_string(),
+        keys.sealer.did().to_string(),
+    );
+    run(&[
+        ("expect-job", job),
+        ("expect-run", run_id),
+        ("expect-agent", &agent),
+        ("expect-sealer", &sealer),
+    ])
+    .code(0)
+    .stdout(contains("\"id\":\"pin.job\",\"status\":\"pass\""))
+    .stdout(contains("\"id\":\"pin.sealer\",\"status\":\"pass\""));
+    for (flag, code) in [
+        ("expect-job", "JOB_PIN_MISMATCH"),
+        ("expect-run", "RUN_PIN_MISMATCH"),
+        ("expect-agent", "AGENT_PIN_MISMATCH"),
+        ("expect-sealer", "SEALER_PIN_MISMATCH"),
+    ] {
+        run(&[(flag, "something-else")])
+            .code(1)
+            .stdout(contains(format!("\"reason_code\":\"{code}\"")));
+    }
+}
+
+#[test]
+fn agent_and_run_pins_apply_to_proof_bundles_and_job_pins_do_not() {
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("testvectors");
+    let bundle = vectors.join("clawsig/valid/proof-bundle-minimal.json");
+    let verify = |flag: &str| {
+        let mut c = clawaudit();
+        c.args(["verify", "--at", "2026-03-02T00:00:00Z", "--trust"])
+            .arg(vectors.join("trust/clawsig-config.json"))
+            .arg(&bundle)
+            .arg(flag);
+        c.assert()
+    };
+    verify("--expect-agent=did:key:z6MkNotTheAgent")
+        .code(1)
+        .stdout(contains("AGENT_PIN_MISMATCH"));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    let agent = doc["payload"]["agent_did"].as_str().unwrap();
+    verify(&format!("--expect-agent={agent}")).code(0);
+    verify("--expect-job=job-1")
+        .code(2)
+        .stderr(contains("--expect-job applies to audit-bundle subjects only"));
+}

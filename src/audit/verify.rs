@@ -71,6 +71,8 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
         step_trust_pulse(&container, ctx, &mut f);
         facts.bundle_id = Some(cp.bundle_id.clone());
         facts.job_id = Some(cp.job_id.clone());
+        facts.run_id = cp.run_id.clone();
+        facts.agent_did = cp.agent_did.clone();
         facts.sealer_did = Some(cp.sealer_did.clone());
         facts.created_at = Some(format_rfc3339(cp.created_at));
         facts.counts.tree_size = Some(cp.tree_size);

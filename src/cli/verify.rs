@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 use super::{usage_error, EXIT_FAIL, EXIT_PASS};
-use clawaudit::context::VerifyContext;
+use clawaudit::context::{Pins, VerifyContext};
 use clawaudit::render::text::TextOptions;
 use clawaudit::report::{Kind, Report, Skipped, Status};
 use clawaudit::timeutil::{format_rfc3339, parse_rfc3339};
@@ -99,6 +99,18 @@ pub struct VerifyArgs {
     /// WPC hash an audit bundle's policy must have.
     #[arg(long)]
     pub expect_policy: Option<String>,
+    /// The job a sealed bundle must be about (its checkpoint's subject.job_id).
+    #[arg(long, allow_hyphen_values = true)]
+    pub expect_job: Option<String>,
+    /// The agent DID the evidence must be about (a sealed bundle's subject, a proof bundle's agent).
+    #[arg(long)]
+    pub expect_agent: Option<String>,
+    /// The did:key that must have sealed a sealed bundle.
+    #[arg(long)]
+    pub expect_sealer: Option<String>,
+    /// The run the evidence must be about (a sealed bundle's subject, a proof bundle's run).
+    #[arg(long, allow_hyphen_values = true)]
+    pub expect_run: Option<String>,
     /// Comma-separated did:keys trusted to sign Clawsig log roots (adds to the trust file).
     #[arg(long, value_delimiter = ',')]
     pub log_signers: Vec<String>,
@@ -157,6 +169,12 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     let mut ctx = VerifyContext::new(at, trust);
     ctx.limits.json.max_bytes = args.max_input_bytes;
     ctx.expect_policy = args.expect_policy.clone();
+    ctx.pins = Pins {
+        job: args.expect_job.clone(),
+        agent: args.expect_agent.clone(),
+        sealer: args.expect_sealer.clone(),
+        run: args.expect_run.clone(),
+    };
 
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && args.paths.len() > 1 {
@@ -240,9 +258,10 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     let flags = RunFlags {
         artifact: args.artifact.is_some(),
         expect_policy: args.expect_policy.is_some(),
+        pins: ctx.pins.clone(),
     };
-    for (flag, given, applies) in flags.each() {
-        if given && !reports.is_empty() && !reports.iter().any(|r| applies.contains(&r.kind)) {
+    for (flag, applies) in flags.each() {
+        if !reports.is_empty() && !reports.iter().any(|r| applies.contains(&r.kind)) {
             return Err(format!(
                 "{flag} applies to {} subjects only, and no subject given is one",
                 applies.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" and ")
@@ -250,7 +269,7 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         }
     }
     for report in &mut reports {
-        note_flags_not_applied(report, flags);
+        note_flags_not_applied(report, &flags);
     }
     let mut report = Report::with_skipped(format_rfc3339(at), reports, skipped);
     if args.strict {

@@ -1292,6 +1292,54 @@ impl ReasonCode {
                     "If the file is evidence, give it a .json or .zip name and verify again.",
                 ],
             },
+            R::JobPinMismatch => &Explanation {
+                title: "Sealed bundle is for another job than expected",
+                meaning: "--expect-job names the job the evidence must be about, and the sealed bundle's checkpoint (subject.job_id) names another job, or none.",
+                causes: &[
+                    "The bundle of another job was picked up, for example by a wildcard in a CI step.",
+                    "The job id changed between the run and the gate, or the pin is out of date.",
+                ],
+                next_steps: &[
+                    "Compare the job in the detail with the one the gate expects.",
+                    "Verify the bundle of the right job; do not loosen the pin to make a mismatch pass.",
+                ],
+            },
+            R::AgentPinMismatch => &Explanation {
+                title: "Evidence is for another agent than expected",
+                meaning: "--expect-agent names the agent DID the evidence must be about, and the sealed bundle's checkpoint subject or the proof bundle's agent_did names another agent, or none.",
+                causes: &[
+                    "A run of another agent, or of another deployment with its own key, was verified.",
+                    "The agent's key was rotated and the pin still names the old did:key.",
+                ],
+                next_steps: &[
+                    "Compare the agent DID in the detail with the one the gate expects.",
+                    "If the agent's key was rotated on purpose, update the pin from a trusted source; otherwise treat the evidence as not this agent's.",
+                ],
+            },
+            R::SealerPinMismatch => &Explanation {
+                title: "Sealed bundle was sealed by another key than expected",
+                meaning: "--expect-sealer names the did:key that must have sealed the bundle, and its checkpoint was signed by another key. The trust file may trust both; the pin asks for one.",
+                causes: &[
+                    "The bundle was sealed by another CI runner or environment whose key is also trusted.",
+                    "The sealer key was rotated and the pin names the old key.",
+                ],
+                next_steps: &[
+                    "Compare the sealer in the detail with the expected key.",
+                    "Find out why another trusted sealer produced this bundle before accepting it.",
+                ],
+            },
+            R::RunPinMismatch => &Explanation {
+                title: "Evidence is for another run than expected",
+                meaning: "--expect-run names the run id the evidence must be about, and the sealed bundle's checkpoint subject or the proof bundle's run id names another run, or none.",
+                causes: &[
+                    "An earlier or later run of the same job was verified.",
+                    "The bundle was sealed without a run id, so none can be confirmed.",
+                ],
+                next_steps: &[
+                    "Compare the run in the detail with the one expected.",
+                    "Verify the bundle of the expected run, or seal it again with --run-id.",
+                ],
+            },
         }
     }
 }

@@ -143,6 +143,10 @@ reason_codes! {
     // The command line (ours).
     FlagNotApplicable => "FLAG_NOT_APPLICABLE",
     FileNotVerified => "FILE_NOT_VERIFIED",
+    JobPinMismatch => "JOB_PIN_MISMATCH",
+    AgentPinMismatch => "AGENT_PIN_MISMATCH",
+    SealerPinMismatch => "SEALER_PIN_MISMATCH",
+    RunPinMismatch => "RUN_PIN_MISMATCH",
 }
 
 impl fmt::Display for ReasonCode {

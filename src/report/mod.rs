@@ -359,8 +359,14 @@ impl SubjectReport {
             changed = true;
         }
         if changed {
-            (self.status, self.reason_code, self.reason) = verdict(self.kind, &self.checks);
+            self.derive_verdict();
         }
+    }
+
+    /// Derive status, code and sentence again from the checks (after checks were added or
+    /// changed).
+    pub fn derive_verdict(&mut self) {
+        (self.status, self.reason_code, self.reason) = verdict(self.kind, &self.checks);
     }
 }
 
