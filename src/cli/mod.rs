@@ -8,6 +8,7 @@ pub mod keygen;
 pub mod policy;
 mod produce;
 pub mod prove;
+mod read;
 pub mod receipt;
 pub mod seal;
 pub mod token;
