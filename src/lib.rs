@@ -14,7 +14,7 @@
 //! 4. our policy artifacts: `policy` (WPC, CST, approvals and gates);
 //! 5. sealed audit bundles: `audit`; credential-rotation runs (spec 30) get their home
 //!    `rotation` beside it, judging timelines with `policy` and `clawsig` checks;
-//! 6. entry points: `verify` (one subject: detect its kind, route it) and `produce` (every
+//! 6. entry points: `verify` (one subject: detect its kind, route it), `inspect` (what it holds, unjudged) and `produce` (every
 //!    artifact the tool writes), and `render` (text and JSON today; SARIF, JUnit, Markdown
 //!    and the HTML site of spec 40 belong here), which formats the report model and
 //!    nothing else;
@@ -27,6 +27,7 @@ pub mod audit;
 pub mod clawsig;
 pub mod context;
 pub mod crypto;
+pub mod inspect;
 pub mod json;
 pub mod policy;
 pub mod produce;

@@ -30,6 +30,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("audit", 5),
     ("rotation", 5),
     ("verify", 6),
+    ("inspect", 6),
     ("produce", 6),
     ("render", 6),
     ("vectors", 7),
