@@ -15,7 +15,7 @@
 //! 5. sealed audit bundles: `audit`; credential-rotation runs (spec 30) get their home
 //!    `rotation` beside it, judging timelines with `policy` and `clawsig` checks;
 //! 6. entry points: `verify` (one subject: detect its kind, route it; `pins` checks what
-//!    the caller expects of it) and `produce` (every
+//!    the caller expects of it), `inspect` (what a subject holds, unjudged) and `produce` (every
 //!    artifact the tool writes), and `render` (text and JSON today; SARIF, JUnit, Markdown
 //!    and the HTML site of spec 40 belong here), which formats the report model and
 //!    nothing else;
@@ -28,6 +28,7 @@ pub mod audit;
 pub mod clawsig;
 pub mod context;
 pub mod crypto;
+pub mod inspect;
 pub mod json;
 pub mod pins;
 pub mod policy;

@@ -31,6 +31,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("rotation", 5),
     ("verify", 6),
     ("pins", 6),
+    ("inspect", 6),
     ("produce", 6),
     ("render", 6),
     ("vectors", 7),

@@ -4,10 +4,12 @@
 
 pub mod approve;
 pub mod explain;
+pub mod inspect;
 pub mod keygen;
 pub mod policy;
 mod produce;
 pub mod prove;
+mod read;
 pub mod receipt;
 pub mod seal;
 pub mod token;
@@ -48,6 +50,9 @@ pub struct Cli {
 pub enum Command {
     /// Verify files or directories (every *.json below a directory is a subject).
     Verify(verify::VerifyArgs),
+    /// What a sealed bundle or proof bundle holds: entries, hashes with their recipes, signers
+    /// with their trust roles. Judges nothing.
+    Inspect(inspect::InspectArgs),
     /// Seal DIR/artifacts/… into a signed, reproducible audit bundle (ZIP).
     Seal(seal::SealArgs),
     /// Write the inclusion proof of one artifact of a sealed bundle.
@@ -91,6 +96,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Verify(args) => verify::run(args),
+        Command::Inspect(args) => inspect::run(args),
         Command::Seal(args) => seal::run(args),
         Command::Prove(args) => prove::run(args),
         Command::Vectors(cmd) => vectors::run(cmd),

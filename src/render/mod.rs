@@ -2,5 +2,6 @@
 //! people, JSON and JSON Lines for machines; the CI formats and the HTML site of spec 40 come
 //! here too.
 
+pub mod inspect;
 pub mod json;
 pub mod text;
