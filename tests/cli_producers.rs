@@ -374,6 +374,19 @@ fn approve_happy_path_and_usage_errors() {
         .replace("stage_new_secret", "deploy_prod");
     std::fs::write(&other_gate, text).unwrap();
     approve(&fx, &other_gate, &alice_key, "a", &["--decision", "approve"], &refused).code(2);
+    // An agent that is not a DID could never be excluded from an independent gate.
+    clawaudit()
+        .args(["approve", "--plan"])
+        .arg(&plan)
+        .arg("--policy")
+        .arg(&fx.policy)
+        .arg("--key")
+        .arg(&alice_key)
+        .args(["--subject=a", "--agent-did", "not a did", "--decision", "approve", "-o"])
+        .arg(&refused)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is not a DID"));
     assert!(!refused.exists());
 }
 

@@ -40,7 +40,7 @@ pub struct PolicySignArgs {
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  clawaudit policy hash wpc.json\n  \
-clawaudit verify run.audit.zip --expect-policy=$(clawaudit policy hash wpc.json)")]
+clawaudit verify run.audit.zip --trust trust.json --expect-policy=$(clawaudit policy hash wpc.json)")]
 pub struct PolicyHashArgs {
     /// A signed WPC envelope (its payload_hash_b64u must match) or a bare WPC payload.
     pub file: PathBuf,

@@ -59,7 +59,7 @@ impl KindArg {
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Examples:\n  clawaudit verify testvectors/clawsig --trust testvectors/trust/clawsig-config.json --at 2026-02-18T00:00:00Z\n  clawaudit verify bundle.json --format json"
+    after_help = "Examples:\n  clawaudit verify testvectors/clawsig/valid --trust testvectors/trust/clawsig.json --at 2026-03-02T00:00:00Z\n  clawaudit verify bundle.json --format json"
 )]
 pub struct VerifyArgs {
     /// Files or directories to verify (directories are walked for *.json and *.zip, in any
