@@ -872,17 +872,8 @@ fn check_approval_time(at: &Artifact, view: &ApprovalView, checkpoint: Option<&C
 pub fn check_plan_alone(plan: &Value, f: &mut Findings) -> (String, Option<String>) {
     let at = Artifact::alone("plan");
     let hash = plan_hash(plan);
-    let fields = match PlanFields::of(plan) {
-        Ok(fields) => fields,
-        Err(why) => {
-            at.fail(
-                f,
-                "gate.plan",
-                ReasonCode::SchemaValidationFailed,
-                format!("the {} does not follow the plan format: {why}", at.label),
-            );
-            return (hash, None);
-        }
+    let Some(fields) = plan_format(&at, plan, f) else {
+        return (hash, None);
     };
     let gate = short(fields.gate_id);
     at.pass(
@@ -912,6 +903,22 @@ pub fn check_plan_alone(plan: &Value, f: &mut Findings) -> (String, Option<Strin
     (hash, Some(fields.job_id.to_string()))
 }
 
+/// The plan format (`gate.plan`, recorded when the plan breaks it), then the plan's fields.
+fn plan_format<'a>(at: &Artifact, plan: &'a Value, f: &mut Findings) -> Option<PlanFields<'a>> {
+    match PlanFields::of(plan) {
+        Ok(fields) => Some(fields),
+        Err(why) => {
+            at.fail(
+                f,
+                "gate.plan",
+                ReasonCode::SchemaValidationFailed,
+                format!("the {} does not follow the plan format: {why}", at.label),
+            );
+            None
+        }
+    }
+}
+
 /// One plan's gate: the plan's format and job, the gate in the policy, no trusted deny, then
 /// the quorum. Returns the quorum when it was judged.
 fn check_gate<'a>(
@@ -922,18 +929,7 @@ fn check_gate<'a>(
     f: &mut Findings,
 ) -> Option<Quorum<'a>> {
     let at = Artifact::new("plan", plan.path);
-    let fields = match PlanFields::of(plan.value) {
-        Ok(fields) => fields,
-        Err(why) => {
-            at.fail(
-                f,
-                "gate.plan",
-                ReasonCode::SchemaValidationFailed,
-                format!("the {} does not follow the plan format: {why}", at.label),
-            );
-            return None;
-        }
-    };
+    let fields = plan_format(&at, plan.value, f)?;
     if fields.job_id != side.checkpoint.job_id {
         at.fail(
             f,
@@ -1991,16 +1987,7 @@ mod tests {
             Some(("approval.scope".into(), ReasonCode::ApprovalScopeMismatch))
         );
         // The same approval in a bundle fails the same way.
-        let mut f = Findings::new();
-        let p = policy();
-        check_approvals(
-            &[("artifacts/approvals/a1.json".into(), wrong_scope)],
-            &[(PLAN_PATH.into(), plan())],
-            Some(&p),
-            &ct::checkpoint(None),
-            &ctx(),
-            &mut f,
-        );
+        let f = run(&[("artifacts/approvals/a1.json".into(), wrong_scope)]);
         assert_eq!(code(&f), Some(ReasonCode::ApprovalScopeMismatch));
     }
 

@@ -1229,7 +1229,11 @@ pub(crate) mod tests {
         assert_eq!(status_of(&f, "token.time"), [CheckStatus::Skip]);
         assert!(f.checks.iter().all(|c| c.location == Location::Subject));
         let job = f.checks.iter().find(|c| c.id == "token.job").unwrap();
-        assert!(job.detail.contains("(mission_id \"job-other\") was not checked"), "{}", job.detail);
+        assert!(
+            job.detail.contains("(mission_id \"job-other\") was not checked"),
+            "{}",
+            job.detail
+        );
         // No link to a checkpoint or a policy was judged, so none is reported.
         assert!(out.bindings.is_empty(), "{:?}", out.bindings);
         let token = out.token.unwrap();
