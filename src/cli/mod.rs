@@ -46,7 +46,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Verify files or directories (every *.json below a directory is a subject).
+    /// Verify files or directories (every *.json, *.zip and *.jwt below a directory is a subject).
     Verify(verify::VerifyArgs),
     /// Seal DIR/artifacts/… into a signed, reproducible audit bundle (ZIP).
     Seal(seal::SealArgs),
