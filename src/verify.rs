@@ -2,6 +2,10 @@
 //!
 //! This is the library entry point the CLI uses. It takes bytes that were already read (the
 //! CLI does the I/O, including loading a sibling URM document) and returns a `SubjectReport`.
+//! The artifacts clawaudit produces (gateway receipts, approvals, policies, tokens, plans) are
+//! verified on their own in `artifacts`.
+
+pub mod artifacts;
 
 use crate::context::VerifyContext;
 use crate::json::{self, ParseError, Value};
@@ -122,6 +126,18 @@ fn verify_unpinned(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool
             None,
         );
     }
+    // A token is not JSON: it is routed by its bytes (or its name) too.
+    if subject.kind == Some(Kind::Token) || (subject.kind.is_none() && is_token(&subject.path, &subject.bytes)) {
+        let report = match check_size(&subject.bytes, subject.full_len, ctx) {
+            Ok(()) => artifacts::token(&subject.path, &subject.bytes, ctx),
+            Err((code, detail)) => {
+                let mut f = Findings::new();
+                f.fail("input.size", code, format!("{} is too large: {detail}", subject.path));
+                SubjectReport::from_findings(&subject.path, Kind::Token, f)
+            }
+        };
+        return Verified::Report(report, None);
+    }
     let value = match parse_input_sized(&subject.bytes, subject.full_len, ctx) {
         Ok(v) => v,
         Err((code, detail)) => {
@@ -158,6 +174,10 @@ fn verify_unpinned(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool
             crate::clawsig::export_bundle::verify_subject(&subject.path, &value, ctx)
         }
         Kind::LogInclusionProof => crate::clawsig::log_proof::verify_subject(&subject.path, &value, ctx),
+        Kind::GatewayReceipt => artifacts::gateway_receipt(&subject.path, &value, ctx),
+        Kind::Approval => artifacts::approval(&subject.path, &value, ctx),
+        Kind::Policy => artifacts::policy(&subject.path, &value, ctx),
+        Kind::Plan => artifacts::plan(&subject.path, &value),
         _ => {
             let mut f = Findings::new();
             f.fail(
@@ -190,7 +210,7 @@ impl RunFlags {
             out.push(("--artifact", &[Kind::InclusionProof]));
         }
         if self.expect_policy {
-            out.push(("--expect-policy", &[Kind::AuditBundle]));
+            out.push(("--expect-policy", &[Kind::AuditBundle, Kind::Policy]));
         }
         out.extend(self.pins.given());
         out
@@ -222,6 +242,27 @@ pub fn is_audit_bundle(path: &str, bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK") || path.to_ascii_lowercase().ends_with(".zip")
 }
 
+/// A scoped token: a name ending in `.jwt`, or bytes that are a compact JWS (three non-empty
+/// base64url parts joined by dots, a trailing newline allowed), which no JSON text can be.
+pub fn is_token(path: &str, bytes: &[u8]) -> bool {
+    path.to_ascii_lowercase().ends_with(".jwt") || is_compact_jws(bytes)
+}
+
+fn is_compact_jws(bytes: &[u8]) -> bool {
+    let mut text = bytes;
+    while let [rest @ .., b'\n' | b'\r'] = text {
+        text = rest;
+    }
+    let b64u = |part: &[u8]| {
+        !part.is_empty()
+            && part
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    };
+    let parts: Vec<&[u8]> = text.split(|b| *b == b'.').collect();
+    parts.len() == 3 && parts.iter().all(|p| b64u(p))
+}
+
 /// Parse with the context's limits; map errors to reason codes.
 pub fn parse_input(bytes: &[u8], ctx: &VerifyContext) -> Result<Value, (ReasonCode, String)> {
     parse_input_sized(bytes, None, ctx)
@@ -229,6 +270,19 @@ pub fn parse_input(bytes: &[u8], ctx: &VerifyContext) -> Result<Value, (ReasonCo
 
 /// `parse_input` where `full_len` is the input's real size when `bytes` is only its first part.
 fn parse_input_sized(bytes: &[u8], full_len: Option<u64>, ctx: &VerifyContext) -> Result<Value, (ReasonCode, String)> {
+    check_size(bytes, full_len, ctx)?;
+    json::parse(bytes, &ctx.limits.json).map_err(|e| {
+        let code = match e {
+            ParseError::TooLarge { .. } => ReasonCode::InputTooLarge,
+            _ => ReasonCode::MalformedJson,
+        };
+        (code, e.to_string())
+    })
+}
+
+/// The input within `--max-input-bytes` (`ctx.limits.json.max_bytes`); `full_len` is its real
+/// size when `bytes` is only its first part.
+fn check_size(bytes: &[u8], full_len: Option<u64>, ctx: &VerifyContext) -> Result<(), (ReasonCode, String)> {
     let limit = ctx.limits.json.max_bytes;
     let real = full_len.unwrap_or(0).max(bytes.len() as u64);
     if real > limit as u64 {
@@ -238,13 +292,7 @@ fn parse_input_sized(bytes: &[u8], full_len: Option<u64>, ctx: &VerifyContext) -
         };
         return Err((ReasonCode::InputTooLarge, e.to_string()));
     }
-    json::parse(bytes, &ctx.limits.json).map_err(|e| {
-        let code = match e {
-            ParseError::TooLarge { .. } => ReasonCode::InputTooLarge,
-            _ => ReasonCode::MalformedJson,
-        };
-        (code, e.to_string())
-    })
+    Ok(())
 }
 
 /// Recognise a Clawsig artifact or one of ours from its content.
@@ -280,9 +328,14 @@ pub fn detect_kind(value: &Value) -> Kind {
         Some("proof_bundle") => Kind::ProofBundle,
         Some("aggregate_bundle") => Kind::AggregateBundle,
         Some("export_bundle") => Kind::ExportBundle,
+        // The signed artifacts clawaudit produces, verified on their own.
+        Some("gateway_receipt") => Kind::GatewayReceipt,
+        Some(crate::policy::approvals::ENVELOPE_TYPE) => Kind::Approval,
+        Some(crate::policy::wpc::ENVELOPE_TYPE) => Kind::Policy,
         // Any other (or unknown) envelope type goes to the proof-bundle verifier, which fails
         // it with UNKNOWN_ENVELOPE_TYPE exactly as the reference does.
         Some(_) => Kind::ProofBundle,
+        None if obj.contains_key("plan_version") => Kind::Plan,
         None => {
             // A bare proof-bundle payload is recognised so that it can be refused precisely
             // (MALFORMED_ENVELOPE) rather than as an unknown file.
@@ -335,5 +388,77 @@ mod tests {
             "{}",
             r.reason
         );
+    }
+
+    fn kind_of(json: &str) -> Kind {
+        detect_kind(&json::parse_str(json).unwrap())
+    }
+
+    #[test]
+    fn our_signed_artifacts_and_plans_are_detected_and_other_envelope_types_stay_proof_bundles() {
+        assert_eq!(kind_of(r#"{"envelope_type":"gateway_receipt"}"#), Kind::GatewayReceipt);
+        assert_eq!(kind_of(r#"{"envelope_type":"human_approval_receipt"}"#), Kind::Approval);
+        assert_eq!(kind_of(r#"{"envelope_type":"work_policy_contract"}"#), Kind::Policy);
+        assert_eq!(kind_of(r#"{"plan_version":"1","gate_id":"g"}"#), Kind::Plan);
+        // Any other envelope type is the proof-bundle verifier's (UNKNOWN_ENVELOPE_TYPE).
+        for other in ["compiled_evidence_report", "audit_checkpoint", ""] {
+            let json = format!(r#"{{"envelope_type":"{other}","plan_version":"1"}}"#);
+            assert_eq!(kind_of(&json), Kind::ProofBundle, "{other}");
+        }
+        assert_eq!(kind_of(r#"{"hello":"world"}"#), Kind::Unknown);
+        let signer = crate::vectors::testkit::label_signer("another producer");
+        let env = crate::clawsig::producer::sign_envelope(
+            &signer,
+            "compiled_evidence_report",
+            json::parse_str(r#"{"report_version":"1"}"#).unwrap(),
+            "2026-03-01T00:00:00Z",
+            None,
+        );
+        let r = verify_subject(&Subject::new("x.json", json::jss::to_string(&env).into_bytes()), &ctx());
+        assert_eq!(
+            (r.kind, r.reason_code),
+            (Kind::ProofBundle, ReasonCode::UnknownEnvelopeType)
+        );
+    }
+
+    #[test]
+    fn a_token_is_a_jwt_name_or_a_compact_jws() {
+        for yes in ["eyJh.eyJz.c2ln", "a.b.c\n", "a-_.B9.c\r\n", "A.B.C\n\n"] {
+            assert!(is_token("-", yes.as_bytes()), "{yes:?}");
+        }
+        for no in [
+            "a.b",
+            "a.b.c.d",
+            "a..c",
+            ".b.c",
+            "a.b.c ",
+            "a.b=.c",
+            "{\"a\":1}",
+            "1.5",
+            "",
+            "a.b.c\nx",
+        ] {
+            assert!(!is_token("-", no.as_bytes()), "{no:?}");
+        }
+        assert!(is_token("run/artifacts/token/CST.JWT", b"{}"));
+        assert!(!is_token("cst.jwt.json", b"{}"));
+        // A bad compact form is still a token, and TOKEN_MALFORMED.
+        let r = verify_subject(&Subject::new("t.jwt", b"only.two".to_vec()), &ctx());
+        assert_eq!((r.kind, r.reason_code), (Kind::Token, ReasonCode::TokenMalformed));
+        let mut forced = Subject::new("t.json", br#"{"a":1}"#.to_vec());
+        forced.kind = Some(Kind::Token);
+        let r = verify_subject(&forced, &ctx());
+        assert_eq!((r.kind, r.reason_code), (Kind::Token, ReasonCode::TokenMalformed));
+    }
+
+    #[test]
+    fn an_oversized_token_reports_its_real_size() {
+        let mut c = ctx();
+        c.limits.json.max_bytes = 10;
+        let mut s = Subject::new("big.jwt", b"aaaaa.bbbbb".to_vec());
+        s.full_len = Some(7000);
+        let r = verify_subject(&s, &c);
+        assert_eq!((r.kind, r.reason_code), (Kind::Token, ReasonCode::InputTooLarge));
+        assert!(r.reason.contains("input is 7000 bytes"), "{}", r.reason);
     }
 }

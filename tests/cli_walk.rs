@@ -231,7 +231,7 @@ fn a_flag_that_applies_to_no_subject_is_exit_2_and_a_warning_on_a_mix() {
     ])
     .code(2)
     .stderr(predicate::str::contains(
-        "--expect-policy applies to audit-bundle subjects only",
+        "--expect-policy applies to audit-bundle and policy subjects only",
     ));
     // A proof bundle next to an inclusion proof: the flag is used once and noted on the other.
     let proof = vectors().join("audit/valid/policy.proof.json");

@@ -48,7 +48,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Verify files or directories (every *.json below a directory is a subject).
+    /// Verify files or directories (every *.json, *.zip and *.jwt below a directory is a subject).
     Verify(verify::VerifyArgs),
     /// What a sealed bundle or proof bundle holds: entries, hashes with their recipes, signers
     /// with their trust roles. Judges nothing.

@@ -41,6 +41,11 @@ pub enum KindArg {
     LogInclusionProof,
     AuditBundle,
     InclusionProof,
+    GatewayReceipt,
+    Approval,
+    Policy,
+    Token,
+    Plan,
 }
 
 impl KindArg {
@@ -53,17 +58,27 @@ impl KindArg {
             KindArg::LogInclusionProof => Kind::LogInclusionProof,
             KindArg::AuditBundle => Kind::AuditBundle,
             KindArg::InclusionProof => Kind::InclusionProof,
+            KindArg::GatewayReceipt => Kind::GatewayReceipt,
+            KindArg::Approval => Kind::Approval,
+            KindArg::Policy => Kind::Policy,
+            KindArg::Token => Kind::Token,
+            KindArg::Plan => Kind::Plan,
         }
     }
 }
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Examples:\n  clawaudit verify testvectors/clawsig/valid --trust testvectors/trust/clawsig.json --at 2026-03-02T00:00:00Z\n  clawaudit verify bundle.json --format json"
+    after_help = "Examples:\n  clawaudit verify testvectors/clawsig/valid --trust testvectors/trust/clawsig.json --at 2026-03-02T00:00:00Z\n  clawaudit verify bundle.json --format json\n  clawaudit verify run-42/artifacts --trust trust.json\n\n\
+Every artifact clawaudit produces also verifies on its own: a policy, a token (*.jwt, or any \
+compact JWS), a plan, an approval or a gateway receipt gets the checks of its sealed-bundle \
+step that apply to one artifact; what needs the rest of a bundle (a checkpoint, a policy, a \
+plan, other approvals) is listed as \"not checked\". Directories are walked for *.json, *.zip \
+and *.jwt: a token below a directory is a subject, as the other artifacts are."
 )]
 pub struct VerifyArgs {
-    /// Files or directories to verify (directories are walked for *.json and *.zip, in any
-    /// case), or `-` for one subject on standard input.
+    /// Files or directories to verify (directories are walked for *.json, *.zip and *.jwt, in
+    /// any case), or `-` for one subject on standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Trust roots: a clawaudit trust.json or a Clawsig verifier config.
@@ -97,7 +112,7 @@ pub struct VerifyArgs {
     /// Largest input file accepted, in bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024)]
     pub max_input_bytes: usize,
-    /// WPC hash an audit bundle's policy must have.
+    /// WPC hash an audit bundle's policy (or a policy subject) must have.
     #[arg(long)]
     pub expect_policy: Option<String>,
     /// The job a sealed bundle must be about (its checkpoint's subject.job_id).
@@ -183,7 +198,7 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         walk::collect(&args.paths)?
     };
     if !stdin && walk.files.is_empty() && walk.skipped.is_empty() {
-        return Err("no files to verify (directories are searched for *.json and *.zip)".into());
+        return Err("no files to verify (directories are searched for *.json, *.zip and *.jwt)".into());
     }
     let urm_override = match &args.urm {
         Some(p) => Some(read_file(p, args.max_input_bytes)?),

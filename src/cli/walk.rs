@@ -2,8 +2,9 @@
 //! not read something, or met a link it must not follow, is an error (exit 2) naming the
 //! path, never a silent skip.
 //!
-//! Below a directory, files named `*.json` or `*.zip` (any case) are candidate subjects,
-//! except `X-urm.json` (a URM document, read with the `X-bundle.json` beside it, and listed as
+//! Below a directory, files named `*.json`, `*.zip` or `*.jwt` (any case) are candidate
+//! subjects (a `*.jwt` is a scoped token, verified on its own as every artifact clawaudit
+//! produces is), except `X-urm.json` (a URM document, read with the `X-bundle.json` beside it, and listed as
 //! skipped when there is none). Every other file is listed as skipped ("not a subject"). A symbolic link is followed when it resolves inside
 //! the directory given on the command line; one that points outside it, dangles or loops is
 //! an error. A link to a directory inside the tree is listed as skipped: that directory is
@@ -34,10 +35,11 @@ pub struct Candidate {
     pub walked: bool,
 }
 
-/// Whether a file name is one of a subject's (`.json`, `.zip`, any case), not a URM document.
+/// Whether a file name is one of a subject's (`.json`, `.zip`, `.jwt`, any case), not a URM
+/// document.
 pub fn is_subject_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    (lower.ends_with(".json") || lower.ends_with(".zip")) && !lower.ends_with("-urm.json")
+    (lower.ends_with(".json") || lower.ends_with(".zip") || lower.ends_with(".jwt")) && !lower.ends_with("-urm.json")
 }
 
 /// `X` of a URM document's name `X-urm.json` (the suffix in any case).
@@ -150,10 +152,17 @@ mod tests {
 
     #[test]
     fn subject_names_ignore_case_and_leave_urm_documents_out() {
-        for yes in ["a.json", "B.JSON", "c.Zip", "run.audit.ZIP"] {
+        for yes in ["a.json", "B.JSON", "c.Zip", "run.audit.ZIP", "cst.jwt", "T.JWT"] {
             assert!(is_subject_name(yes), "{yes}");
         }
-        for no in ["a-urm.json", "A-URM.JSON", "README.md", "key", "x.json.bak"] {
+        for no in [
+            "a-urm.json",
+            "A-URM.JSON",
+            "README.md",
+            "key",
+            "x.json.bak",
+            "x.jwt.txt",
+        ] {
             assert!(!is_subject_name(no), "{no}");
         }
     }

@@ -148,6 +148,11 @@ fn kind_noun(kind: Kind) -> &'static str {
         Kind::InclusionProof => "an inclusion proof of a sealed bundle entry",
         Kind::AuditBundle => "a sealed audit bundle",
         Kind::ProofBundle => "a proof bundle",
+        Kind::GatewayReceipt => "a gateway receipt",
+        Kind::Approval => "an approval",
+        Kind::Policy => "a Work Policy Contract",
+        Kind::Token => "a scoped token",
+        Kind::Plan => "a plan",
         Kind::Unknown => "of no kind clawaudit knows",
     }
 }
@@ -168,7 +173,11 @@ mod tests {
             (r#"{"hello":1}"#, "JSON of no kind clawaudit knows"),
             (
                 r#"{"envelope_version":"1","envelope_type":"gateway_receipt","payload":{},"signature_b64u":"x"}"#,
-                "an envelope of type \"gateway_receipt\"",
+                "a gateway receipt",
+            ),
+            (
+                r#"{"envelope_version":"1","envelope_type":"mystery","payload":{},"signature_b64u":"x"}"#,
+                "an envelope of type \"mystery\"",
             ),
             (
                 r#"{"bundle_version":"1","agent_did":"did:key:z"}"#,

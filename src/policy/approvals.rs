@@ -16,7 +16,7 @@ use crate::context::VerifyContext;
 use crate::crypto::sha256_b64u;
 use crate::json::{Object, Value};
 use crate::reason::ReasonCode;
-use crate::report::{ApprovalFact, Binding, Findings, GateFact, HashFact, HashRecipe, HashSubject, Location};
+use crate::report::{ApprovalFact, Binding, Findings, GateFact, HashFact, HashRecipe, HashSubject};
 use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::{format_rfc3339, parse_rfc3339};
 use crate::trust::ApproverEntry;
@@ -325,13 +325,20 @@ fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 
 /// What the approvals and gates of step 6 are judged against.
 struct Judging<'a> {
+    ctx: &'a VerifyContext,
+    /// The rest of the bundle; `None` for an approval verified on its own, whose checks
+    /// against a policy, a plan and a checkpoint are recorded as not checked.
+    bundle: Option<BundleSide<'a>>,
+}
+
+/// What a sealed bundle holds besides its approvals.
+struct BundleSide<'a> {
     policy: Option<&'a PolicyInfo>,
     /// The policy hash approvals must name: the WPC's, else the checkpoint's binding.
     policy_hash: Option<&'a str>,
     /// The bundle's plans by their hash.
     plans: HashMap<&'a str, &'a PlanView<'a>>,
     checkpoint: &'a CheckpointView,
-    ctx: &'a VerifyContext,
 }
 
 /// What step 6 found besides its checks, for the report's facts.
@@ -362,14 +369,17 @@ pub fn check_approvals(
         .iter()
         .map(|(path, value)| PlanView::read(path, value))
         .collect();
-    let on = Judging {
+    let side = BundleSide {
         policy,
         policy_hash: policy
             .map(|p| p.hash_b64u.as_str())
             .or(checkpoint.policy_hash.as_deref()),
         plans: plan_views.iter().map(|p| (p.hash.as_str(), p)).collect(),
         checkpoint,
+    };
+    let on = Judging {
         ctx,
+        bundle: Some(side),
     };
 
     let mut approval_order: Vec<&(String, Value)> = approvals.iter().collect();
@@ -377,10 +387,13 @@ pub fn check_approvals(
     let mut seen_ids: HashSet<&str> = HashSet::new();
     let mut judged: Vec<JudgedApproval> = Vec::with_capacity(approval_order.len());
     for (path, value) in approval_order {
-        if let Some(j) = check_one_approval(path, value, &on, &mut seen_ids, f) {
+        if let Some(j) = check_one_approval(&Artifact::new("approval", path), path, value, &on, &mut seen_ids, f) {
             judged.push(j);
         }
     }
+    let Some(side) = &on.bundle else {
+        return ApprovalsOutcome::default();
+    };
 
     let mut out = ApprovalsOutcome {
         plan_hashes: plan_views
@@ -392,7 +405,7 @@ pub fn check_approvals(
                 entry: Some(p.path.to_string()),
             })
             .collect(),
-        bindings: judged.iter().map(|j| j.plan_link(&on.plans)).collect(),
+        bindings: judged.iter().map(|j| j.plan_link(&side.plans)).collect(),
         gates: Vec::new(),
     };
     let mut by_plan: HashMap<&str, Vec<&JudgedApproval>> = HashMap::new();
@@ -401,7 +414,7 @@ pub fn check_approvals(
     }
     for plan in &plan_views {
         let applying = by_plan.get(plan.hash.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        if let Some(quorum) = check_gate(plan, applying, &on, f) {
+        if let Some(quorum) = check_gate(plan, applying, side, &on, f) {
             out.bindings.push(quorum.link(plan.path));
             out.gates.push(quorum.fact(plan.path));
         }
@@ -409,31 +422,78 @@ pub fn check_approvals(
     out
 }
 
-/// One approval, every check in the order of spec 20 §5 step 6.
+/// An approval verified on its own (`clawaudit verify approval.json`): envelope, schema, JCS
+/// hash, signature, trusted approver and subject, and its scope hash over the gate, job, plan
+/// and policy it names. What needs the rest of a bundle (the policy and plan it names, the
+/// bundle's job and time, other approvals, the gate's quorum) is recorded as not checked.
+/// Returns what the approval says, when its payload could be read.
+pub fn check_approval_alone(value: &Value, ctx: &VerifyContext, f: &mut Findings) -> Option<ApprovalInfo> {
+    let on = Judging { ctx, bundle: None };
+    let at = Artifact::alone("approval");
+    let j = check_one_approval(&at, "", value, &on, &mut HashSet::new(), f)?;
+    at.skip(
+        f,
+        "gate.quorum",
+        format!(
+            "no policy, plan or other approvals given: whether the {} counts toward gate \"{}\"'s quorum was not checked",
+            at.label,
+            short(j.view.binding_gate)
+        ),
+    );
+    let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    Some(ApprovalInfo {
+        receipt_id: text(j.view.receipt_id),
+        approval_type: text(j.view.approval_type),
+        approver_did: j.signer_did.to_string(),
+        agent_did: text(j.view.agent_did),
+        job_id: text(j.view.binding_job),
+        run_id: j.view.binding_run.map(str::to_string),
+        gate_id: text(j.view.binding_gate),
+    })
+}
+
+/// What one approval verified on its own says (each text as the payload has it; `None`
+/// when absent or not a string).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApprovalInfo {
+    pub receipt_id: Option<String>,
+    pub approval_type: Option<String>,
+    /// The envelope's signer.
+    pub approver_did: String,
+    pub agent_did: Option<String>,
+    /// `binding.job_id`, `binding.run_id`, `binding.gate_id`.
+    pub job_id: Option<String>,
+    pub run_id: Option<String>,
+    pub gate_id: Option<String>,
+}
+
+/// One approval at `at` (whose bundle path is `path`), every check in the order of spec 20 §5
+/// step 6.
 fn check_one_approval<'a>(
+    at: &Artifact,
     path: &'a str,
     value: &'a Value,
     on: &Judging<'a>,
     seen_ids: &mut HashSet<&'a str>,
     f: &mut Findings,
 ) -> Option<JudgedApproval<'a>> {
-    let at = Artifact::new("approval", path);
-    let env = parse_jcs_header(value, ENVELOPE_TYPE, &at.label, &Location::entry(path), f)?;
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &at.label, &at.location, f)?;
     // The approval is valid when none of the checks below fails.
     let first_check = f.checks.len();
-    check_approval_schema(&at, &env, f);
+    check_approval_schema(at, &env, f);
     env.payload.as_object()?;
     let view = ApprovalView::read(env.payload);
-    let signature_ok = check_approval_signature(&at, &env, f);
-    let entry = check_approver(&at, &env, &view, on.ctx, f);
-    check_approval_policy(&at, &view, on.policy_hash, f);
-    let plan_link_failed = check_approval_plan(&at, &view, &on.plans, f);
-    check_approval_job(&at, &view, on.checkpoint, f);
-    check_approval_replay(&at, &view, seen_ids, f);
-    check_approval_time(&at, &view, on.checkpoint, f);
+    let signature_ok = check_approval_signature(at, &env, f);
+    let entry = check_approver(at, &env, &view, on.ctx, f);
+    let side = on.bundle.as_ref();
+    check_approval_policy(at, &view, side.map(|b| b.policy_hash), f);
+    let plan_link_failed = check_approval_plan(at, &view, side.map(|b| &b.plans), f);
+    check_approval_job(at, &view, side.map(|b| b.checkpoint), f);
+    check_approval_replay(at, &view, side.map(|_| seen_ids), f);
+    check_approval_time(at, &view, side.map(|b| b.checkpoint), f);
 
     let valid = !failed_since(f, first_check);
-    if valid {
+    if valid && side.is_some() {
         at.pass(
             f,
             "approval.binding",
@@ -513,7 +573,7 @@ fn check_approval_signature(at: &Artifact, env: &Envelope, f: &mut Findings) -> 
     match env.verify_signature(&at.label) {
         Ok(()) => true,
         Err(failure) => {
-            f.record(&failure.in_entry(at.path));
+            at.record(f, failure);
             false
         }
     }
@@ -563,10 +623,22 @@ fn check_approver<'a>(
     entry
 }
 
-/// The approval is given under the bundle's policy.
-fn check_approval_policy(at: &Artifact, view: &ApprovalView, policy_hash: Option<&str>, f: &mut Findings) {
+/// The approval is given under the bundle's policy (`bundle_policy`: the bundle's policy hash,
+/// if it has one; `None` for an approval on its own).
+fn check_approval_policy(at: &Artifact, view: &ApprovalView, bundle_policy: Option<Option<&str>>, f: &mut Findings) {
     let label = &at.label;
     let claimed = view.policy_hash;
+    let Some(policy_hash) = bundle_policy else {
+        at.skip(
+            f,
+            "approval.policy",
+            format!(
+                "no policy given: the {label}'s policy binding (policy_hash_b64u {}) was not checked",
+                short(claimed)
+            ),
+        );
+        return;
+    };
     match policy_hash {
         Some(h) if h == claimed => {}
         Some(h) => at.fail(
@@ -592,14 +664,42 @@ fn check_approval_policy(at: &Artifact, view: &ApprovalView, policy_hash: Option
 
 /// The plan hash names a plan of the bundle, and the scope hash covers the approval's gate and
 /// job, that plan and the policy, with the gate and job the plan's own. Returns the check that
-/// failed, if one did.
+/// failed, if one did. With no plans (an approval on its own) the plan binding is not checked,
+/// and the scope hash is judged over what the approval names.
 fn check_approval_plan(
     at: &Artifact,
     view: &ApprovalView,
-    plans: &HashMap<&str, &PlanView>,
+    plans: Option<&HashMap<&str, &PlanView>>,
     f: &mut Findings,
 ) -> Option<&'static str> {
     let label = &at.label;
+    let Some(plans) = plans else {
+        at.skip(
+            f,
+            "approval.plan",
+            format!(
+                "no plan given: the {label}'s plan binding (plan_hash_b64u {}, and the plan's own gate and job) was not checked",
+                short(view.plan_hash)
+            ),
+        );
+        return match check_approval_scope(at, view, f) {
+            true => {
+                at.pass(
+                    f,
+                    "approval.scope",
+                    format!(
+                        "the {label}'s scope hash covers gate \"{}\", job \"{}\", plan {} and policy {}",
+                        short(view.binding_gate),
+                        short(view.binding_job),
+                        short(view.plan_hash),
+                        short(view.policy_hash)
+                    ),
+                );
+                None
+            }
+            false => Some("approval.scope"),
+        };
+    };
     let Some(plan) = plans.get(view.plan_hash) else {
         at.fail(
             f,
@@ -612,17 +712,7 @@ fn check_approval_plan(
         );
         return Some("approval.plan");
     };
-    let scope = approval_scope_hash(view.binding_gate, view.binding_job, view.plan_hash, view.policy_hash);
-    if scope != view.scope_hash {
-        at.fail(
-            f,
-            "approval.scope",
-            ReasonCode::ApprovalScopeMismatch,
-            format!(
-                "the {label}'s scope (gate, job, plan, policy) hashes to {scope}, but scope_hash_b64u says {}",
-                short(view.scope_hash)
-            ),
-        );
+    if !check_approval_scope(at, view, f) {
         Some("approval.scope")
     } else if plan.gate_id != Some(view.binding_gate) || plan.job_id != Some(view.binding_job) {
         at.fail(
@@ -644,9 +734,45 @@ fn check_approval_plan(
     }
 }
 
-/// The approval is for the bundle's job, and for its run when both name one.
-fn check_approval_job(at: &Artifact, view: &ApprovalView, checkpoint: &CheckpointView, f: &mut Findings) {
+/// The scope hash is the hash of the gate, job, plan and policy the approval names
+/// (`approval.scope`, recorded when it is not). Returns whether it is.
+fn check_approval_scope(at: &Artifact, view: &ApprovalView, f: &mut Findings) -> bool {
+    let scope = approval_scope_hash(view.binding_gate, view.binding_job, view.plan_hash, view.policy_hash);
+    if scope == view.scope_hash {
+        return true;
+    }
+    at.fail(
+        f,
+        "approval.scope",
+        ReasonCode::ApprovalScopeMismatch,
+        format!(
+            "the {}'s scope (gate, job, plan, policy) hashes to {scope}, but scope_hash_b64u says {}",
+            at.label,
+            short(view.scope_hash)
+        ),
+    );
+    false
+}
+
+/// The approval is for the bundle's job, and for its run when both name one (`None`: an
+/// approval on its own, whose job is not checked).
+fn check_approval_job(at: &Artifact, view: &ApprovalView, checkpoint: Option<&CheckpointView>, f: &mut Findings) {
     let label = &at.label;
+    let Some(checkpoint) = checkpoint else {
+        let run = view
+            .binding_run
+            .map(|r| format!(", run \"{}\"", short(r)))
+            .unwrap_or_default();
+        at.skip(
+            f,
+            "approval.job",
+            format!(
+                "no checkpoint given: the {label}'s job binding (job \"{}\"{run}) was not compared with a bundle's subject",
+                short(view.binding_job)
+            ),
+        );
+        return;
+    };
     if view.binding_job != checkpoint.job_id {
         at.fail(
             f,
@@ -674,13 +800,26 @@ fn check_approval_job(at: &Artifact, view: &ApprovalView, checkpoint: &Checkpoin
     }
 }
 
-/// No earlier approval (in path order) has the same receipt_id.
+/// No earlier approval (in path order) has the same receipt_id (`None`: an approval on its
+/// own, which has no other approvals to repeat).
 fn check_approval_replay<'a>(
     at: &Artifact,
     view: &ApprovalView<'a>,
-    seen_ids: &mut HashSet<&'a str>,
+    seen_ids: Option<&mut HashSet<&'a str>>,
     f: &mut Findings,
 ) {
+    let Some(seen_ids) = seen_ids else {
+        at.skip(
+            f,
+            "approval.replay",
+            format!(
+                "no other approvals given: whether the {}'s receipt_id \"{}\" repeats another's was not checked",
+                at.label,
+                short(view.receipt_id)
+            ),
+        );
+        return;
+    };
     if !seen_ids.insert(view.receipt_id) {
         at.fail(
             f,
@@ -695,8 +834,20 @@ fn check_approval_replay<'a>(
     }
 }
 
-/// The approval was given before the checkpoint was created.
-fn check_approval_time(at: &Artifact, view: &ApprovalView, checkpoint: &CheckpointView, f: &mut Findings) {
+/// The approval was given before the checkpoint was created (`None`: an approval on its own).
+fn check_approval_time(at: &Artifact, view: &ApprovalView, checkpoint: Option<&CheckpointView>, f: &mut Findings) {
+    let Some(checkpoint) = checkpoint else {
+        at.skip(
+            f,
+            "approval.time",
+            format!(
+                "no checkpoint given: whether the {} was given ({}) before a checkpoint was created was not checked",
+                at.label,
+                short(view.timestamp)
+            ),
+        );
+        return;
+    };
     if let Some(ts) = parse_rfc3339(view.timestamp) {
         if ts > checkpoint.created_at {
             at.fail(
@@ -714,17 +865,48 @@ fn check_approval_time(at: &Artifact, view: &ApprovalView, checkpoint: &Checkpoi
     }
 }
 
-/// One plan's gate: the plan's format and job, the gate in the policy, no trusted deny, then
-/// the quorum. Returns the quorum when it was judged.
-fn check_gate<'a>(
-    plan: &'a PlanView<'a>,
-    applying: &[&'a JudgedApproval<'a>],
-    on: &Judging<'a>,
-    f: &mut Findings,
-) -> Option<Quorum<'a>> {
-    let at = Artifact::new("plan", plan.path);
-    let fields = match PlanFields::of(plan.value) {
-        Ok(fields) => fields,
+/// A plan verified on its own (`clawaudit verify plan.json`): its format (`gate.plan`, as in a
+/// bundle); its hash is what approvals name. Its job, its gate in a policy and the gate's
+/// approvals need the rest of a bundle and are recorded as not checked. Returns the plan hash
+/// and, when the plan follows the format, its job.
+pub fn check_plan_alone(plan: &Value, f: &mut Findings) -> (String, Option<String>) {
+    let at = Artifact::alone("plan");
+    let hash = plan_hash(plan);
+    let Some(fields) = plan_format(&at, plan, f) else {
+        return (hash, None);
+    };
+    let gate = short(fields.gate_id);
+    at.pass(
+        f,
+        "gate.plan",
+        format!("the {} follows the plan format; it hashes (JCS) to {hash}", at.label),
+    );
+    at.skip(
+        f,
+        "gate.plan",
+        format!(
+            "no checkpoint given: the {}'s job \"{}\" was not compared with a bundle's job",
+            at.label,
+            short(fields.job_id)
+        ),
+    );
+    at.skip(
+        f,
+        "gate.exists",
+        format!("no policy given: whether a policy declares gate \"{gate}\" was not checked"),
+    );
+    at.skip(
+        f,
+        "gate.quorum",
+        format!("no approvals given: the approvals of gate \"{gate}\" and their quorum were not checked"),
+    );
+    (hash, Some(fields.job_id.to_string()))
+}
+
+/// The plan format (`gate.plan`, recorded when the plan breaks it), then the plan's fields.
+fn plan_format<'a>(at: &Artifact, plan: &'a Value, f: &mut Findings) -> Option<PlanFields<'a>> {
+    match PlanFields::of(plan) {
+        Ok(fields) => Some(fields),
         Err(why) => {
             at.fail(
                 f,
@@ -732,10 +914,23 @@ fn check_gate<'a>(
                 ReasonCode::SchemaValidationFailed,
                 format!("the {} does not follow the plan format: {why}", at.label),
             );
-            return None;
+            None
         }
-    };
-    if fields.job_id != on.checkpoint.job_id {
+    }
+}
+
+/// One plan's gate: the plan's format and job, the gate in the policy, no trusted deny, then
+/// the quorum. Returns the quorum when it was judged.
+fn check_gate<'a>(
+    plan: &'a PlanView<'a>,
+    applying: &[&'a JudgedApproval<'a>],
+    side: &BundleSide<'a>,
+    on: &Judging<'a>,
+    f: &mut Findings,
+) -> Option<Quorum<'a>> {
+    let at = Artifact::new("plan", plan.path);
+    let fields = plan_format(&at, plan.value, f)?;
+    if fields.job_id != side.checkpoint.job_id {
         at.fail(
             f,
             "gate.plan",
@@ -744,15 +939,15 @@ fn check_gate<'a>(
                 "the {} is for job {}, but the bundle's job is \"{}\"",
                 at.label,
                 crate::clawsig::envelope::describe(plan.value.get("job_id")),
-                short(&on.checkpoint.job_id)
+                short(&side.checkpoint.job_id)
             ),
         );
     }
-    let gate = declared_gate(&at, fields.gate_id, on.policy, f)?;
+    let gate = declared_gate(&at, fields.gate_id, side.policy, f)?;
     if denied(&at, fields.gate_id, applying, f) {
         return None;
     }
-    let quorum = Quorum::count(fields, gate, applying, on);
+    let quorum = Quorum::count(fields, gate, applying, side, on);
     quorum.record(&at, f);
     Some(quorum)
 }
@@ -869,6 +1064,7 @@ impl<'a> Quorum<'a> {
         plan: PlanFields<'a>,
         gate: &'a ApprovalGate,
         applying: &[&'a JudgedApproval<'a>],
+        side: &BundleSide<'a>,
         on: &Judging<'a>,
     ) -> Quorum<'a> {
         // Identities that may not approve an independent gate: the requester and the agent.
@@ -881,7 +1077,13 @@ impl<'a> Quorum<'a> {
             votes: Vec::with_capacity(applying.len()),
         };
         for &a in applying {
-            let why = q.why_not_counted(a, requester, requester_subject, on);
+            let why = q.why_not_counted(
+                a,
+                requester,
+                requester_subject,
+                side.checkpoint.agent_did.as_deref(),
+                on,
+            );
             q.votes.push((a, why));
         }
         q
@@ -893,6 +1095,7 @@ impl<'a> Quorum<'a> {
         a: &JudgedApproval<'a>,
         requester: &str,
         requester_subject: Option<&str>,
+        agent_did: Option<&str>,
         on: &Judging<'a>,
     ) -> Option<String> {
         if !a.valid {
@@ -905,7 +1108,7 @@ impl<'a> Quorum<'a> {
             return Some("its signer is not a trusted approver".into());
         };
         let identity = entry.identity();
-        let agents: Vec<&str> = [Some(a.view.agent_did), on.checkpoint.agent_did.as_deref()]
+        let agents: Vec<&str> = [Some(a.view.agent_did), agent_did]
             .into_iter()
             .flatten()
             .filter(|d| !d.is_empty())
@@ -1695,5 +1898,129 @@ mod tests {
             Some("explicit_approve")
         );
         assert_eq!(text(payload, "plan_hash_b64u"), Some(plan_hash(&plan()).as_str()));
+    }
+
+    fn alone(env: &Value, c: &VerifyContext) -> (Findings, Option<ApprovalInfo>) {
+        let mut f = Findings::new();
+        let info = check_approval_alone(env, c, &mut f);
+        (f, info)
+    }
+
+    #[test]
+    fn an_approval_alone_checks_itself_and_lists_what_needs_the_bundle() {
+        use crate::report::{CheckStatus, Location};
+        let (_, env) = approve_alice();
+        let (f, info) = alone(&env, &ctx());
+        assert_eq!(f.first_failure(), None, "{:#?}", f.checks);
+        let status = |id: &str| f.checks.iter().find(|c| c.id == id).map(|c| c.status);
+        for id in ["approval.schema", "approval.trust", "approval.scope"] {
+            assert_eq!(status(id), Some(CheckStatus::Pass), "{id}");
+        }
+        for id in [
+            "approval.policy",
+            "approval.plan",
+            "approval.job",
+            "approval.replay",
+            "approval.time",
+            "gate.quorum",
+        ] {
+            assert_eq!(status(id), Some(CheckStatus::Skip), "{id}");
+        }
+        // The bundle's summary pass claims the policy, plan and job: not made here.
+        assert_eq!(status("approval.binding"), None);
+        assert!(f.checks.iter().all(|c| c.location == Location::Subject));
+        let plan_skip = f.checks.iter().find(|c| c.id == "approval.plan").unwrap();
+        assert!(
+            plan_skip
+                .detail
+                .starts_with("no plan given: the approval's plan binding"),
+            "{}",
+            plan_skip.detail
+        );
+        let info = info.unwrap();
+        assert_eq!(info.receipt_id.as_deref(), Some("a1"));
+        assert_eq!(info.job_id.as_deref(), Some("job-42"));
+        assert_eq!(info.gate_id.as_deref(), Some("stage_new_secret"));
+        assert_eq!(info.agent_did.as_deref(), Some(agent().did()));
+        assert_eq!(info.approver_did, alice().did());
+    }
+
+    #[test]
+    fn an_approval_alone_fails_with_the_bundle_codes() {
+        let first =
+            |env: &Value, c: &VerifyContext| alone(env, c).0.first_failure().map(|c| (c.id.clone(), c.reason_code));
+        let (_, good) = approve_alice();
+        // Signed by carol, who is trusted, but naming alice.
+        let carol_as_alice = approval(&carol(), "alice@example.com", Decision::Approve, "c1");
+        assert_eq!(
+            first(&carol_as_alice, &ctx()),
+            Some(("approval.subject".into(), ReasonCode::ApprovalSubjectMismatch))
+        );
+        let mut c = ctx();
+        c.trust.approvers.clear();
+        assert_eq!(
+            first(&good, &c),
+            Some(("approval.trust".into(), ReasonCode::SignerNotTrusted))
+        );
+        // A payload byte changed after signing: the JCS hash comes first, as in a bundle.
+        let mut edited = good.clone();
+        if let Some(p) = edited
+            .as_object_mut()
+            .and_then(|o| o.get_mut("payload"))
+            .and_then(Value::as_object_mut)
+        {
+            p.insert("receipt_id", Value::from("a2"));
+        }
+        assert_eq!(
+            first(&edited, &ctx()),
+            Some(("approval.hash".into(), ReasonCode::HashMismatch))
+        );
+        // A scope hash over another gate: judged from what the approval itself names.
+        let wrong_scope = tamper(&alice(), &good, |p| {
+            p.insert(
+                "scope_hash_b64u",
+                Value::from(approval_scope_hash("other_gate", "job-42", "P", "W")),
+            );
+        });
+        assert_eq!(
+            first(&wrong_scope, &ctx()),
+            Some(("approval.scope".into(), ReasonCode::ApprovalScopeMismatch))
+        );
+        // The same approval in a bundle fails the same way.
+        let f = run(&[("artifacts/approvals/a1.json".into(), wrong_scope)]);
+        assert_eq!(code(&f), Some(ReasonCode::ApprovalScopeMismatch));
+    }
+
+    #[test]
+    fn a_plan_alone_is_its_format_and_its_hash() {
+        use crate::report::CheckStatus;
+        let mut f = Findings::new();
+        let (hash, job) = check_plan_alone(&plan(), &mut f);
+        assert_eq!(f.first_failure(), None, "{:#?}", f.checks);
+        assert_eq!(hash, sha256_b64u(crate::json::jcs::to_string(&plan()).as_bytes()));
+        assert_eq!(job.as_deref(), Some("job-42"));
+        let pass = f.checks.iter().find(|c| c.status == CheckStatus::Pass).unwrap();
+        assert_eq!(pass.id, "gate.plan");
+        assert!(pass.detail.ends_with(&hash), "{}", pass.detail);
+        let skipped: Vec<&str> = f
+            .checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Skip)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(skipped, ["gate.plan", "gate.exists", "gate.quorum"]);
+
+        let mut bad = plan();
+        bad.as_object_mut().unwrap().remove("backout");
+        let mut f = Findings::new();
+        let (bad_hash, job) = check_plan_alone(&bad, &mut f);
+        assert_eq!(bad_hash, plan_hash(&bad));
+        assert_eq!(job, None);
+        let failed = f.first_failure().unwrap();
+        assert_eq!(
+            (failed.id.as_str(), failed.reason_code),
+            ("gate.plan", ReasonCode::SchemaValidationFailed)
+        );
+        assert_eq!(f.checks.len(), 1);
     }
 }

@@ -345,7 +345,9 @@ struct TokenJudging<'a> {
     constraints: TokenConstraints,
     /// min(3600, the policy's `cst_ttl_seconds_max`).
     max_ttl: i64,
-    checkpoint: &'a CheckpointView,
+    /// The bundle's checkpoint; `None` for a token verified on its own, which has no policy
+    /// either: the checks that need them are recorded as not checked.
+    checkpoint: Option<&'a CheckpointView>,
 }
 
 /// What step 5 found besides its checks.
@@ -368,7 +370,25 @@ pub fn check_token(
     artifact: &str,
     f: &mut Findings,
 ) -> TokenOutcome {
-    let at = Artifact::new("token", artifact);
+    judge_token(jws, ctx, policy, Some(checkpoint), &Artifact::new("token", artifact), f)
+}
+
+/// A token verified on its own (`clawaudit verify cst.jwt`): its form, kid, signature, claims,
+/// lifetime (at most 3600 s) and scope hash claim. What needs a policy or a checkpoint (the
+/// policy pin and constraints, the checkpoint's scope binding, the job binding, causality)
+/// is recorded as not checked.
+pub fn check_token_alone(jws: &[u8], ctx: &VerifyContext, f: &mut Findings) -> TokenOutcome {
+    judge_token(jws, ctx, None, None, &Artifact::alone("token"), f)
+}
+
+fn judge_token(
+    jws: &[u8],
+    ctx: &VerifyContext,
+    policy: Option<&PolicyInfo>,
+    checkpoint: Option<&CheckpointView>,
+    at: &Artifact,
+    f: &mut Findings,
+) -> TokenOutcome {
     let token = match decode_compact(jws) {
         Ok(t) => t,
         Err(why) => {
@@ -382,7 +402,7 @@ pub fn check_token(
         }
     };
     at.pass(f, "token.format", format!("the {} is a compact EdDSA JWS", at.label));
-    let issuer_did = check_token_issuer(&at, &token, ctx, f);
+    let issuer_did = check_token_issuer(at, &token, ctx, f);
 
     match validate_claims(&token.claims) {
         Ok(()) => at.pass(
@@ -402,28 +422,30 @@ pub fn check_token(
     let on = TokenJudging {
         policy_hash: policy
             .map(|p| p.hash_b64u.as_str())
-            .or(checkpoint.policy_hash.as_deref()),
+            .or(checkpoint.and_then(|c| c.policy_hash.as_deref())),
         constraints: extension.map(|e| e.token_constraints.clone()).unwrap_or_default(),
         max_ttl: max_token_ttl_seconds(extension),
         checkpoint,
     };
-    check_token_ttl(&at, &view, &on, f);
+    check_token_ttl(at, &view, &on, f);
     let mut bindings = Vec::with_capacity(2);
-    if let Some(holds) = check_token_pin(&at, &view, &on, f) {
+    if let Some(holds) = check_token_pin(at, &view, &on, f) {
         bindings.push(Binding::new(node::WPC_HASH, node::TOKEN_PIN, "token.pin", holds));
     }
-    let (scope_hash, scope_bound) = check_token_scope(&at, &token.claims, &view, &on, f);
-    bindings.push(Binding::new(
-        node::TOKEN_SCOPE_HASH,
-        node::CHECKPOINT_SCOPE_BINDING,
-        "token.scope_hash",
-        scope_bound,
-    ));
+    let (scope_hash, scope_bound) = check_token_scope(at, &token.claims, &view, &on, f);
+    if let Some(holds) = scope_bound {
+        bindings.push(Binding::new(
+            node::TOKEN_SCOPE_HASH,
+            node::CHECKPOINT_SCOPE_BINDING,
+            "token.scope_hash",
+            holds,
+        ));
+    }
     let Some(scope_hash) = scope_hash else {
         return TokenOutcome { token: None, bindings };
     };
-    check_token_job(&at, &token.claims, &view, &on, f);
-    check_token_time(&at, &view, &on, f);
+    check_token_job(at, &token.claims, &view, &on, f);
+    check_token_time(at, &view, &on, f);
 
     let token = Some(TokenInfo {
         scope_hash_b64u: scope_hash,
@@ -508,6 +530,21 @@ fn check_token_ttl(at: &Artifact, view: &ClaimsView, on: &TokenJudging, f: &mut 
 /// Returns whether the pin is the policy's hash, when there is a pin to judge.
 fn check_token_pin(at: &Artifact, view: &ClaimsView, on: &TokenJudging, f: &mut Findings) -> Option<bool> {
     let label = &at.label;
+    if on.checkpoint.is_none() {
+        let pin = match view.policy_pin {
+            Some(pin) => format!("it pins {}", short(pin)),
+            None => "it pins no policy hash".to_string(),
+        };
+        at.skip(
+            f,
+            "token.pin",
+            format!(
+                "no policy given: the {label}'s policy pin was not checked ({pin}), nor the policy's token constraints (pinning, job binding, a lifetime limit below {} s)",
+                on.max_ttl
+            ),
+        );
+        return None;
+    }
     match (view.policy_pin, on.policy_hash) {
         (None, _) if on.constraints.require_policy_hash_pinning => {
             at.fail(
@@ -543,14 +580,15 @@ fn check_token_pin(at: &Artifact, view: &ClaimsView, on: &TokenJudging, f: &mut 
 
 /// The scope hash (`token.scope_hash`), recomputed with the §4.2 recipe: the claim, when
 /// present, and the checkpoint's binding must be it. Returns it when it could be computed,
-/// and whether the check passed.
+/// and whether the check passed (`None` when there is no checkpoint to bind it: the claim is
+/// then judged, and the binding recorded as not checked).
 fn check_token_scope(
     at: &Artifact,
     claims: &Value,
     view: &ClaimsView,
     on: &TokenJudging,
     f: &mut Findings,
-) -> (Option<String>, bool) {
+) -> (Option<String>, Option<bool>) {
     let label = &at.label;
     let scope_hash = match token_scope_hash(claims) {
         Ok(h) => h,
@@ -561,7 +599,7 @@ fn check_token_scope(
                 ReasonCode::SchemaValidationFailed,
                 format!("the {label}'s scope hash cannot be computed: {why}"),
             );
-            return (None, false);
+            return (None, on.checkpoint.map(|_| false));
         }
     };
     if let Some(claimed) = view.scope_hash.filter(|c| *c != scope_hash) {
@@ -574,9 +612,29 @@ fn check_token_scope(
                 short(claimed)
             ),
         );
-        return (Some(scope_hash), false);
+        return (Some(scope_hash), on.checkpoint.map(|_| false));
     }
-    let bound = match on.checkpoint.token_scope_hash.as_deref() {
+    let Some(checkpoint) = on.checkpoint else {
+        at.pass(
+            f,
+            "token.scope_hash",
+            match view.scope_hash {
+                Some(_) => {
+                    format!("the {label}'s claims give scope hash {scope_hash}, as its token_scope_hash_b64u says")
+                }
+                None => format!("the {label}'s claims give scope hash {scope_hash} (it claims none)"),
+            },
+        );
+        at.skip(
+            f,
+            "token.scope_hash",
+            format!(
+                "no checkpoint given: whether a checkpoint binds the {label}'s scope hash {scope_hash} was not checked"
+            ),
+        );
+        return (Some(scope_hash), None);
+    };
+    let bound = match checkpoint.token_scope_hash.as_deref() {
         Some(bound) if bound == scope_hash => {
             at.pass(
                 f,
@@ -607,15 +665,27 @@ fn check_token_scope(
             false
         }
     };
-    (Some(scope_hash), bound)
+    (Some(scope_hash), Some(bound))
 }
 
 /// Job binding (`token.job`), when the policy requires it: `mission_id` is the bundle's job.
 fn check_token_job(at: &Artifact, claims: &Value, view: &ClaimsView, on: &TokenJudging, f: &mut Findings) {
+    let Some(checkpoint) = on.checkpoint else {
+        at.skip(
+            f,
+            "token.job",
+            format!(
+                "no policy or checkpoint given: the {}'s job binding (mission_id {}) was not checked",
+                at.label,
+                crate::clawsig::envelope::describe(claims.get("mission_id"))
+            ),
+        );
+        return;
+    };
     if !on.constraints.require_job_binding {
         return;
     }
-    let job_id = &on.checkpoint.job_id;
+    let job_id = &checkpoint.job_id;
     if view.mission_id == Some(job_id.as_str()) {
         at.pass(f, "token.job", format!("the {} is bound to job {job_id}", at.label));
     } else {
@@ -638,7 +708,18 @@ fn check_token_time(at: &Artifact, view: &ClaimsView, on: &TokenJudging, f: &mut
     let Some(iat) = view.iat else {
         return;
     };
-    let created_at = on.checkpoint.created_at;
+    let Some(checkpoint) = on.checkpoint else {
+        at.skip(
+            f,
+            "token.time",
+            format!(
+                "no checkpoint given: whether the {} was issued (iat {iat}) before a checkpoint was created was not checked",
+                at.label
+            ),
+        );
+        return;
+    };
+    let created_at = checkpoint.created_at;
     if secs_to_ms(iat) > created_at {
         at.fail(
             f,
@@ -1106,5 +1187,96 @@ pub(crate) mod tests {
         // Without a policy, the 1-hour cap still applies.
         assert!(mint_token(&s, set(claims(&h), "exp", Value::from(IAT + 3601)), None).is_err());
         assert!(mint_token(&s, set(claims(&h), "exp", Value::from(IAT + 3600)), None).is_ok());
+    }
+
+    fn alone(jws: &str) -> (Findings, TokenOutcome) {
+        let mut f = Findings::new();
+        let out = check_token_alone(jws.as_bytes(), &ctx(), &mut f);
+        (f, out)
+    }
+
+    fn status_of(f: &Findings, id: &str) -> Vec<crate::report::CheckStatus> {
+        f.checks.iter().filter(|c| c.id == id).map(|c| c.status).collect()
+    }
+
+    #[test]
+    fn a_token_alone_is_judged_without_a_placeholder_checkpoint() {
+        use crate::report::{CheckStatus, Location};
+        // Bound to another job and issued long after anything: with no checkpoint, neither
+        // the job nor the time can be judged, so neither fails; both are not checked.
+        let p = policy();
+        let c = set(claims(&p.hash_b64u), "mission_id", Value::from("job-other"));
+        let c = set(c, "iat", Value::from(IAT + 10_000_000));
+        let c = set(c, "exp", Value::from(IAT + 10_000_600));
+        let jws = mint_token(&token_issuer(), c, Some(&p)).unwrap();
+        let (f, out) = alone(&jws);
+        assert_eq!(f.first_failure(), None, "{:#?}", f.checks);
+        for id in [
+            "token.format",
+            "token.kid",
+            "token.signature",
+            "token.claims",
+            "token.ttl",
+        ] {
+            assert_eq!(status_of(&f, id), [CheckStatus::Pass], "{id}");
+        }
+        assert_eq!(status_of(&f, "token.pin"), [CheckStatus::Skip]);
+        assert_eq!(
+            status_of(&f, "token.scope_hash"),
+            [CheckStatus::Pass, CheckStatus::Skip]
+        );
+        assert_eq!(status_of(&f, "token.job"), [CheckStatus::Skip]);
+        assert_eq!(status_of(&f, "token.time"), [CheckStatus::Skip]);
+        assert!(f.checks.iter().all(|c| c.location == Location::Subject));
+        let job = f.checks.iter().find(|c| c.id == "token.job").unwrap();
+        assert!(
+            job.detail.contains("(mission_id \"job-other\") was not checked"),
+            "{}",
+            job.detail
+        );
+        // No link to a checkpoint or a policy was judged, so none is reported.
+        assert!(out.bindings.is_empty(), "{:?}", out.bindings);
+        let token = out.token.unwrap();
+        assert_eq!(token.scope_hash_b64u, token_scope_hash(&token.claims).unwrap());
+        assert_eq!(token.mission_id.as_deref(), Some("job-other"));
+    }
+
+    #[test]
+    fn a_token_alone_keeps_the_bundle_codes_of_the_checks_that_apply() {
+        let p = policy();
+        let good = mint_token(&token_issuer(), claims(&p.hash_b64u), Some(&p)).unwrap();
+        let first = |jws: &str| alone(jws).0.first_failure().map(|c| (c.id.clone(), c.reason_code));
+        assert_eq!(first("a.b"), Some(("token.format".into(), ReasonCode::TokenMalformed)));
+        let mut c = ctx();
+        c.trust.token_issuers.clear();
+        let mut f = Findings::new();
+        check_token_alone(good.as_bytes(), &c, &mut f);
+        assert_eq!(
+            f.first_failure().map(|c| c.reason_code),
+            Some(ReasonCode::TokenUnknownKid)
+        );
+        // Another key under the issuer's kid: the signature fails.
+        let forged = sign_compact(&crate::vectors::testkit::label_signer("forger"), &claims(&p.hash_b64u));
+        let forged_sig = forged.rsplit('.').next().unwrap();
+        let (head, _) = good.rsplit_once('.').unwrap();
+        assert_eq!(
+            first(&format!("{head}.{forged_sig}")),
+            Some(("token.signature".into(), ReasonCode::SignatureInvalid))
+        );
+        // Over the one-hour cap, and a scope hash claim that lies.
+        let long = set(claims(&p.hash_b64u), "exp", Value::from(IAT + 3601));
+        assert_eq!(
+            first(&sign_compact(&token_issuer(), &long)),
+            Some(("token.ttl".into(), ReasonCode::TtlTooLong))
+        );
+        let lying = set(
+            claims(&p.hash_b64u),
+            "token_scope_hash_b64u",
+            Value::from(sha256_b64u(b"x")),
+        );
+        assert_eq!(
+            first(&sign_compact(&token_issuer(), &lying)),
+            Some(("token.scope_hash".into(), ReasonCode::TokenScopeHashMismatch))
+        );
     }
 }

@@ -8,6 +8,12 @@
 //! token and approval steps return what the report's typed facts need (`cst::TokenOutcome`,
 //! `approvals::ApprovalsOutcome`: bindings with the check that judged each, plan hashes, gates
 //! with their approvals), built from the same decisions as the checks.
+//!
+//! Each artifact also verifies on its own (`wpc::check_policy_alone`, `cst::check_token_alone`,
+//! `approvals::check_approval_alone`, `approvals::check_plan_alone`): the same checks, codes
+//! and check ids, except that a check needing a checkpoint, a policy, a plan or other
+//! approvals is recorded as `skip`, saying what was not checked; nothing is compared with a
+//! placeholder.
 
 pub mod approvals;
 pub mod cst;
@@ -15,7 +21,7 @@ pub mod extension;
 pub mod wpc;
 
 use crate::reason::ReasonCode;
-use crate::report::Findings;
+use crate::report::{CheckStatus, Failure, Findings, Location};
 use crate::timeutil::Millis;
 
 /// What steps 4–6 need from the signed checkpoint payload.
@@ -43,28 +49,47 @@ pub mod node {
     pub const CHECKPOINT_SCOPE_BINDING: &str = "checkpoint token scope binding";
 }
 
-/// The sealed-bundle entry a step judges: its path, and the name its details give it
-/// (`approval artifacts/approvals/a1.json`).
-pub(crate) struct Artifact<'p> {
-    pub path: &'p str,
+/// The artifact a step judges: a sealed-bundle entry (its path, and the name its details give
+/// it: `approval artifacts/approvals/a1.json`), or a subject verified on its own (named by its
+/// kind only: `approval`; its checks are about the subject as a whole).
+pub(crate) struct Artifact {
     pub label: String,
+    pub location: Location,
 }
 
-impl<'p> Artifact<'p> {
+impl Artifact {
     /// `kind` names the artifact in details: `token`, `plan`.
-    pub fn new(kind: &str, path: &'p str) -> Artifact<'p> {
+    pub fn new(kind: &str, path: &str) -> Artifact {
         Artifact {
-            path,
             label: format!("{kind} {path}"),
+            location: Location::entry(path),
+        }
+    }
+
+    /// An artifact verified on its own, outside any bundle.
+    pub fn alone(kind: &str) -> Artifact {
+        Artifact {
+            label: kind.to_string(),
+            location: Location::Subject,
         }
     }
 
     pub fn pass(&self, f: &mut Findings, id: &str, detail: String) {
-        f.pass_in_entry(id, self.path, detail);
+        f.pass_at(id, &self.location, detail);
     }
 
     pub fn fail(&self, f: &mut Findings, id: &str, code: ReasonCode, detail: String) {
-        f.fail_in_entry(id, code, self.path, detail);
+        f.fail_at(id, code, &self.location, detail);
+    }
+
+    /// A check that cannot apply here; `detail` says what was not checked and why.
+    pub fn skip(&self, f: &mut Findings, id: &str, detail: String) {
+        f.push(id, CheckStatus::Skip, ReasonCode::Ok, self.location.clone(), detail);
+    }
+
+    /// A failure of a shared check (`Envelope::verify_signature`), placed at this artifact.
+    pub fn record(&self, f: &mut Findings, failure: Failure) {
+        f.record(&failure.located(self.location.clone()));
     }
 }
 
@@ -74,7 +99,7 @@ pub(crate) fn failed_since(f: &Findings, first: usize) -> bool {
         .get(first..)
         .unwrap_or_default()
         .iter()
-        .any(|c| c.status == crate::report::CheckStatus::Fail)
+        .any(|c| c.status == CheckStatus::Fail)
 }
 
 pub(crate) use crate::schema_rules::{char_len, short};

@@ -8,7 +8,7 @@ use crate::clawsig::producer::Signer;
 use crate::context::VerifyContext;
 use crate::json::Value;
 use crate::reason::ReasonCode;
-use crate::report::{Findings, Location};
+use crate::report::Findings;
 use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
 use crate::timeutil::parse_rfc3339;
 
@@ -261,19 +261,47 @@ pub fn check_policy(
     f: &mut Findings,
 ) -> Option<PolicyInfo> {
     let at = Artifact::new("policy", artifact);
-    let env = parse_jcs_header(value, ENVELOPE_TYPE, &at.label, &Location::entry(artifact), f)?;
+    judge_policy(value, ctx, &at, Bound::Checkpoint(checkpoint_policy_hash), f)
+}
+
+/// A policy verified on its own (`clawaudit verify wpc.json`): every check of step 4 but the
+/// checkpoint binding, which is recorded as not checked; `--expect-policy` still applies.
+pub fn check_policy_alone(value: &Value, ctx: &VerifyContext, f: &mut Findings) -> Option<PolicyInfo> {
+    judge_policy(value, ctx, &Artifact::alone("policy"), Bound::NoCheckpoint, f)
+}
+
+/// What a policy's hash is bound to besides `--expect-policy`.
+#[derive(Clone, Copy, Debug)]
+enum Bound<'a> {
+    /// The checkpoint's `bindings.policy_hash_b64u`, absent when it binds none.
+    Checkpoint(Option<&'a str>),
+    /// No checkpoint: the policy is verified on its own.
+    NoCheckpoint,
+}
+
+fn judge_policy(
+    value: &Value,
+    ctx: &VerifyContext,
+    at: &Artifact,
+    bound: Bound,
+    f: &mut Findings,
+) -> Option<PolicyInfo> {
+    let env = parse_jcs_header(value, ENVELOPE_TYPE, &at.label, &at.location, f)?;
     at.pass(
         f,
         "policy.envelope",
         format!("the {} is a work_policy_contract envelope", at.label),
     );
-    check_policy_schema(&at, &env, f);
+    check_policy_schema(at, &env, f);
     env.payload.as_object()?;
     let view = PolicyView::read(env.payload);
-    let hash = check_policy_hash(&at, &env, f);
-    check_policy_signer(&at, &env, &view, ctx, f);
-    check_policy_binding(&at, &hash, ctx, checkpoint_policy_hash, f);
-    let (extension, extension_error) = check_policy_extension(&at, env.payload, f);
+    let hash = check_policy_hash(at, &env, f);
+    check_policy_signer(at, &env, &view, ctx, f);
+    match bound {
+        Bound::Checkpoint(bound) => check_policy_binding(at, &hash, ctx, bound, f),
+        Bound::NoCheckpoint => check_policy_expected(at, &hash, ctx, f),
+    }
+    let (extension, extension_error) = check_policy_extension(at, env.payload, f);
     Some(PolicyInfo {
         hash_b64u: hash,
         issuer_did: view.issuer_did.to_string(),
@@ -344,7 +372,7 @@ fn check_policy_signer(at: &Artifact, env: &Envelope, view: &PolicyView, ctx: &V
     let label = &at.label;
     match env.verify_signature(label) {
         Ok(()) => at.pass(f, "policy.signature", format!("the {label}'s signature verifies")),
-        Err(failure) => f.record(&failure.in_entry(at.path)),
+        Err(failure) => at.record(f, failure),
     }
 
     if ctx.trust.is_policy_issuer(env.signer_did) {
@@ -468,6 +496,34 @@ fn check_policy_binding(
     }
 }
 
+/// A policy on its own: no checkpoint binds it (not checked), and `--expect-policy`, when
+/// given, must name its hash.
+fn check_policy_expected(at: &Artifact, hash: &str, ctx: &VerifyContext, f: &mut Findings) {
+    let label = &at.label;
+    at.skip(
+        f,
+        "policy.binding",
+        format!("no checkpoint given: whether a checkpoint binds the {label}'s hash {hash} was not checked"),
+    );
+    match ctx.expect_policy.as_deref() {
+        Some(expected) if expected != hash => at.fail(
+            f,
+            "policy.expected",
+            ReasonCode::PolicyHashMismatch,
+            format!(
+                "the {label} hashes to {hash}, but --expect-policy asks for {}",
+                super::short(expected)
+            ),
+        ),
+        Some(_) => at.pass(
+            f,
+            "policy.expected",
+            format!("the {label}'s hash {hash} is the one --expect-policy asks for"),
+        ),
+        None => {}
+    }
+}
+
 /// Step 4 when the bundle has no policy artifact: a checkpoint binding or `--expect-policy`
 /// names a policy that is not there (`POLICY_HASH_MISMATCH`).
 pub fn check_policy_absent(ctx: &VerifyContext, checkpoint_policy_hash: Option<&str>, f: &mut Findings) {
@@ -559,7 +615,7 @@ pub(crate) mod tests {
     use crate::clawsig::producer::envelope_with_hash;
     use crate::crypto::sha256_b64u;
     use crate::json::{parse_str, Object};
-    use crate::report::CheckStatus;
+    use crate::report::{CheckStatus, Location};
     use crate::trust::{Trust, TrustEntry};
 
     pub const AT: &str = "2026-03-01T12:00:00Z";
@@ -832,5 +888,57 @@ pub(crate) mod tests {
             policy_hash_of_file(env.get("payload").unwrap()),
             Ok(policy_hash(env.get("payload").unwrap()))
         );
+    }
+
+    #[test]
+    fn a_policy_alone_skips_the_checkpoint_binding_and_honours_expect_policy() {
+        let env = signed_policy();
+        let hash = policy_hash(env.get("payload").unwrap());
+        let alone = |c: &VerifyContext| {
+            let mut f = Findings::new();
+            let info = check_policy_alone(&env, c, &mut f);
+            (f, info)
+        };
+        let (f, info) = alone(&ctx());
+        assert_eq!(f.first_failure(), None, "{:?}", f.checks);
+        assert_eq!(info.unwrap().hash_b64u, hash);
+        let binding: Vec<_> = f.checks.iter().filter(|c| c.id == "policy.binding").collect();
+        assert_eq!(binding.len(), 1);
+        assert_eq!(binding[0].status, CheckStatus::Skip);
+        assert!(
+            binding[0].detail.starts_with("no checkpoint given"),
+            "{}",
+            binding[0].detail
+        );
+        assert!(f.checks.iter().all(|c| c.location == Location::Subject));
+        assert!(!f.checks.iter().any(|c| c.id == "policy.expected"));
+
+        let mut c = ctx();
+        c.expect_policy = Some(hash.clone());
+        let (f, _) = alone(&c);
+        let expected = f.checks.iter().find(|c| c.id == "policy.expected").unwrap();
+        assert_eq!(expected.status, CheckStatus::Pass);
+        c.expect_policy = Some(sha256_b64u(b"another policy"));
+        let (f, _) = alone(&c);
+        let failed = f.first_failure().unwrap();
+        assert_eq!(
+            (failed.id.as_str(), failed.reason_code),
+            ("policy.expected", ReasonCode::PolicyHashMismatch)
+        );
+
+        // The checks that apply keep their bundle codes.
+        let (f, _) = alone(&VerifyContext::new(0, Trust::default()));
+        assert_eq!(first_code(&f), Some(ReasonCode::SignerNotTrusted));
+        let mut tampered = env.clone();
+        if let Some(p) = tampered
+            .as_object_mut()
+            .and_then(|o| o.get_mut("payload"))
+            .and_then(Value::as_object_mut)
+        {
+            p.insert("policy_id", Value::from("rotate-db-2"));
+        }
+        let mut f = Findings::new();
+        check_policy_alone(&tampered, &ctx(), &mut f);
+        assert_eq!(first_code(&f), Some(ReasonCode::HashMismatch));
     }
 }

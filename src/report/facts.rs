@@ -19,6 +19,10 @@ pub struct Facts {
     pub commit_message: Option<String>,
     /// When the evidence was sealed (RFC 3339).
     pub created_at: Option<String>,
+    /// The `receipt_id` of a gateway receipt or an approval verified on its own.
+    pub receipt_id: Option<String>,
+    /// The model a gateway receipt records a call to (`payload.model`).
+    pub model: Option<String>,
     pub counts: Counts,
     /// Computed hashes, each with how to recompute it.
     pub hashes: Vec<HashFact>,

@@ -128,6 +128,16 @@ pub enum Kind {
     LogInclusionProof,
     AuditBundle,
     InclusionProof,
+    /// A signed gateway receipt (`envelope_type "gateway_receipt"`) on its own.
+    GatewayReceipt,
+    /// A human approval (`envelope_type "human_approval_receipt"`) on its own.
+    Approval,
+    /// A signed Work Policy Contract (`envelope_type "work_policy_contract"`) on its own.
+    Policy,
+    /// A scoped token: a compact JWS file.
+    Token,
+    /// A plan a gate approves (`plan_version`): format and hash only.
+    Plan,
     /// Content whose kind could not be recognised.
     Unknown,
 }
@@ -142,22 +152,33 @@ impl Kind {
             Kind::LogInclusionProof => "log-inclusion-proof",
             Kind::AuditBundle => "audit-bundle",
             Kind::InclusionProof => "inclusion-proof",
+            Kind::GatewayReceipt => "gateway-receipt",
+            Kind::Approval => "approval",
+            Kind::Policy => "policy",
+            Kind::Token => "token",
+            Kind::Plan => "plan",
             Kind::Unknown => "unknown",
         }
     }
 
+    /// Every kind a subject can be verified as (all but `Unknown`).
+    pub const ALL: [Kind; 12] = [
+        Kind::ProofBundle,
+        Kind::CommitSig,
+        Kind::ExportBundle,
+        Kind::AggregateBundle,
+        Kind::LogInclusionProof,
+        Kind::AuditBundle,
+        Kind::InclusionProof,
+        Kind::GatewayReceipt,
+        Kind::Approval,
+        Kind::Policy,
+        Kind::Token,
+        Kind::Plan,
+    ];
+
     pub fn from_name(name: &str) -> Option<Kind> {
-        [
-            Kind::ProofBundle,
-            Kind::CommitSig,
-            Kind::ExportBundle,
-            Kind::AggregateBundle,
-            Kind::LogInclusionProof,
-            Kind::AuditBundle,
-            Kind::InclusionProof,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 }
 
@@ -408,6 +429,11 @@ fn kind_noun(kind: Kind) -> &'static str {
         Kind::LogInclusionProof => "log inclusion proof",
         Kind::AuditBundle => "audit bundle",
         Kind::InclusionProof => "inclusion proof",
+        Kind::GatewayReceipt => "gateway receipt",
+        Kind::Approval => "approval",
+        Kind::Policy => "policy",
+        Kind::Token => "token",
+        Kind::Plan => "plan",
         Kind::Unknown => "file",
     }
 }
@@ -520,5 +546,45 @@ mod tests {
             f
         });
         assert_eq!(ok.reason, "The proof bundle verified: 1 check passed.");
+    }
+
+    #[test]
+    fn every_kind_has_a_kebab_case_name_and_a_sentence() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_name(kind.as_str()), Some(kind));
+            assert!(
+                kind.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{}",
+                kind.as_str()
+            );
+        }
+        assert_eq!(Kind::from_name("unknown"), None);
+        let names: Vec<&str> = [
+            Kind::GatewayReceipt,
+            Kind::Approval,
+            Kind::Policy,
+            Kind::Token,
+            Kind::Plan,
+        ]
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+        assert_eq!(names, ["gateway-receipt", "approval", "policy", "token", "plan"]);
+        let pass = |kind: Kind, n: usize| {
+            let mut f = Findings::new();
+            for _ in 0..n {
+                f.pass("a", "fine");
+            }
+            f.skip("b", "not here");
+            SubjectReport::from_findings("p", kind, f).reason
+        };
+        assert_eq!(pass(Kind::Approval, 5), "The approval verified: 5 checks passed.");
+        assert_eq!(
+            pass(Kind::GatewayReceipt, 2),
+            "The gateway receipt verified: 2 checks passed."
+        );
+        assert_eq!(pass(Kind::Policy, 7), "The policy verified: 7 checks passed.");
+        assert_eq!(pass(Kind::Token, 1), "The token verified: 1 check passed.");
+        assert_eq!(pass(Kind::Plan, 1), "The plan verified: 1 check passed.");
     }
 }
