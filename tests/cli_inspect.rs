@@ -370,7 +370,7 @@ fn random_bytes_and_unknown_content_exit_2_with_a_precise_message() {
     let random: Vec<u8> = (0u32..128)
         .flat_map(|i| clawaudit::crypto::sha256(&i.to_le_bytes()))
         .collect();
-    let cases: [(&str, &[u8], &str); 5] = [
+    let cases: [(&str, &[u8], &str); 6] = [
         ("random.bin", &random, "the file is not acceptable JSON"),
         (
             "notes.txt",
@@ -386,7 +386,12 @@ fn random_bytes_and_unknown_content_exit_2_with_a_precise_message() {
         (
             "receipt.json",
             br#"{"envelope_version":"1","envelope_type":"gateway_receipt","payload":{},"signature_b64u":"x"}"#,
-            "an envelope of type \"gateway_receipt\"",
+            "the file is a gateway receipt",
+        ),
+        (
+            "mystery.json",
+            br#"{"envelope_version":"1","envelope_type":"mystery","payload":{},"signature_b64u":"x"}"#,
+            "an envelope of type \"mystery\"",
         ),
     ];
     for (name, bytes, message) in cases {
