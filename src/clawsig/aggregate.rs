@@ -25,7 +25,7 @@ use super::export_bundle::{self, check_dates, content_address, TTL_SKEW_MS};
 use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions};
 use super::shape;
 use super::tiers::ProofTier;
-use crate::schema_rules as rules;
+use crate::schema_rules::{Obj, Path, RuleResult, SchemaViolation};
 
 /// The schema's cap on members.
 pub const MAX_MEMBERS: usize = 1000;
@@ -61,63 +61,40 @@ fn member_at(i: usize) -> String {
 }
 
 /// A member is a proof-bundle envelope or an export bundle (the schema's `oneOf`).
-fn member_schema(member: &Value, at: &str) -> Result<(), String> {
-    let obj = member.as_object().ok_or_else(|| format!("{at} must be an object"))?;
-    if obj.contains_key("export_version") {
-        return export_bundle::check_schema(obj).map_err(|m| format!("{at}: {m}"));
+fn member_schema(member: &Value, at: &Path<'_>) -> RuleResult {
+    let o = Obj::new(member, at)?;
+    if o.o.contains_key("export_version") {
+        return export_bundle::check_schema(&o);
     }
-    shape::proof_bundle_envelope(obj, at)
+    shape::proof_bundle_envelope(&o)
 }
 
 /// The closed envelope and payload shapes, written out by hand.
-fn check_schema(obj: &Object) -> Result<(), String> {
-    let at = "the aggregate envelope";
-    shape::signed_envelope(obj, &shape::ENVELOPE_KEYS_WITH_EXPIRY, "aggregate_bundle", at)?;
-    rules::date_time(obj, "expires_at", at)?;
-    let p = obj
-        .get("payload")
-        .and_then(Value::as_object)
-        .ok_or("payload must be an object")?;
-    let at = "payload";
-    rules::closed_keys_optional(p, &PAYLOAD_KEYS, &["expires_at"], at)?;
-    rules::constant(p, "aggregate_version", "1", at)?;
-    rules::string(p, "aggregate_id", 1, at)?;
-    rules::date_time(p, "created_at", at)?;
-    rules::date_time(p, "expires_at", at)?;
-    rules::did(p, "issuer_did", at)?;
-    shape::manifest(
-        p.get("manifest").unwrap_or(&Value::Null),
-        MAX_MEMBERS,
-        "payload.manifest",
-    )?;
-    let artifacts = p
-        .get("artifacts")
-        .and_then(Value::as_object)
-        .ok_or("payload.artifacts must be an object")?;
-    rules::closed_keys_optional(artifacts, &["member_bundles"], &[], "payload.artifacts")?;
-    let members = rules::array(artifacts, "member_bundles", 1, MAX_MEMBERS, "payload.artifacts")?;
-    for (i, m) in members.iter().enumerate() {
-        member_schema(m, &member_at(i))?;
+fn check_schema(o: &Obj<'_, '_>) -> RuleResult {
+    shape::signed_envelope(o, &shape::ENVELOPE_KEYS_WITH_EXPIRY, "1", "aggregate_bundle")?;
+    let p = o.req_child("payload")?;
+    p.closed_optional(&PAYLOAD_KEYS, &["expires_at"])?
+        .konst("aggregate_version", "1")?
+        .str_min("aggregate_id", 1)?
+        .date_time("created_at")?
+        .date_time("expires_at")?
+        .did("issuer_did")?;
+    if let Some(manifest) = p.get("manifest") {
+        shape::manifest(manifest, MAX_MEMBERS, &p.at("manifest"))?;
     }
-    let meta = p
-        .get("metadata")
-        .and_then(Value::as_object)
-        .ok_or("payload.metadata must be an object")?;
-    let summary = meta
-        .get("fleet_summary")
-        .and_then(Value::as_object)
-        .ok_or("payload.metadata.fleet_summary must be an object")?;
-    let here = "payload.metadata.fleet_summary";
-    rules::closed_keys_optional(
-        summary,
+    p.req_child("artifacts")?
+        .closed_optional(&["member_bundles"], &[])?
+        .each("member_bundles", 1, MAX_MEMBERS, member_schema)?;
+    let meta = p.req_child("metadata")?;
+    let summary = meta.req_child("fleet_summary")?;
+    summary.closed_optional(
         &["total_members", "unique_agents", "total_runs", "fleet_proof_tier"],
         &["fleet_proof_tier"],
-        here,
     )?;
     for k in ["total_members", "unique_agents", "total_runs"] {
-        rules::number_min(summary, k, 1.0, here)?;
+        summary.number_min(k, 1.0)?;
     }
-    rules::string(summary, "fleet_proof_tier", 0, here)?;
+    summary.str_any("fleet_proof_tier")?;
     Ok(())
 }
 
@@ -460,15 +437,17 @@ pub fn verify_aggregate_bundle(value: &Value, ctx: &VerifyContext) -> AggregateO
 }
 
 fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcome) -> Result<(), Failure> {
-    let schema = |m: String| fail("aggregate.schema", ReasonCode::SchemaValidationFailed, m);
-    let obj = value
-        .as_object()
-        .ok_or_else(|| schema("the aggregate bundle is not a JSON object".into()))?;
-    check_schema(obj).map_err(schema)?;
-    let payload = obj
-        .get("payload")
-        .and_then(Value::as_object)
-        .ok_or_else(|| schema("payload must be an object".into()))?;
+    let schema = |v: SchemaViolation| {
+        v.into_failure(
+            "aggregate.schema",
+            ReasonCode::SchemaValidationFailed,
+            "aggregate envelope",
+        )
+    };
+    let o = Obj::new(value, Path::ROOT).map_err(schema)?;
+    check_schema(&o).map_err(schema)?;
+    let obj = o.o;
+    let payload = o.req_child("payload").map_err(schema)?.o;
     out.findings.pass(
         "aggregate.schema",
         "the envelope has the aggregate_bundle_envelope.v1 shape",

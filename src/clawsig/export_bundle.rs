@@ -20,7 +20,7 @@ use super::envelope::{self, describe};
 use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions};
 use super::shape;
 use super::tiers::ProofTier;
-use crate::schema_rules as rules;
+use crate::schema_rules::{Obj, Path, RuleResult, SchemaViolation};
 
 /// Skew the reference allows on export and aggregate dates.
 pub const TTL_SKEW_MS: Millis = 300_000;
@@ -60,44 +60,32 @@ fn schema_failure(detail: String) -> Failure {
 
 /// The closed `export_bundle.v1` shape, including the envelope shapes of the artifacts it
 /// references (their deeper payload rules are checked by their own verifiers).
-pub fn check_schema(obj: &Object) -> Result<(), String> {
-    let at = "the export bundle";
-    rules::closed_keys_optional(obj, &KEYS, &["expires_at", "metadata"], at)?;
-    rules::constant(obj, "export_version", "1", at)?;
-    rules::string(obj, "export_id", 1, at)?;
-    rules::date_time(obj, "created_at", at)?;
-    rules::did(obj, "issuer_did", at)?;
-    shape::manifest(
-        obj.get("manifest").unwrap_or(&Value::Null),
-        MAX_MANIFEST_ENTRIES,
-        "manifest",
-    )?;
-    let artifacts = obj
-        .get("artifacts")
-        .and_then(Value::as_object)
-        .ok_or("artifacts must be an object")?;
+pub fn check_schema(o: &Obj<'_, '_>) -> RuleResult {
+    o.closed_optional(&KEYS, &["expires_at", "metadata"])?
+        .konst("export_version", "1")?
+        .str_min("export_id", 1)?
+        .date_time("created_at")?
+        .did("issuer_did")?;
+    if let Some(manifest) = o.get("manifest") {
+        shape::manifest(manifest, MAX_MANIFEST_ENTRIES, &o.at("manifest"))?;
+    }
+    let artifacts = o.req_child("artifacts")?;
     let mut allowed = vec!["proof_bundle_envelope"];
     allowed.extend(AttestationKind::ALL.iter().map(|k| k.artifacts_key()));
-    rules::closed_keys(artifacts, &allowed, &["proof_bundle_envelope"], "artifacts")?;
-    let proof = artifacts
-        .get("proof_bundle_envelope")
-        .and_then(Value::as_object)
-        .ok_or("artifacts.proof_bundle_envelope must be an object")?;
-    shape::proof_bundle_envelope(proof, "artifacts.proof_bundle_envelope")?;
+    artifacts.closed(&allowed)?.required(&["proof_bundle_envelope"])?;
+    shape::proof_bundle_envelope(&artifacts.req_child("proof_bundle_envelope")?)?;
     for kind in AttestationKind::ALL {
-        let key = kind.artifacts_key();
-        let items = rules::array(artifacts, key, 0, MAX_ATTESTATIONS_PER_KIND, "artifacts")?;
-        for (i, item) in items.iter().enumerate() {
-            attestations::envelope_schema(kind, item, &format!("artifacts.{key}[{i}]"))?;
-        }
+        artifacts.each(kind.artifacts_key(), 0, MAX_ATTESTATIONS_PER_KIND, |item, at| {
+            attestations::envelope_schema(kind, item, at)
+        })?;
     }
-    rules::b64u(obj, "bundle_hash_b64u", 8, at)?;
-    rules::opt_one_of(obj, "hash_algorithm", &["SHA-256"], at)?;
-    rules::b64u(obj, "signature_b64u", 8, at)?;
-    rules::opt_one_of(obj, "algorithm", &["Ed25519"], at)?;
-    rules::date_time(obj, "issued_at", at)?;
-    rules::date_time(obj, "expires_at", at)?;
-    rules::opt_object(obj, "metadata", at)?;
+    o.b64u("bundle_hash_b64u")?
+        .one_of("hash_algorithm", &["SHA-256"])?
+        .b64u("signature_b64u")?
+        .one_of("algorithm", &["Ed25519"])?
+        .date_time("issued_at")?
+        .date_time("expires_at")?
+        .object("metadata")?;
     Ok(())
 }
 
@@ -299,10 +287,11 @@ pub fn verify_export_bundle(value: &Value, ctx: &VerifyContext, strict: bool) ->
 }
 
 fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut ExportOutcome) -> Result<(), Failure> {
-    let obj = value
-        .as_object()
-        .ok_or_else(|| schema_failure("the export bundle is not a JSON object".into()))?;
-    check_schema(obj).map_err(schema_failure)?;
+    let schema =
+        |v: SchemaViolation| v.into_failure("export.schema", ReasonCode::SchemaValidationFailed, "export bundle");
+    let o = Obj::new(value, Path::ROOT).map_err(schema)?;
+    check_schema(&o).map_err(schema)?;
+    let obj = o.o;
     out.findings
         .pass("export.schema", "the bundle has the export_bundle.v1 shape");
 

@@ -30,8 +30,6 @@ use crate::timeutil::Millis;
 /// Receipt counts from which the pre-pass runs on the rayon pool (below it, starting the
 /// pool costs more than it saves).
 const PARALLEL_RECEIPTS: usize = 32;
-/// `co_signature` items a tool-receipt envelope may carry (schema `maxItems`).
-const MAX_CO_SIGNATURES: usize = 16;
 
 /// Metadata evidence (§3.8) that we do not verify yet: a bundle carrying any of it FAILs.
 const UNSUPPORTED_METADATA: [&str; 7] = [
@@ -147,7 +145,8 @@ fn verify_inner<'v>(
         "envelope version, type, algorithms, signer DID syntax, dates and encodings are acceptable",
     );
 
-    payload::check_envelope_schema(value).map_err(|e| e.into_failure("envelope.schema", label))?;
+    payload::check_envelope_schema(value)
+        .map_err(|e| e.into_failure("envelope.schema", ReasonCode::SchemaValidationFailed, label))?;
     let p = env.payload;
     let agent_did = p.get("agent_did").and_then(Value::as_str).unwrap_or("");
 
@@ -365,7 +364,7 @@ fn within_batch_limits(p: &Value, receipts: usize) -> bool {
         && items("tool_receipts").len() <= payload::MAX_SIDE_RECEIPTS
         && items("tool_receipts")
             .iter()
-            .all(|t| t.get("co_signatures").and_then(Value::as_array).map_or(0, Vec::len) <= MAX_CO_SIGNATURES)
+            .all(|t| t.get("co_signatures").and_then(Value::as_array).map_or(0, Vec::len) <= payload::MAX_CO_SIGNATURES)
 }
 
 /// Every signature the ordered checks will ask about.
@@ -388,7 +387,8 @@ fn checks_before_signature<'v>(
     label: &str,
 ) -> Result<Precomputed<'v>, Failure> {
     let p = env.payload;
-    payload::check_payload_schema(p).map_err(|e| e.into_failure("payload.schema", label))?;
+    payload::check_payload_schema(p)
+        .map_err(|e| e.into_failure("payload.schema", ReasonCode::SchemaValidationFailed, label))?;
     run.findings.pass(
         "payload.schema",
         "the envelope and payload match proof_bundle v1 and the schemas it references",

@@ -13,6 +13,7 @@ use crate::crypto::{b64, sha256_b64u};
 use crate::json::{jss, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
+use crate::schema_rules::Path;
 use crate::timeutil::{parse_rfc3339, Millis};
 
 fn fail(check: &'static str, code: ReasonCode, i: usize, why: String) -> Failure {
@@ -63,13 +64,13 @@ pub fn verify_tool_receipts(
     };
     for (i, t) in items.iter().enumerate() {
         let path = format!("payload.tool_receipts[{i}]");
-        let form = classify_tool_receipt(t, &path).map_err(|e| {
+        let form = classify_tool_receipt(t, &Path::Text(&path)).map_err(|e| {
             let code = if t.get("receipt_version").is_some() && t.get("envelope_version").is_none() {
                 ReasonCode::UnknownVersion
             } else {
                 ReasonCode::SchemaValidationFailed
             };
-            fail("tool_receipt.schema", code, i, e.message)
+            e.into_failure("tool_receipt.schema", code, "proof bundle")
         })?;
         let body = if is_envelope(form) {
             t.get("payload").unwrap_or(&Value::Null)

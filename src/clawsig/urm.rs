@@ -1,13 +1,13 @@
 //! The URM (Universal Resource Manifest) a bundle references (§3.9). The document bytes come
 //! from the subject (`--urm` or the sibling file); this module only checks them.
 
-use super::schema::{Obj, SResult};
 use crate::crypto::sha256_b64u;
 use crate::json::{self, jss, ParseLimits, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
+use crate::schema_rules::{Obj, Path, RuleResult};
 
-fn check_resource(v: &Value, path: &str) -> SResult {
+fn check_resource(v: &Value, path: &Path<'_>) -> RuleResult {
     Obj::new(v, path)?
         .closed(&[
             "type",
@@ -24,13 +24,13 @@ fn check_resource(v: &Value, path: &str) -> SResult {
         .str_any("content_type")?
         .str_any("uri")?
         .str_any("path")?
-        .number_min0("size_bytes", true)?
+        .integer_min("size_bytes", 0.0)?
         .object("metadata")?;
     Ok(())
 }
 
 /// `urm.v1.json`.
-pub fn check_urm_schema(v: &Value) -> SResult {
+pub fn check_urm_schema(v: &Value) -> RuleResult {
     let keys = [
         "urm_version",
         "urm_id",
@@ -57,10 +57,10 @@ pub fn check_urm_schema(v: &Value) -> SResult {
         .b64u("receipts_root_hash_b64u")?
         .b64u("proof_bundle_hash_b64u")?
         .object("metadata")?
-        .each("inputs", 0, None, check_resource)?
-        .each("outputs", 0, None, check_resource)?;
+        .each("inputs", 0, usize::MAX, check_resource)?
+        .each("outputs", 0, usize::MAX, check_resource)?;
     if let Some(h) = o.get("harness") {
-        Obj::new(h, "urm.harness")?
+        Obj::new(h, o.at("harness"))?
             .closed(&["id", "version", "runtime", "config_hash_b64u", "metadata"])?
             .required(&["id", "version"])?
             .str_min("id", 1)?
@@ -101,7 +101,8 @@ pub fn verify_urm(
         };
         fail(code, format!("the URM document is not acceptable JSON: {e}"))
     })?;
-    check_urm_schema(&doc).map_err(|e| e.into_failure("urm.schema", "URM document"))?;
+    check_urm_schema(&doc)
+        .map_err(|e| e.into_failure("urm.schema", ReasonCode::SchemaValidationFailed, "URM document"))?;
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let mismatch = |what: &str| {
         fail(
