@@ -323,14 +323,17 @@ pub fn signature_failure(label: &str, why: &str) -> Failure {
 pub fn describe(v: Option<&Value>) -> String {
     match v {
         None => "(missing)".to_string(),
-        Some(Value::String(s)) => {
-            let mut t: String = s.chars().take(60).collect();
-            if s.chars().count() > 60 {
-                t.push('…');
-            }
-            format!("\"{t}\"")
-        }
+        Some(Value::String(s)) => describe_text(s),
         Some(Value::Number(n)) => format!("{n}"),
         Some(other) => other.type_name().to_string(),
     }
+}
+
+/// A string value as `describe` shows it: quoted, cut at 60 characters.
+pub fn describe_text(s: &str) -> String {
+    let mut t: String = s.chars().take(60).collect();
+    if s.chars().count() > 60 {
+        t.push('…');
+    }
+    format!("\"{t}\"")
 }

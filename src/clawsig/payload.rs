@@ -645,8 +645,15 @@ fn check_metadata(v: &Value, path: &Path<'_>) -> RuleResult {
     Ok(())
 }
 
-/// `proof_bundle.v1.json` over the (legacy-normalized) payload.
-pub fn check_payload_schema(payload: &Value) -> RuleResult {
+/// What the checks after the payload schema read from the payload itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PayloadView<'v> {
+    pub bundle_id: &'v str,
+    pub agent_did: &'v str,
+}
+
+/// `proof_bundle.v1.json` over the (legacy-normalized) payload; its view once it passed.
+pub fn check_payload_schema(payload: &Value) -> RuleResult<PayloadView<'_>> {
     let o = Obj::new(payload, "payload")?;
     o.closed(&PAYLOAD_KEYS)?
         .required(&["bundle_version", "bundle_id", "agent_did"])?
@@ -707,7 +714,10 @@ pub fn check_payload_schema(payload: &Value) -> RuleResult {
         )
         .with_code(ReasonCode::UnsupportedEvidence));
     }
-    Ok(())
+    Ok(PayloadView {
+        bundle_id: o.text("bundle_id")?,
+        agent_did: o.text("agent_did")?,
+    })
 }
 
 fn is_caip10(s: &str) -> bool {
@@ -739,7 +749,7 @@ fn jss_size(v: &Value) -> usize {
 }
 
 /// §3.1 rules the reference code applies after the schema (step 5).
-pub fn check_structure(payload: &Value) -> Result<(), Failure> {
+pub fn check_structure(payload: &Value, view: &PayloadView<'_>) -> Result<(), Failure> {
     let receipts = normalized_receipts(payload);
     let has_chain = len_of(payload, "event_chain") > 0;
     let has_attestations = len_of(payload, "attestations") > 0;
@@ -808,8 +818,7 @@ pub fn check_structure(payload: &Value) -> Result<(), Failure> {
             }
         }
     }
-    let agent = payload.get("agent_did").and_then(Value::as_str).unwrap_or("");
-    if !crate::crypto::did::is_valid_did_syntax(agent) {
+    if !crate::crypto::did::is_valid_did_syntax(view.agent_did) {
         return Err(Failure::new(
             "payload.agent_did",
             ReasonCode::InvalidDidFormat,

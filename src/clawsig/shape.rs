@@ -4,7 +4,7 @@
 
 use super::envelope::REQUIRED_KEYS;
 use crate::json::Value;
-use crate::schema_rules::{Obj, Path, RuleResult};
+use crate::schema_rules::{b64u, number_min, text, Obj, Path, RuleResult};
 
 /// The envelope fields of a Clawsig envelope schema that also allows `expires_at`.
 pub const ENVELOPE_KEYS_WITH_EXPIRY: [&str; 10] = with_key(REQUIRED_KEYS, "expires_at");
@@ -55,23 +55,38 @@ pub fn proof_bundle_envelope(o: &Obj<'_, '_>) -> RuleResult {
     Ok(())
 }
 
-/// The export manifest (`export_bundle_manifest.v1`), shared by export and aggregate bundles.
-pub fn manifest(value: &Value, max_entries: usize, at: &Path<'_>) -> RuleResult {
-    Obj::new(value, at)?
-        .closed_optional(&["manifest_version", "generated_at", "entries"], &[])?
+/// One entry of an export manifest, as the checks after the schema read it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ManifestEntry<'v> {
+    pub path: &'v str,
+    pub sha256_b64u: &'v str,
+    pub content_type: &'v str,
+    pub size_bytes: f64,
+}
+
+/// The export manifest (`export_bundle_manifest.v1`), shared by export and aggregate bundles;
+/// its entries once it passed.
+pub fn manifest<'v>(value: &'v Value, max_entries: usize, at: &Path<'_>) -> RuleResult<Vec<ManifestEntry<'v>>> {
+    let o = Obj::new(value, at)?;
+    o.closed_optional(&["manifest_version", "generated_at", "entries"], &[])?
         .konst("manifest_version", "1")?
-        .date_time("generated_at")?
-        .each("entries", 1, max_entries, |entry, here| {
+        .date_time("generated_at")?;
+    let entries_at = o.at("entries");
+    o.array("entries", 1, max_entries)?
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
             let keys = ["path", "sha256_b64u", "content_type", "size_bytes"];
-            Obj::new(entry, here)?
-                .closed_optional(&keys, &[])?
-                .str_min("path", 1)?
-                .b64u("sha256_b64u")?
-                .str_min("content_type", 1)?
-                .number_min("size_bytes", 0.0)?;
-            Ok(())
-        })?;
-    Ok(())
+            let e = Obj::new(entry, entries_at.index(i))?;
+            e.closed_optional(&keys, &[])?;
+            Ok(ManifestEntry {
+                path: e.require("path", |v, at| text(v, 1, usize::MAX, at))?,
+                sha256_b64u: e.require("sha256_b64u", |v, at| b64u(v, 8, at))?,
+                content_type: e.require("content_type", |v, at| text(v, 1, usize::MAX, at))?,
+                size_bytes: e.require("size_bytes", |v, at| number_min(v, 0.0, at))?,
+            })
+        })
+        .collect()
 }
 
 /// `model_identity.v1`: the top level, the model and what the gateway observed are closed
