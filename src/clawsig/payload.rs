@@ -830,3 +830,49 @@ pub fn check_structure(payload: &Value, view: &PayloadView<'_>) -> Result<(), Fa
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse_str;
+
+    #[test]
+    fn causal_binding_fields_keep_their_codes_and_paths() {
+        let binding = parse_str(r#"{"run_id":"r","phase":"dreaming"}"#).unwrap();
+        let at = Path::Text("payload.receipts[2].payload.binding");
+        let e = check_receipt_binding(&binding, &at).unwrap_err();
+        assert_eq!(e.code, Some(ReasonCode::CausalPhaseInvalid));
+        assert_eq!(e.path, "payload.receipts[2].payload.binding.phase");
+        let binding = parse_str(r#"{"run_id":"r","span_id":""}"#).unwrap();
+        let e = check_receipt_binding(&binding, &at).unwrap_err();
+        assert_eq!(e.code, Some(ReasonCode::CausalBindingNormalizationFailed));
+        // Any other rule of the binding has the caller's code.
+        let binding = parse_str(r#"{"run_id":"r","colour":"blue"}"#).unwrap();
+        let e = check_receipt_binding(&binding, &at).unwrap_err();
+        assert_eq!((e.code, e.path.as_str()), (None, "payload.receipts[2].payload.binding"));
+    }
+
+    #[test]
+    fn the_payload_schema_returns_its_view_or_names_the_place() {
+        let ok = parse_str(r#"{"bundle_version":"1","bundle_id":"b1","agent_did":"did:key:z","attestations":[{"attestation_id":"a","attestation_type":"owner","attester_did":"did:key:a","subject_did":"did:key:z","signature_b64u":"AAAAAAAA"}]}"#).unwrap();
+        assert_eq!(
+            check_payload_schema(&ok).unwrap(),
+            PayloadView {
+                bundle_id: "b1",
+                agent_did: "did:key:z"
+            }
+        );
+        let unsupported =
+            parse_str(r#"{"bundle_version":"1","bundle_id":"b1","agent_did":"did:key:z","vir_receipts":[{}]}"#)
+                .unwrap();
+        let e = check_payload_schema(&unsupported).unwrap_err();
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (Some(ReasonCode::UnsupportedEvidence), "payload.vir_receipts")
+        );
+        let legacy_only =
+            parse_str(r#"{"bundle_version":"1","bundle_id":"b1","agent_did":"did:key:z","receipts":[]}"#).unwrap();
+        let e = check_payload_schema(&legacy_only).unwrap_err();
+        assert_eq!(e.to_string(), "payload.receipts must have at least 1 item");
+    }
+}
