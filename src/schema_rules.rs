@@ -79,6 +79,12 @@ impl SchemaViolation {
     }
 }
 
+/// `into_failure` with `SCHEMA_VALIDATION_FAILED` (unless the rule has its own code), as a
+/// function for `map_err`.
+pub fn schema_failure<'l>(check: &'static str, label: &'l str) -> impl Fn(SchemaViolation) -> Failure + Copy + 'l {
+    move |v| v.into_failure(check, ReasonCode::SchemaValidationFailed, label)
+}
+
 /// "{path} {message}"; the document itself is "the document".
 impl fmt::Display for SchemaViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -743,6 +749,10 @@ mod tests {
         assert_eq!(f.detail, "the export bundle has an unknown field 'x'");
         assert!(f.location.is_subject());
         assert_eq!(f.code, ReasonCode::UnsupportedEvidence);
+        let to_failure = schema_failure("urm.schema", "URM document");
+        let f = to_failure(SchemaViolation::new("urm.harness", "must be an object"));
+        assert_eq!(f.code, ReasonCode::SchemaValidationFailed);
+        assert_eq!(f.detail, "the URM document's urm.harness must be an object");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use super::export_bundle::{self, check_dates, content_address, TTL_SKEW_MS};
 use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions};
 use super::shape::{self, ManifestEntry};
 use super::tiers::ProofTier;
-use crate::schema_rules::{did, number_min, text, Obj, Path, RuleResult, SchemaViolation};
+use crate::schema_rules::{did, number_min, schema_failure, text, Obj, Path, RuleResult};
 
 /// The schema's cap on members.
 pub const MAX_MEMBERS: usize = 1000;
@@ -510,13 +510,7 @@ pub fn verify_aggregate_bundle(value: &Value, ctx: &VerifyContext) -> AggregateO
 }
 
 fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcome) -> Result<(), Failure> {
-    let schema = |v: SchemaViolation| {
-        v.into_failure(
-            "aggregate.schema",
-            ReasonCode::SchemaValidationFailed,
-            "aggregate envelope",
-        )
-    };
+    let schema = schema_failure("aggregate.schema", "aggregate envelope");
     let o = Obj::new(value, Path::ROOT).map_err(schema)?;
     let view = check_schema(&o).map_err(schema)?;
     let findings = &mut out.findings;

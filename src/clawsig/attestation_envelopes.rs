@@ -12,7 +12,7 @@ use crate::trust::TrustEntry;
 use super::envelope::{self, HeaderRules};
 use super::log_proof;
 use super::shape;
-use crate::schema_rules::{text, Obj, Path, RuleResult, SchemaViolation};
+use crate::schema_rules::{schema_failure, text, Obj, Path, RuleResult, SchemaViolation};
 
 /// The three attestation kinds an export bundle may carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -314,13 +314,8 @@ pub fn verify_attestation<'a>(
     let label = format!("{} {artifact}", kind.label());
     let env = envelope::parse_header(value, &HeaderRules::clawsig(kind.envelope_type()), &label)
         .map_err(|f| f.at_path(artifact))?;
-    envelope_schema(kind, value, &Path::Text(artifact)).map_err(|v| {
-        v.into_failure(
-            "attestation.schema",
-            ReasonCode::SchemaValidationFailed,
-            "export bundle",
-        )
-    })?;
+    envelope_schema(kind, value, &Path::Text(artifact))
+        .map_err(schema_failure("attestation.schema", "export bundle"))?;
     let allowlist = kind.allowlist(ctx);
     if allowlist.is_empty() {
         return Err(Failure::new(

@@ -20,7 +20,7 @@ use super::envelope::{self, describe, describe_text};
 use super::proof_bundle::{verify_proof_bundle, BundleSummary, ProofBundleOptions, ProofBundleOutcome};
 use super::shape::{self, ManifestEntry};
 use super::tiers::ProofTier;
-use crate::schema_rules::{b64u, did, Obj, Path, RuleResult, SchemaViolation};
+use crate::schema_rules::{b64u, did, schema_failure, Obj, Path, RuleResult};
 
 /// Skew the reference allows on export and aggregate dates.
 pub const TTL_SKEW_MS: Millis = 300_000;
@@ -313,8 +313,7 @@ fn check_export(
     findings: &mut Findings,
     proof_tier: &mut Option<ProofTier>,
 ) -> Result<BundleSummary, Failure> {
-    let schema =
-        |v: SchemaViolation| v.into_failure("export.schema", ReasonCode::SchemaValidationFailed, "export bundle");
+    let schema = schema_failure("export.schema", "export bundle");
     let o = Obj::new(value, Path::ROOT).map_err(schema)?;
     let view = check_schema(&o).map_err(schema)?;
     findings.pass("export.schema", "the bundle has the export_bundle.v1 shape");

@@ -13,7 +13,7 @@ use crate::crypto::{b64, sha256, verify_strict};
 use crate::json::Value;
 use crate::reason::ReasonCode;
 use crate::report::{Failure, Findings, Kind, SubjectReport};
-use crate::schema_rules::{array, b64u, did, Obj, Path, RuleResult, SchemaViolation};
+use crate::schema_rules::{array, b64u, did, schema_failure, Obj, Path, RuleResult};
 
 use super::envelope::{describe, signer_key};
 
@@ -57,13 +57,7 @@ struct ProofView<'v> {
 /// The closed schema of `log_inclusion_proof.v1`, with the path-length cap (a hostile length
 /// is refused before its entries are read; no honest path is that long); its view.
 fn check_schema(value: &Value) -> Result<ProofView<'_>, Failure> {
-    let schema = |v: SchemaViolation| {
-        v.into_failure(
-            "log_proof.schema",
-            ReasonCode::SchemaValidationFailed,
-            "log inclusion proof",
-        )
-    };
+    let schema = schema_failure("log_proof.schema", "log inclusion proof");
     let o = Obj::new(value, Path::ROOT).map_err(schema)?;
     let entries = schema_up_to_path(&o).map_err(schema)?;
     if entries.len() > MAX_AUDIT_PATH {

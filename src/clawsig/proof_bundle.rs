@@ -27,6 +27,7 @@ use crate::crypto::{parse_did_key, DidKeyError, PublicKey};
 use crate::json::Value;
 use crate::reason::ReasonCode;
 use crate::report::{Counts, Failure, Findings, Kind, SubjectReport};
+use crate::schema_rules::schema_failure;
 use crate::timeutil::Millis;
 
 /// Receipt counts from which the pre-pass runs on the rayon pool (below it, starting the
@@ -237,8 +238,7 @@ fn check_envelope<'v>(
         "envelope.header",
         "envelope version, type, algorithms, signer DID syntax, dates and encodings are acceptable",
     );
-    payload::check_envelope_schema(value)
-        .map_err(|e| e.into_failure("envelope.schema", ReasonCode::SchemaValidationFailed, label))?;
+    payload::check_envelope_schema(value).map_err(schema_failure("envelope.schema", label))?;
     Ok(env)
 }
 
@@ -461,8 +461,7 @@ fn checks_before_signature<'v>(
     label: &str,
 ) -> Result<Precomputed<'v>, Failure> {
     let p = env.payload;
-    let view = payload::check_payload_schema(p)
-        .map_err(|e| e.into_failure("payload.schema", ReasonCode::SchemaValidationFailed, label))?;
+    let view = payload::check_payload_schema(p).map_err(schema_failure("payload.schema", label))?;
     run.findings.pass(
         "payload.schema",
         "the envelope and payload match proof_bundle v1 and the schemas it references",

@@ -13,7 +13,7 @@ use crate::crypto::{b64, sha256_b64u};
 use crate::json::{jss, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
-use crate::schema_rules::{Obj, Path, RuleResult};
+use crate::schema_rules::{schema_failure, Obj, Path, RuleResult};
 use crate::timeutil::Millis;
 
 fn fail(check: &'static str, code: ReasonCode, i: usize, why: String) -> Failure {
@@ -144,13 +144,7 @@ pub fn verify_tool_receipts(
             };
             e.into_failure("tool_receipt.schema", code, "proof bundle")
         })?;
-        let receipt = read_receipt(t, form, &path).map_err(|e| {
-            e.into_failure(
-                "tool_receipt.schema",
-                ReasonCode::SchemaValidationFailed,
-                "proof bundle",
-            )
-        })?;
+        let receipt = read_receipt(t, form, &path).map_err(schema_failure("tool_receipt.schema", "proof bundle"))?;
         if receipt.body.get("agent_did").and_then(Value::as_str) != Some(agent_did) {
             return Err(fail(
                 "tool_receipt.agent",

@@ -5,7 +5,7 @@ use crate::crypto::sha256_b64u;
 use crate::json::{self, jss, ParseLimits, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
-use crate::schema_rules::{b64u, Obj, Path, RuleResult};
+use crate::schema_rules::{b64u, schema_failure, Obj, Path, RuleResult};
 
 fn check_resource(v: &Value, path: &Path<'_>) -> RuleResult {
     Obj::new(v, path)?
@@ -132,10 +132,8 @@ pub fn verify_urm(
         };
         fail(code, format!("the URM document is not acceptable JSON: {e}"))
     })?;
-    let urm = check_urm_schema(&doc)
-        .map_err(|e| e.into_failure("urm.schema", ReasonCode::SchemaValidationFailed, "URM document"))?;
-    let bundle = bundle_side(payload)
-        .map_err(|e| e.into_failure("payload.schema", ReasonCode::SchemaValidationFailed, "proof bundle"))?;
+    let urm = check_urm_schema(&doc).map_err(schema_failure("urm.schema", "URM document"))?;
+    let bundle = bundle_side(payload).map_err(schema_failure("payload.schema", "proof bundle"))?;
     let mismatch = |what: &str| {
         fail(
             ReasonCode::UrmMismatch,
