@@ -2,7 +2,7 @@
 //! sealed bundle it is schema-checked only; it never raises a tier and is never trusted.
 
 use crate::json::Value;
-use crate::schema_rules as rules;
+use crate::schema_rules::{text, Obj, RuleResult, SchemaViolation};
 
 const KEYS: [&str; 12] = [
     "trust_pulse_version",
@@ -29,54 +29,43 @@ const REQUIRED: [&str; 8] = [
     "files",
 ];
 
-/// Check the closed schema of a Trust Pulse document; the error names the field.
-pub fn validate(v: &Value) -> Result<(), String> {
-    let at = "trust_pulse";
-    let obj = rules::object(v, at)?;
-    rules::closed_keys(obj, &KEYS, &REQUIRED, at)?;
-    rules::constant(obj, "trust_pulse_version", "1", at)?;
-    rules::opt_str(obj, "trust_pulse_id", 1, usize::MAX, at)?;
-    rules::req_str(obj, "run_id", 1, usize::MAX, at)?;
-    rules::did(obj, "agent_did", at)?;
-    for key in ["issued_at", "started_at", "ended_at"] {
-        rules::date_time(obj, key, at)?;
-    }
-    rules::constant(obj, "evidence_class", "self_reported", at)?;
-    if obj.get("tier_uplift") != Some(&Value::Bool(false)) {
-        return Err(format!(
-            "{at}.tier_uplift must be false: a trust pulse never raises a tier"
-        ));
-    }
-    if obj.get("duration_ms").is_some_and(|d| d.as_u64().is_none()) {
-        return Err(format!("{at}.duration_ms must be a non-negative integer"));
-    }
-    for (i, tool) in rules::array(obj, "tools", 0, 128, at)?.iter().enumerate() {
-        let here = format!("{at}.tools[{i}]");
-        let t = rules::object(tool, &here)?;
-        rules::closed_keys(t, &["name", "calls"], &["name", "calls"], &here)?;
-        rules::req_str(t, "name", 1, 128, &here)?;
-        count(t.get("calls"), &here, "calls")?;
-    }
-    for (i, file) in rules::array(obj, "files", 0, 512, at)?.iter().enumerate() {
-        let here = format!("{at}.files[{i}]");
-        let f = rules::object(file, &here)?;
-        rules::closed_keys(f, &["path", "touches"], &["path", "touches"], &here)?;
-        let path = rules::req_str(f, "path", 1, 1024, &here)?;
-        if !is_safe_relative_path(path) {
-            return Err(format!(
-                "{here}.path must be a safe relative path (no leading '/' or '~', no '..' segment, no backslash)"
-            ));
-        }
-        count(f.get("touches"), &here, "touches")?;
-    }
+/// Check the closed schema of a Trust Pulse document; the violation names the field.
+pub fn validate(v: &Value) -> RuleResult {
+    let o = Obj::new(v, "trust_pulse")?;
+    o.closed(&KEYS)?
+        .required(&REQUIRED)?
+        .konst("trust_pulse_version", "1")?
+        .str_min("trust_pulse_id", 1)?
+        .str_min("run_id", 1)?
+        .did("agent_did")?
+        .date_time("issued_at")?
+        .date_time("started_at")?
+        .date_time("ended_at")?
+        .konst("evidence_class", "self_reported")?
+        // A trust pulse never raises a tier.
+        .konst_bool("tier_uplift", false)?
+        .uint("duration_ms", 0)?
+        .each("tools", 0, 128, |tool, at| {
+            Obj::new(tool, at)?
+                .closed_optional(&["name", "calls"], &[])?
+                .str_len("name", 1, 128)?
+                .uint("calls", 0)?;
+            Ok(())
+        })?
+        .each("files", 0, 512, |file, at| {
+            let f = Obj::new(file, at)?;
+            f.closed_optional(&["path", "touches"], &[])?;
+            f.require("path", |v, at| match text(v, 1, 1024, at)? {
+                path if is_safe_relative_path(path) => Ok(()),
+                _ => Err(SchemaViolation::new(
+                    at,
+                    "must be a safe relative path (no leading '/' or '~', no '..' segment, no backslash)",
+                )),
+            })?;
+            f.uint("touches", 0)?;
+            Ok(())
+        })?;
     Ok(())
-}
-
-fn count(v: Option<&Value>, here: &str, key: &str) -> Result<(), String> {
-    match v.and_then(Value::as_u64) {
-        Some(_) => Ok(()),
-        None => Err(format!("{here}.{key} must be a non-negative integer")),
-    }
 }
 
 /// The schema's pattern `^(?!/)(?!~)(?!.*\\)(?!.*(?:^|/)\.\.(?:/|$)).+$`.
@@ -118,7 +107,7 @@ mod tests {
             (r#","duration_ms":-1"#, "duration_ms"),
             (r#","started_at":"yesterday""#, "started_at"),
         ] {
-            let err = validate(&pulse(extra)).unwrap_err();
+            let err = validate(&pulse(extra)).unwrap_err().to_string();
             assert!(err.contains(needle), "{extra}: {err}");
         }
         let uplift = parse_str(
@@ -126,7 +115,7 @@ mod tests {
                 "evidence_class":"self_reported","tier_uplift":true,"tools":[],"files":[]}"#,
         )
         .unwrap();
-        assert!(validate(&uplift).unwrap_err().contains("tier_uplift"));
+        assert!(validate(&uplift).unwrap_err().to_string().contains("tier_uplift"));
         for bad in ["/etc/passwd", "~/x", "a/../b", "..", "a\\b"] {
             assert!(!is_safe_relative_path(bad), "{bad}");
         }

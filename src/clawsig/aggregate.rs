@@ -20,12 +20,12 @@ use crate::reason::ReasonCode;
 use crate::report::{Failure, Findings, Kind, SubjectReport};
 use crate::timeutil::{parse_rfc3339, Millis};
 
-use super::envelope::{self, describe};
+use super::envelope::{self, describe, describe_text};
 use super::export_bundle::{self, check_dates, content_address, TTL_SKEW_MS};
 use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions};
-use super::shape;
+use super::shape::{self, ManifestEntry};
 use super::tiers::ProofTier;
-use crate::schema_rules as rules;
+use crate::schema_rules::{did, number_min, schema_failure, text, Obj, Path, RuleResult};
 
 /// The schema's cap on members.
 pub const MAX_MEMBERS: usize = 1000;
@@ -60,80 +60,105 @@ fn member_at(i: usize) -> String {
     format!("payload.artifacts.member_bundles[{i}]")
 }
 
-/// A member is a proof-bundle envelope or an export bundle (the schema's `oneOf`).
-fn member_schema(member: &Value, at: &str) -> Result<(), String> {
-    let obj = member.as_object().ok_or_else(|| format!("{at} must be an object"))?;
-    if obj.contains_key("export_version") {
-        return export_bundle::check_schema(obj).map_err(|m| format!("{at}: {m}"));
-    }
-    shape::proof_bundle_envelope(obj, at)
+/// What the checks after the schema read from an aggregate envelope.
+struct AggregateView<'v> {
+    /// The payload the envelope hash covers.
+    payload: &'v Value,
+    signer_did: &'v str,
+    issuer_did: &'v str,
+    hash_algorithm: &'v str,
+    payload_hash_b64u: &'v str,
+    signature_b64u: &'v str,
+    created_at: Millis,
+    issued_at: Millis,
+    /// The envelope's `expires_at`.
+    expires_at: Option<Millis>,
+    /// The payload's `expires_at`.
+    payload_expires_at: Option<Millis>,
+    manifest: Vec<ManifestEntry<'v>>,
+    members: &'v [Value],
+    fleet_summary: FleetSummary<'v>,
 }
 
-/// The closed envelope and payload shapes, written out by hand.
-fn check_schema(obj: &Object) -> Result<(), String> {
-    let at = "the aggregate envelope";
-    shape::signed_envelope(obj, &shape::ENVELOPE_KEYS_WITH_EXPIRY, "aggregate_bundle", at)?;
-    rules::date_time(obj, "expires_at", at)?;
-    let p = obj
-        .get("payload")
-        .and_then(Value::as_object)
-        .ok_or("payload must be an object")?;
-    let at = "payload";
-    rules::closed_keys_optional(p, &PAYLOAD_KEYS, &["expires_at"], at)?;
-    rules::constant(p, "aggregate_version", "1", at)?;
-    rules::string(p, "aggregate_id", 1, at)?;
-    rules::date_time(p, "created_at", at)?;
-    rules::date_time(p, "expires_at", at)?;
-    rules::did(p, "issuer_did", at)?;
-    shape::manifest(
-        p.get("manifest").unwrap_or(&Value::Null),
-        MAX_MEMBERS,
-        "payload.manifest",
-    )?;
-    let artifacts = p
-        .get("artifacts")
-        .and_then(Value::as_object)
-        .ok_or("payload.artifacts must be an object")?;
-    rules::closed_keys_optional(artifacts, &["member_bundles"], &[], "payload.artifacts")?;
-    let members = rules::array(artifacts, "member_bundles", 1, MAX_MEMBERS, "payload.artifacts")?;
-    for (i, m) in members.iter().enumerate() {
-        member_schema(m, &member_at(i))?;
+/// `payload.metadata.fleet_summary`.
+struct FleetSummary<'v> {
+    total_members: f64,
+    unique_agents: f64,
+    total_runs: f64,
+    fleet_proof_tier: Option<&'v str>,
+}
+
+/// A member is a proof-bundle envelope or an export bundle (the schema's `oneOf`).
+fn member_schema(member: &Value, at: &Path<'_>) -> RuleResult {
+    let o = Obj::new(member, at)?;
+    if o.o.contains_key("export_version") {
+        return export_bundle::check_schema(&o).map(drop);
     }
-    let meta = p
-        .get("metadata")
-        .and_then(Value::as_object)
-        .ok_or("payload.metadata must be an object")?;
-    let summary = meta
-        .get("fleet_summary")
-        .and_then(Value::as_object)
-        .ok_or("payload.metadata.fleet_summary must be an object")?;
-    let here = "payload.metadata.fleet_summary";
-    rules::closed_keys_optional(
-        summary,
+    shape::proof_bundle_envelope(&o)
+}
+
+/// The closed envelope and payload shapes, written out by hand; the view once they passed.
+fn check_schema<'v>(o: &Obj<'v, '_>) -> RuleResult<AggregateView<'v>> {
+    shape::signed_envelope(o, &shape::ENVELOPE_KEYS_WITH_EXPIRY, "1", "aggregate_bundle")?;
+    let p = o.req_child("payload")?;
+    p.closed_optional(&PAYLOAD_KEYS, &["expires_at"])?
+        .konst("aggregate_version", "1")?
+        .str_min("aggregate_id", 1)?;
+    let created_at = p.time("created_at")?;
+    let payload_expires_at = p.opt_time("expires_at")?;
+    let issuer_did = p.require("issuer_did", |v, at| did(v, at))?;
+    let manifest = p.require("manifest", |v, at| shape::manifest(v, MAX_MEMBERS, at))?;
+    let artifacts = p.req_child("artifacts")?;
+    artifacts
+        .closed_optional(&["member_bundles"], &[])?
+        .each("member_bundles", 1, MAX_MEMBERS, member_schema)?;
+    let meta = p.req_child("metadata")?;
+    let summary = meta.req_child("fleet_summary")?;
+    summary.closed_optional(
         &["total_members", "unique_agents", "total_runs", "fleet_proof_tier"],
         &["fleet_proof_tier"],
-        here,
     )?;
-    for k in ["total_members", "unique_agents", "total_runs"] {
-        rules::number_min(summary, k, 1.0, here)?;
-    }
-    rules::string(summary, "fleet_proof_tier", 0, here)?;
-    Ok(())
+    let count = |k: &str| summary.require(k, |v, at| number_min(v, 1.0, at));
+    let fleet_summary = FleetSummary {
+        total_members: count("total_members")?,
+        unique_agents: count("unique_agents")?,
+        total_runs: count("total_runs")?,
+        fleet_proof_tier: summary.member("fleet_proof_tier", |v, at| text(v, 0, usize::MAX, at))?,
+    };
+    Ok(AggregateView {
+        payload: o.require("payload", |v, _| Ok(v))?,
+        signer_did: o.text("signer_did")?,
+        issuer_did,
+        hash_algorithm: o.text("hash_algorithm")?,
+        payload_hash_b64u: o.text("payload_hash_b64u")?,
+        signature_b64u: o.text("signature_b64u")?,
+        created_at,
+        issued_at: o.time("issued_at")?,
+        expires_at: o.opt_time("expires_at")?,
+        payload_expires_at,
+        manifest,
+        members: artifacts.array("member_bundles", 1, MAX_MEMBERS)?,
+        fleet_summary,
+    })
+}
+
+/// A member that verified: what the ordered checks read from its proof bundle.
+struct VerifiedMember {
+    proof_tier: ProofTier,
+    bundle_id: String,
+    agent_did: String,
 }
 
 /// One member's verification, computed in parallel before the ordered checks.
-struct MemberVerdict {
-    failure: Option<Failure>,
-    proof_tier: ProofTier,
-}
-
-fn verify_member(member: &Value, ctx: &VerifyContext) -> MemberVerdict {
+fn verify_member(member: &Value, ctx: &VerifyContext) -> Result<VerifiedMember, Failure> {
     if member.get("export_version").is_some() {
         let out = export_bundle::verify_export_bundle(member, ctx, false);
-        MemberVerdict {
-            failure: out.failure,
+        let summary = out.result?;
+        Ok(VerifiedMember {
             proof_tier: out.proof_tier.unwrap_or(ProofTier::Unknown),
-        }
+            bundle_id: summary.bundle_id,
+            agent_did: summary.agent_did,
+        })
     } else {
         let opts = ProofBundleOptions {
             strict_receipts: false,
@@ -141,62 +166,63 @@ fn verify_member(member: &Value, ctx: &VerifyContext) -> MemberVerdict {
             ttl_skew_ms: TTL_SKEW_MS,
         };
         let out = verify_proof_bundle(member, ctx, &opts);
-        MemberVerdict {
-            failure: out.failure,
-            proof_tier: out.proof_tier,
+        match out.failure {
+            Some(f) => Err(f),
+            None => Ok(VerifiedMember {
+                proof_tier: out.proof_tier,
+                bundle_id: out.summary.bundle_id,
+                agent_did: out.summary.agent_did,
+            }),
         }
     }
 }
 
-/// What the ordered checks read from one member (its proof bundle, nested for exports).
-struct MemberFacts<'a> {
-    proof: &'a Value,
-    bundle_id: &'a str,
-    agent_did: &'a str,
-    expires_at: Option<&'a Value>,
-}
-
-fn member_facts(member: &Value) -> Option<MemberFacts<'_>> {
+/// The proof bundle of a member: the member itself, or an export's nested one.
+fn member_proof(member: &Value) -> Option<&Value> {
     let obj = member.as_object()?;
-    let proof = if obj.get("envelope_type").and_then(Value::as_str) == Some("proof_bundle") {
-        member
+    if obj.get("envelope_type").and_then(Value::as_str) == Some("proof_bundle") {
+        Some(member)
     } else if obj.get("export_version").and_then(Value::as_str) == Some("1") {
-        obj.get("artifacts")?.get("proof_bundle_envelope")?
+        obj.get("artifacts")?.get("proof_bundle_envelope")
     } else {
-        return None;
-    };
-    let payload = proof.get("payload");
-    let text = |k: &str| payload.and_then(|p| p.get(k)).and_then(Value::as_str).unwrap_or("");
-    Some(MemberFacts {
-        proof,
-        bundle_id: text("bundle_id"),
-        agent_did: text("agent_did"),
-        expires_at: obj.get("expires_at"),
-    })
+        None
+    }
 }
 
 /// The one run id of a member's chain (`INCONSISTENT_RUN_ID` otherwise).
-fn member_run_id(proof: &Value) -> Result<&str, String> {
+fn member_run_id(i: usize, proof: &Value) -> Result<&str, Failure> {
+    let inconsistent = |why: &str| {
+        fail(
+            "aggregate.member_run_id",
+            ReasonCode::InconsistentRunId,
+            format!("member {i}: {why}"),
+        )
+        .at_path(member_at(i))
+    };
     let events = proof
         .get("payload")
         .and_then(|p| p.get("event_chain"))
         .and_then(Value::as_array)
         .filter(|c| !c.is_empty())
-        .ok_or("the member has no non-empty event_chain to take its run_id from")?;
+        .ok_or_else(|| inconsistent("the member has no non-empty event_chain to take its run_id from"))?;
     let mut run: Option<&str> = None;
-    for (i, e) in events.iter().enumerate() {
+    for (k, e) in events.iter().enumerate() {
         let id = e
             .get("run_id")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| format!("event_chain[{i}].run_id is not a non-empty string"))?;
+            .ok_or_else(|| inconsistent(&format!("event_chain[{k}].run_id is not a non-empty string")))?;
         match run {
             None => run = Some(id),
-            Some(r) if r != id => return Err(format!("event_chain[{i}].run_id {id:?} differs from {r:?}")),
+            Some(r) if r != id => {
+                return Err(inconsistent(&format!(
+                    "event_chain[{k}].run_id {id:?} differs from {r:?}"
+                )))
+            }
             Some(_) => {}
         }
     }
-    run.ok_or_else(|| "the member has no run_id".to_string())
+    run.ok_or_else(|| inconsistent("the member has no run_id"))
 }
 
 /// Cross-member state: receipts by id, causal spans by run namespace.
@@ -320,6 +346,74 @@ fn finite_non_negative(v: Option<&Value>) -> Option<f64> {
     v.and_then(Value::as_f64).filter(|n| n.is_finite() && *n >= 0.0)
 }
 
+/// One member's rate-limit claim as the sums read it.
+struct Claim<'v> {
+    /// scope, scope_key, window_start, window_end: what claims are summed by.
+    key: [&'v str; 4],
+    max_requests: f64,
+    observed_requests: f64,
+    tokens_in: (Option<f64>, Option<f64>),
+    tokens_out: (Option<f64>, Option<f64>),
+}
+
+/// Read a claim in the reference order: the window, then the counts (the member's payload
+/// schema already required its strings).
+fn read_claim<'v>(claim: &'v Value, at: &str) -> Result<Claim<'v>, Failure> {
+    let inconsistent = |why: &str| {
+        fail(
+            "aggregate.rate_limit",
+            ReasonCode::RateLimitClaimInconsistent,
+            format!("{at}: {why}"),
+        )
+        .at_path(at)
+    };
+    let text = |f: &str| claim.get(f).and_then(Value::as_str);
+    let (Some(window_start), Some(window_end)) = (text("window_start"), text("window_end")) else {
+        return Err(inconsistent("the window timestamps are not date-times"));
+    };
+    let (Some(start), Some(end)) = (parse_rfc3339(window_start), parse_rfc3339(window_end)) else {
+        return Err(inconsistent("the window timestamps are not date-times"));
+    };
+    if start > end {
+        return Err(fail(
+            "aggregate.rate_limit",
+            ReasonCode::RateLimitWindowInvalid,
+            format!("{at}: window_start is after window_end"),
+        )
+        .at_path(at));
+    }
+    let (Some(max_requests), Some(observed_requests)) = (
+        finite_non_negative(claim.get("max_requests")),
+        finite_non_negative(claim.get("observed_requests")),
+    ) else {
+        return Err(inconsistent(
+            "max_requests and observed_requests must be finite numbers ≥ 0",
+        ));
+    };
+    let pair = |m: &str, o: &str| -> Result<(Option<f64>, Option<f64>), Failure> {
+        match (claim.get(m), claim.get(o)) {
+            (None, None) => Ok((None, None)),
+            (Some(_), None) | (None, Some(_)) => Err(inconsistent(&format!("{m} and {o} must come together"))),
+            (mv, ov) => match (finite_non_negative(mv), finite_non_negative(ov)) {
+                (Some(a), Some(b)) => Ok((Some(a), Some(b))),
+                _ => Err(inconsistent(&format!("{m} and {o} must be finite numbers ≥ 0"))),
+            },
+        }
+    };
+    let tokens_in = pair("max_tokens_input", "observed_tokens_input")?;
+    let tokens_out = pair("max_tokens_output", "observed_tokens_output")?;
+    let (Some(scope), Some(scope_key)) = (text("scope"), text("scope_key")) else {
+        return Err(inconsistent("scope and scope_key must be strings"));
+    };
+    Ok(Claim {
+        key: [scope, scope_key, window_start, window_end],
+        max_requests,
+        observed_requests,
+        tokens_in,
+        tokens_out,
+    })
+}
+
 impl RateTotals {
     fn add_member(&mut self, i: usize, proof: &Value, agent: &str) -> Result<(), Failure> {
         let claims = proof
@@ -329,65 +423,18 @@ impl RateTotals {
             .map_or(&[][..], Vec::as_slice);
         for (k, claim) in claims.iter().enumerate() {
             let at = format!("{}.rate_limit_claims[{k}]", member_at(i));
-            let inconsistent = |why: &str| {
-                fail(
-                    "aggregate.rate_limit",
-                    ReasonCode::RateLimitClaimInconsistent,
-                    format!("{at}: {why}"),
-                )
-                .at_path(at.clone())
-            };
-            let text = |f: &str| claim.get(f).and_then(Value::as_str);
-            let (start, end) = match (
-                text("window_start").and_then(parse_rfc3339),
-                text("window_end").and_then(parse_rfc3339),
-            ) {
-                (Some(s), Some(e)) => (s, e),
-                _ => return Err(inconsistent("the window timestamps are not date-times")),
-            };
-            if start > end {
-                return Err(fail(
-                    "aggregate.rate_limit",
-                    ReasonCode::RateLimitWindowInvalid,
-                    format!("{at}: window_start is after window_end"),
-                )
-                .at_path(at.clone()));
-            }
-            let (Some(max_requests), Some(observed_requests)) = (
-                finite_non_negative(claim.get("max_requests")),
-                finite_non_negative(claim.get("observed_requests")),
-            ) else {
-                return Err(inconsistent(
-                    "max_requests and observed_requests must be finite numbers ≥ 0",
-                ));
-            };
-            let pair = |m: &str, o: &str| -> Result<(Option<f64>, Option<f64>), Failure> {
-                match (claim.get(m), claim.get(o)) {
-                    (None, None) => Ok((None, None)),
-                    (Some(_), None) | (None, Some(_)) => Err(inconsistent(&format!("{m} and {o} must come together"))),
-                    (mv, ov) => match (finite_non_negative(mv), finite_non_negative(ov)) {
-                        (Some(a), Some(b)) => Ok((Some(a), Some(b))),
-                        _ => Err(inconsistent(&format!("{m} and {o} must be finite numbers ≥ 0"))),
-                    },
-                }
-            };
-            let (max_in, obs_in) = pair("max_tokens_input", "observed_tokens_input")?;
-            let (max_out, obs_out) = pair("max_tokens_output", "observed_tokens_output")?;
-            let key = format!(
-                "{agent}|{}|{}|{}|{}",
-                text("scope").unwrap_or(""),
-                text("scope_key").unwrap_or(""),
-                text("window_start").unwrap_or(""),
-                text("window_end").unwrap_or("")
-            );
+            let c = read_claim(claim, &at)?;
+            let [scope, scope_key, start, end] = c.key;
+            let key = format!("{agent}|{scope}|{scope_key}|{start}|{end}");
+            let ((max_in, obs_in), (max_out, obs_out)) = (c.tokens_in, c.tokens_out);
             match self.totals.get_mut(&key) {
                 None => {
                     self.order.push(key.clone());
                     self.totals.insert(
                         key,
                         RateTotal {
-                            max_requests,
-                            observed_requests,
+                            max_requests: c.max_requests,
+                            observed_requests: c.observed_requests,
                             max_in,
                             observed_in: obs_in.unwrap_or(0.0),
                             max_out,
@@ -397,12 +444,15 @@ impl RateTotals {
                     );
                 }
                 Some(t) => {
-                    if t.max_requests != max_requests || t.max_in != max_in || t.max_out != max_out {
-                        return Err(inconsistent(
-                            "its limits differ from another member's claim for the same agent, scope and window",
-                        ));
+                    if t.max_requests != c.max_requests || t.max_in != max_in || t.max_out != max_out {
+                        return Err(fail(
+                            "aggregate.rate_limit",
+                            ReasonCode::RateLimitClaimInconsistent,
+                            format!("{at}: its limits differ from another member's claim for the same agent, scope and window"),
+                        )
+                        .at_path(at));
                     }
-                    t.observed_requests += observed_requests;
+                    t.observed_requests += c.observed_requests;
                     t.observed_in += obs_in.unwrap_or(0.0);
                     t.observed_out += obs_out.unwrap_or(0.0);
                 }
@@ -460,24 +510,82 @@ pub fn verify_aggregate_bundle(value: &Value, ctx: &VerifyContext) -> AggregateO
 }
 
 fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcome) -> Result<(), Failure> {
-    let schema = |m: String| fail("aggregate.schema", ReasonCode::SchemaValidationFailed, m);
-    let obj = value
-        .as_object()
-        .ok_or_else(|| schema("the aggregate bundle is not a JSON object".into()))?;
-    check_schema(obj).map_err(schema)?;
-    let payload = obj
-        .get("payload")
-        .and_then(Value::as_object)
-        .ok_or_else(|| schema("payload must be an object".into()))?;
-    out.findings.pass(
+    let schema = schema_failure("aggregate.schema", "aggregate envelope");
+    let o = Obj::new(value, Path::ROOT).map_err(schema)?;
+    let view = check_schema(&o).map_err(schema)?;
+    let findings = &mut out.findings;
+    findings.pass(
         "aggregate.schema",
         "the envelope has the aggregate_bundle_envelope.v1 shape",
     );
 
-    let text = |o: &Object, k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let signer = text(obj, "signer_did");
-    let issuer = text(payload, "issuer_did");
-    if !crypto::did::is_valid_did_syntax(&signer) || !crypto::did::is_valid_did_syntax(&issuer) {
+    check_signer(&view)?;
+    findings.pass("aggregate.signer", format!("signer and issuer are {}", view.issuer_did));
+
+    check_dates(
+        view.created_at,
+        view.issued_at,
+        &[
+            ("payload.expires_at", view.payload_expires_at),
+            ("expires_at", view.expires_at),
+        ],
+        ctx,
+        "aggregate bundle",
+    )?;
+    findings.pass(
+        "aggregate.dates",
+        "created ≤ issued, not issued in the future, not expired",
+    );
+
+    check_payload_signature(&view)?;
+    findings.pass(
+        "aggregate.signature",
+        format!(
+            "payload hash {} is signed by {}",
+            view.payload_hash_b64u, view.signer_did
+        ),
+    );
+
+    let addresses = check_member_order(view.members)?;
+    findings.pass(
+        "aggregate.member_order",
+        format!("{} members in strictly ascending JCS-hash order", view.members.len()),
+    );
+
+    check_manifest(&view.manifest, &addresses)?;
+    findings.pass(
+        "aggregate.manifest",
+        "the manifest matches every member (JCS hash and size)",
+    );
+
+    // Verify every member now, in parallel; the ordered checks read the verdicts.
+    let verdicts: Vec<Result<VerifiedMember, Failure>> =
+        view.members.par_iter().map(|m| verify_member(m, ctx)).collect();
+    let members = check_members(&view, &verdicts, ctx)?;
+    findings.pass(
+        "aggregate.members",
+        format!(
+            "{} members verified; ids unique; no replayed receipts or conflicting spans",
+            view.members.len()
+        ),
+    );
+    members.rates.check_sums()?;
+    findings.pass(
+        "aggregate.rate_limits",
+        "summed rate-limit claims stay within their limits",
+    );
+
+    let fleet = members.fleet.unwrap_or(ProofTier::Unknown);
+    check_fleet_summary(&view.fleet_summary, view.members.len(), &members, fleet)?;
+    findings.pass("aggregate.fleet_summary", "the fleet summary matches the members");
+    out.fleet_proof_tier = Some(fleet);
+    Ok(())
+}
+
+/// DID syntax of signer and issuer, then signer = issuer.
+fn check_signer(view: &AggregateView<'_>) -> Result<(), Failure> {
+    let (signer, issuer) = (view.signer_did, view.issuer_did);
+    if !crypto::did::is_valid_did_syntax(signer) || !crypto::did::is_valid_did_syntax(issuer) {
         return Err(fail(
             "aggregate.dids",
             ReasonCode::InvalidDidFormat,
@@ -491,45 +599,23 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             format!("the aggregate is signed by {signer} but its payload names issuer {issuer}"),
         ));
     }
-    out.findings
-        .pass("aggregate.signer", format!("signer and issuer are {issuer}"));
+    Ok(())
+}
 
-    let date = |o: &Object, k: &str| o.get(k).and_then(Value::as_str).and_then(parse_rfc3339);
-    let (Some(created), Some(issued)) = (date(payload, "created_at"), date(obj, "issued_at")) else {
-        return Err(fail(
-            "aggregate.dates",
-            ReasonCode::MalformedEnvelope,
-            "created_at or issued_at is not a date-time",
-        ));
-    };
-    let payload_expires = date(payload, "expires_at");
-    check_dates(
-        created,
-        issued,
-        &[
-            ("payload.expires_at", payload_expires),
-            ("expires_at", date(obj, "expires_at")),
-        ],
-        ctx,
-        "aggregate bundle",
-    )?;
-    out.findings.pass(
-        "aggregate.dates",
-        "created ≤ issued, not issued in the future, not expired",
-    );
-
-    if text(obj, "hash_algorithm") != "SHA-256" {
+/// The payload hash (JSS, SHA-256 only), then the signature over it.
+fn check_payload_signature(view: &AggregateView<'_>) -> Result<(), Failure> {
+    if view.hash_algorithm != "SHA-256" {
         return Err(fail(
             "aggregate.payload_hash",
             ReasonCode::UnknownHashAlgorithm,
             format!(
                 "the aggregate uses hash_algorithm {}, only SHA-256 is implemented",
-                describe(obj.get("hash_algorithm"))
+                describe_text(view.hash_algorithm)
             ),
         ));
     }
-    let claimed = text(obj, "payload_hash_b64u");
-    let computed = sha256_b64u(jss::to_string(obj.get("payload").unwrap_or(&Value::Null)).as_bytes());
+    let claimed = view.payload_hash_b64u;
+    let computed = sha256_b64u(jss::to_string(view.payload).as_bytes());
     if computed != claimed {
         return Err(fail(
             "aggregate.payload_hash",
@@ -537,11 +623,12 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             format!("the aggregate payload hashes to {computed}, but payload_hash_b64u says {claimed}"),
         ));
     }
-    let key = envelope::signer_key(&signer, "aggregate bundle").map_err(|mut f| {
+    let signer = view.signer_did;
+    let key = envelope::signer_key(signer, "aggregate bundle").map_err(|mut f| {
         f.check = "aggregate.signature";
         f
     })?;
-    let sig = b64u_decode(&text(obj, "signature_b64u")).map_err(|_| {
+    let sig = b64u_decode(view.signature_b64u).map_err(|_| {
         fail(
             "aggregate.signature",
             ReasonCode::MalformedEnvelope,
@@ -554,17 +641,11 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             ReasonCode::SignatureInvalid,
             format!("the aggregate signature does not verify under {signer} ({e})"),
         )
-    })?;
-    out.findings.pass(
-        "aggregate.signature",
-        format!("payload hash {claimed} is signed by {signer}"),
-    );
+    })
+}
 
-    let members: &[Value] = payload
-        .get("artifacts")
-        .and_then(|a| a.get("member_bundles"))
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice);
+/// Every member's JCS hash and size, the hashes strictly ascending (no copies).
+fn check_member_order(members: &[Value]) -> Result<Vec<(String, usize)>, Failure> {
     let addresses: Vec<(String, usize)> = members.par_iter().map(content_address).collect();
     let mut seen = HashSet::new();
     for (i, (hash, _)) in addresses.iter().enumerate() {
@@ -587,27 +668,36 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             .at_path(member_at(i)));
         }
     }
-    out.findings.pass(
-        "aggregate.member_order",
-        format!("{} members in strictly ascending JCS-hash order", members.len()),
-    );
+    Ok(addresses)
+}
 
-    check_manifest(payload.get("manifest").unwrap_or(&Value::Null), &addresses)?;
-    out.findings.pass(
-        "aggregate.manifest",
-        "the manifest matches every member (JCS hash and size)",
-    );
+/// What the per-member checks add up to.
+struct MemberTotals<'a> {
+    agents: HashSet<&'a str>,
+    run_ids: HashSet<&'a str>,
+    /// The weakest member tier.
+    fleet: Option<ProofTier>,
+    rates: RateTotals,
+}
 
-    // Verify every member now, in parallel; the ordered checks below read the verdicts.
-    let verdicts: Vec<MemberVerdict> = members.par_iter().map(|m| verify_member(m, ctx)).collect();
-
+/// Per member, in index order: its proof, run id and expiry, its verdict, then the
+/// cross-member, identity, TTL, duplicate-id and rate-limit rules.
+fn check_members<'a>(
+    view: &AggregateView<'a>,
+    verdicts: &'a [Result<VerifiedMember, Failure>],
+    ctx: &VerifyContext,
+) -> Result<MemberTotals<'a>, Failure> {
     let mut cross = CrossMember::default();
-    let mut rates = RateTotals::default();
-    let (mut bundle_ids, mut run_ids, mut agents) = (HashSet::new(), HashSet::new(), HashSet::new());
-    let mut fleet: Option<ProofTier> = None;
-    for (i, (member, verdict)) in members.iter().zip(&verdicts).enumerate() {
+    let mut bundle_ids = HashSet::new();
+    let mut totals = MemberTotals {
+        agents: HashSet::new(),
+        run_ids: HashSet::new(),
+        fleet: None,
+        rates: RateTotals::default(),
+    };
+    for (i, (member, verdict)) in view.members.iter().zip(verdicts).enumerate() {
         let at = member_at(i);
-        let facts = member_facts(member).ok_or_else(|| {
+        let proof = member_proof(member).ok_or_else(|| {
             fail(
                 "aggregate.member",
                 ReasonCode::AggregateBundleInvalid,
@@ -615,69 +705,27 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             )
             .at_path(at.clone())
         })?;
-        let run_id = member_run_id(facts.proof).map_err(|why| {
+        let run_id = member_run_id(i, proof)?;
+        let member_expires = member_expiry(i, member)?;
+        let verified = verdict.as_ref().map_err(|inner| {
             fail(
-                "aggregate.member_run_id",
-                ReasonCode::InconsistentRunId,
-                format!("member {i}: {why}"),
-            )
-            .at_path(at.clone())
-        })?;
-        let member_expires: Option<Millis> = match facts.expires_at {
-            None => None,
-            Some(v) => Some(v.as_str().and_then(parse_rfc3339).ok_or_else(|| {
-                fail(
-                    "aggregate.member_expiry",
-                    ReasonCode::AggregateBundleInvalid,
-                    format!("member {i} has expires_at {}, not a date-time", describe(Some(v))),
-                )
-                .at_path(at.clone())
-            })?),
-        };
-        if let Some(inner) = &verdict.failure {
-            return Err(fail(
                 "aggregate.member",
                 ReasonCode::AggregateMemberInvalid,
                 format!("member {i} failed verification: {} {}", inner.code, inner.detail),
             )
-            .at_path(inner.json_path().map_or(at.clone(), |a| format!("{at}.{a}"))));
-        }
-        cross.check(i, facts.proof, run_id)?;
-        if facts.agent_did == issuer {
-            return Err(fail(
-                "aggregate.identity",
-                ReasonCode::IdentityConflict,
-                format!("member {i} is a bundle of agent {issuer}, which also issued the aggregate"),
-            )
-            .at_path(at));
-        }
-        if let (Some(agg), Some(mem)) = (payload_expires, member_expires) {
-            if agg > mem {
-                return Err(fail(
-                    "aggregate.member_ttl",
-                    ReasonCode::AggregateTtlExceedsMember,
-                    format!("the aggregate expires after member {i} does"),
-                )
-                .at_path(at));
-            }
-        }
-        if member_expires.is_some_and(|mem| ctx.at > mem.saturating_add(TTL_SKEW_MS)) {
-            return Err(fail(
-                "aggregate.member_ttl",
-                ReasonCode::AggregateMemberInvalid,
-                format!("member {i} has expired"),
-            )
-            .at_path(at));
-        }
-        if !bundle_ids.insert(facts.bundle_id) {
+            .at_path(inner.json_path().map_or(at.clone(), |a| format!("{at}.{a}")))
+        })?;
+        cross.check(i, proof, run_id)?;
+        check_member_identity_and_ttl(i, verified, member_expires, view, ctx)?;
+        if !bundle_ids.insert(verified.bundle_id.as_str()) {
             return Err(fail(
                 "aggregate.duplicate_ids",
                 ReasonCode::AggregateDuplicateBundleId,
-                format!("member {i} repeats bundle_id {:?}", facts.bundle_id),
+                format!("member {i} repeats bundle_id {:?}", verified.bundle_id),
             )
             .at_path(at));
         }
-        if !run_ids.insert(run_id) {
+        if !totals.run_ids.insert(run_id) {
             return Err(fail(
                 "aggregate.duplicate_ids",
                 ReasonCode::AggregateDuplicateRunId,
@@ -685,78 +733,116 @@ fn check_aggregate(value: &Value, ctx: &VerifyContext, out: &mut AggregateOutcom
             )
             .at_path(at));
         }
-        rates.add_member(i, facts.proof, facts.agent_did)?;
-        agents.insert(facts.agent_did);
-        fleet = Some(fleet.map_or(verdict.proof_tier, |t| t.min(verdict.proof_tier)));
+        totals.rates.add_member(i, proof, &verified.agent_did)?;
+        totals.agents.insert(&verified.agent_did);
+        let tier = verified.proof_tier;
+        totals.fleet = Some(totals.fleet.map_or(tier, |t| t.min(tier)));
     }
-    out.findings.pass(
-        "aggregate.members",
-        format!(
-            "{} members verified; ids unique; no replayed receipts or conflicting spans",
-            members.len()
-        ),
-    );
-    rates.check_sums()?;
-    out.findings.pass(
-        "aggregate.rate_limits",
-        "summed rate-limit claims stay within their limits",
-    );
+    Ok(totals)
+}
 
-    let fleet = fleet.unwrap_or(ProofTier::Unknown);
-    let summary = payload.get("metadata").and_then(|m| m.get("fleet_summary"));
-    let number = |k: &str| summary.and_then(|s| s.get(k)).and_then(Value::as_f64);
-    for (field, actual) in [
-        ("total_members", members.len()),
-        ("unique_agents", agents.len()),
-        ("total_runs", run_ids.len()),
+/// A member's own `expires_at`, which must be a date-time when present.
+fn member_expiry(i: usize, member: &Value) -> Result<Option<Millis>, Failure> {
+    match member.get("expires_at") {
+        None => Ok(None),
+        Some(v) => v.as_str().and_then(parse_rfc3339).map(Some).ok_or_else(|| {
+            fail(
+                "aggregate.member_expiry",
+                ReasonCode::AggregateBundleInvalid,
+                format!("member {i} has expires_at {}, not a date-time", describe(Some(v))),
+            )
+            .at_path(member_at(i))
+        }),
+    }
+}
+
+/// Issuer ≠ member agent, aggregate TTL ≤ member TTL, member not expired.
+fn check_member_identity_and_ttl(
+    i: usize,
+    member: &VerifiedMember,
+    member_expires: Option<Millis>,
+    view: &AggregateView<'_>,
+    ctx: &VerifyContext,
+) -> Result<(), Failure> {
+    let at = member_at(i);
+    if member.agent_did == view.issuer_did {
+        return Err(fail(
+            "aggregate.identity",
+            ReasonCode::IdentityConflict,
+            format!(
+                "member {i} is a bundle of agent {}, which also issued the aggregate",
+                view.issuer_did
+            ),
+        )
+        .at_path(at));
+    }
+    if let (Some(agg), Some(mem)) = (view.payload_expires_at, member_expires) {
+        if agg > mem {
+            return Err(fail(
+                "aggregate.member_ttl",
+                ReasonCode::AggregateTtlExceedsMember,
+                format!("the aggregate expires after member {i} does"),
+            )
+            .at_path(at));
+        }
+    }
+    if member_expires.is_some_and(|mem| ctx.at > mem.saturating_add(TTL_SKEW_MS)) {
+        return Err(fail(
+            "aggregate.member_ttl",
+            ReasonCode::AggregateMemberInvalid,
+            format!("member {i} has expired"),
+        )
+        .at_path(at));
+    }
+    Ok(())
+}
+
+/// The declared fleet summary against the members.
+fn check_fleet_summary(
+    declared: &FleetSummary<'_>,
+    members: usize,
+    totals: &MemberTotals<'_>,
+    fleet: ProofTier,
+) -> Result<(), Failure> {
+    for (field, claimed, actual) in [
+        ("total_members", declared.total_members, members),
+        ("unique_agents", declared.unique_agents, totals.agents.len()),
+        ("total_runs", declared.total_runs, totals.run_ids.len()),
     ] {
-        if number(field) != Some(actual as f64) {
+        if claimed != actual as f64 {
             return Err(fail(
                 "aggregate.fleet_summary",
                 ReasonCode::FleetSummaryMismatch,
-                format!(
-                    "fleet_summary.{field} is {}, the members give {actual}",
-                    describe(summary.and_then(|s| s.get(field)))
-                ),
+                format!("fleet_summary.{field} is {claimed}, the members give {actual}"),
             ));
         }
     }
-    if let Some(declared) = summary.and_then(|s| s.get("fleet_proof_tier")).and_then(Value::as_str) {
-        if declared != fleet.as_str() {
+    if let Some(tier) = declared.fleet_proof_tier {
+        if tier != fleet.as_str() {
             return Err(fail(
                 "aggregate.fleet_summary",
                 ReasonCode::FleetSummaryMismatch,
                 format!(
-                    "fleet_summary.fleet_proof_tier is {declared:?}, the weakest member tier is {:?}",
+                    "fleet_summary.fleet_proof_tier is {tier:?}, the weakest member tier is {:?}",
                     fleet.as_str()
                 ),
             ));
         }
     }
-    out.findings
-        .pass("aggregate.fleet_summary", "the fleet summary matches the members");
-    out.fleet_proof_tier = Some(fleet);
     Ok(())
 }
 
 /// Manifest entries `artifacts/member_bundles/<i>.json`, with the aggregate codes.
-fn check_manifest(manifest: &Value, addresses: &[(String, usize)]) -> Result<(), Failure> {
-    let entries: &[Value] = manifest
-        .get("entries")
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice);
-    let mut paths = HashSet::new();
+fn check_manifest(entries: &[ManifestEntry<'_>], addresses: &[(String, usize)]) -> Result<(), Failure> {
     let mut by_path = HashMap::new();
     for e in entries {
-        let path = e.get("path").and_then(Value::as_str).unwrap_or("");
-        if !paths.insert(path) {
+        if by_path.insert(e.path, e).is_some() {
             return Err(fail(
                 "aggregate.manifest",
                 ReasonCode::AggregateBundleInvalid,
-                format!("the aggregate manifest lists {path:?} twice"),
+                format!("the aggregate manifest lists {:?} twice", e.path),
             ));
         }
-        by_path.insert(path, e);
     }
     if entries.len() != addresses.len() {
         return Err(fail(
@@ -783,7 +869,7 @@ fn check_manifest(manifest: &Value, addresses: &[(String, usize)]) -> Result<(),
                 format!("the aggregate manifest has no entry for {path}"),
             )
         })?;
-        if entry.get("sha256_b64u").and_then(Value::as_str) != Some(hash.as_str()) {
+        if entry.sha256_b64u != hash.as_str() {
             return Err(fail(
                 "aggregate.manifest",
                 ReasonCode::HashMismatch,
@@ -791,7 +877,7 @@ fn check_manifest(manifest: &Value, addresses: &[(String, usize)]) -> Result<(),
             )
             .at_path(path));
         }
-        if entry.get("content_type").and_then(Value::as_str) != Some("application/json") {
+        if entry.content_type != "application/json" {
             return Err(fail(
                 "aggregate.manifest",
                 ReasonCode::AggregateBundleInvalid,
@@ -799,7 +885,7 @@ fn check_manifest(manifest: &Value, addresses: &[(String, usize)]) -> Result<(),
             )
             .at_path(path));
         }
-        if entry.get("size_bytes").and_then(Value::as_f64) != Some(size as f64) {
+        if entry.size_bytes != size as f64 {
             return Err(fail(
                 "aggregate.manifest",
                 ReasonCode::HashMismatch,

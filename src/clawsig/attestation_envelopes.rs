@@ -12,7 +12,7 @@ use crate::trust::TrustEntry;
 use super::envelope::{self, HeaderRules};
 use super::log_proof;
 use super::shape;
-use crate::schema_rules::{self as rules, RuleResult};
+use crate::schema_rules::{schema_failure, text, Obj, Path, RuleResult, SchemaViolation};
 
 /// The three attestation kinds an export bundle may carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,25 +72,20 @@ impl AttestationKind {
 }
 
 /// The envelope schema of one attestation (`*_attestation_envelope.v1`), payload included.
-pub fn envelope_schema(kind: AttestationKind, value: &Value, at: &str) -> RuleResult {
-    let obj = value.as_object().ok_or_else(|| format!("{at} must be an object"))?;
+pub fn envelope_schema(kind: AttestationKind, value: &Value, at: &Path<'_>) -> RuleResult {
+    let o = Obj::new(value, at)?;
     // The attestation envelope schemas allow no `expires_at`.
-    shape::signed_envelope(obj, &envelope::REQUIRED_KEYS, kind.envelope_type(), at)?;
-    let payload = obj
-        .get("payload")
-        .and_then(Value::as_object)
-        .ok_or_else(|| format!("{at}.payload must be an object"))?;
-    let at = format!("{at}.payload");
+    shape::signed_envelope(&o, &envelope::REQUIRED_KEYS, "1", kind.envelope_type())?;
+    let p = o.req_child("payload")?;
     match kind {
-        AttestationKind::Execution => execution_payload(payload, &at),
-        AttestationKind::Derivation => derivation_payload(payload, &at),
-        AttestationKind::AuditResult => audit_result_payload(payload, &at),
+        AttestationKind::Execution => execution_payload(&p),
+        AttestationKind::Derivation => derivation_payload(&p),
+        AttestationKind::AuditResult => audit_result_payload(&p),
     }
 }
 
-fn execution_payload(p: &Object, at: &str) -> RuleResult {
-    rules::closed_keys_optional(
-        p,
+fn execution_payload(p: &Obj<'_, '_>) -> RuleResult {
+    p.closed_optional(
         &[
             "attestation_version",
             "attestation_id",
@@ -113,33 +108,31 @@ fn execution_payload(p: &Object, at: &str) -> RuleResult {
             "expires_at",
             "metadata",
         ],
-        at,
-    )?;
-    rules::constant(p, "attestation_version", "1", at)?;
-    rules::string(p, "attestation_id", 1, at)?;
-    rules::opt_one_of(p, "execution_type", &["sandbox_execution", "tee_execution"], at)?;
-    rules::did(p, "agent_did", at)?;
-    rules::did(p, "attester_did", at)?;
-    rules::string(p, "run_id", 0, at)?;
-    rules::b64u(p, "proof_bundle_hash_b64u", 8, at)?;
-    if let Some(h) = rules::opt_object(p, "harness", at)? {
-        let here = format!("{at}.harness");
-        rules::closed_keys(h, &["id", "version", "runtime", "config_hash_b64u"], &[], &here)?;
-        for k in ["id", "version", "runtime"] {
-            rules::string(h, k, 0, &here)?;
-        }
-        rules::b64u(h, "config_hash_b64u", 1, &here)?;
+    )?
+    .konst("attestation_version", "1")?
+    .str_min("attestation_id", 1)?
+    .one_of("execution_type", &["sandbox_execution", "tee_execution"])?
+    .did("agent_did")?
+    .did("attester_did")?
+    .str_any("run_id")?
+    .b64u("proof_bundle_hash_b64u")?;
+    if let Some(h) = p.child("harness")? {
+        h.closed(&["id", "version", "runtime", "config_hash_b64u"])?
+            .str_any("id")?
+            .str_any("version")?
+            .str_any("runtime")?
+            .b64u_min("config_hash_b64u", 1)?;
     }
-    let runtime = rules::opt_object(p, "runtime_metadata", at)?;
-    let tee = match runtime {
-        Some(r) => rules::opt_object(r, "tee", &format!("{at}.runtime_metadata"))?,
+    let runtime = p.child("runtime_metadata")?;
+    let tee = match &runtime {
+        Some(r) => r.child("tee")?,
         None => None,
     };
     if p.get("execution_type").and_then(Value::as_str) == Some("tee_execution") {
-        let tee = tee.ok_or_else(|| format!("{at}: a tee_execution needs runtime_metadata.tee"))?;
-        let here = format!("{at}.runtime_metadata.tee");
-        rules::closed_keys_optional(
-            tee,
+        let tee = tee.ok_or_else(|| {
+            SchemaViolation::new(p.at("runtime_metadata"), "must have a tee object for a tee_execution")
+        })?;
+        tee.closed_optional(
             &[
                 "attestation_type",
                 "root_id",
@@ -151,44 +144,33 @@ fn execution_payload(p: &Object, at: &str) -> RuleResult {
                 "metadata",
             ],
             &["nonce_binding_b64u", "tcb", "metadata"],
-            &here,
         )?;
     }
-    rules::date_time(p, "issued_at", at)?;
-    rules::date_time(p, "expires_at", at)?;
-    rules::opt_object(p, "metadata", at)?;
+    p.date_time("issued_at")?.date_time("expires_at")?.object("metadata")?;
     Ok(())
 }
 
-fn clawlogs(p: &Object, at: &str) -> RuleResult {
-    if let Some(c) = rules::opt_object(p, "clawlogs", at)? {
-        let here = format!("{at}.clawlogs");
-        rules::closed_keys(c, &["log_entry_hash_b64u", "inclusion_proof"], &[], &here)?;
-        rules::b64u(c, "log_entry_hash_b64u", 8, &here)?;
-        // The proof's own schema is checked by the log-proof verifier (same code).
-        rules::opt_object(c, "inclusion_proof", &here)?;
+fn clawlogs(p: &Obj<'_, '_>) -> RuleResult {
+    if let Some(c) = p.child("clawlogs")? {
+        c.closed(&["log_entry_hash_b64u", "inclusion_proof"])?
+            .b64u("log_entry_hash_b64u")?
+            // The proof's own schema is checked by the log-proof verifier (same code).
+            .object("inclusion_proof")?;
     }
     Ok(())
 }
 
-fn execution_ref(p: &Object, at: &str) -> RuleResult {
-    if let Some(e) = rules::opt_object(p, "execution", at)? {
-        let here = format!("{at}.execution");
-        rules::closed_keys(
-            e,
-            &["execution_attestation_hash_b64u", "proof_bundle_hash_b64u"],
-            &[],
-            &here,
-        )?;
-        rules::b64u(e, "execution_attestation_hash_b64u", 8, &here)?;
-        rules::b64u(e, "proof_bundle_hash_b64u", 8, &here)?;
+fn execution_ref(p: &Obj<'_, '_>) -> RuleResult {
+    if let Some(e) = p.child("execution")? {
+        e.closed(&["execution_attestation_hash_b64u", "proof_bundle_hash_b64u"])?
+            .b64u("execution_attestation_hash_b64u")?
+            .b64u("proof_bundle_hash_b64u")?;
     }
     Ok(())
 }
 
-fn derivation_payload(p: &Object, at: &str) -> RuleResult {
-    rules::closed_keys_optional(
-        p,
+fn derivation_payload(p: &Obj<'_, '_>) -> RuleResult {
+    p.closed_optional(
         &[
             "derivation_version",
             "derivation_id",
@@ -202,55 +184,44 @@ fn derivation_payload(p: &Object, at: &str) -> RuleResult {
             "metadata",
         ],
         &["artifacts", "execution", "clawlogs", "metadata"],
-        at,
-    )?;
-    rules::constant(p, "derivation_version", "1", at)?;
-    rules::string(p, "derivation_id", 1, at)?;
-    rules::date_time(p, "issued_at", at)?;
+    )?
+    .konst("derivation_version", "1")?
+    .str_min("derivation_id", 1)?
+    .date_time("issued_at")?;
     for k in ["input_model", "output_model"] {
         if let Some(m) = p.get(k) {
-            shape::model_identity(m, &format!("{at}.{k}"))?;
+            shape::model_identity(m, &p.at(k))?;
         }
     }
-    if let Some(t) = rules::opt_object(p, "transform", at)? {
-        let here = format!("{at}.transform");
-        rules::closed_keys_optional(
-            t,
+    if let Some(t) = p.child("transform")? {
+        t.closed_optional(
             &["kind", "code_hash_b64u", "params_hash_b64u", "build_steps"],
             &["code_hash_b64u", "params_hash_b64u", "build_steps"],
-            &here,
-        )?;
-        rules::string(t, "kind", 1, &here)?;
-        rules::b64u(t, "code_hash_b64u", 8, &here)?;
-        rules::b64u(t, "params_hash_b64u", 8, &here)?;
-        let steps = rules::array(t, "build_steps", 0, usize::MAX, &here)?;
-        if steps.iter().any(|s| s.as_str().is_none()) {
-            return Err(format!("{here}.build_steps must hold strings"));
-        }
+        )?
+        .str_min("kind", 1)?
+        .b64u("code_hash_b64u")?
+        .b64u("params_hash_b64u")?
+        .each("build_steps", 0, usize::MAX, |step, at| {
+            text(step, 0, usize::MAX, at).map(drop)
+        })?;
     }
-    for (i, a) in rules::array(p, "artifacts", 0, usize::MAX, at)?.iter().enumerate() {
-        let here = format!("{at}.artifacts[{i}]");
-        let a = a.as_object().ok_or_else(|| format!("{here} must be an object"))?;
-        rules::closed_keys_optional(
-            a,
-            &["type", "hash_b64u", "uri", "content_type"],
-            &["uri", "content_type"],
-            &here,
-        )?;
-        rules::string(a, "type", 1, &here)?;
-        rules::b64u(a, "hash_b64u", 8, &here)?;
-        rules::string(a, "uri", 0, &here)?;
-        rules::string(a, "content_type", 0, &here)?;
-    }
-    execution_ref(p, at)?;
-    clawlogs(p, at)?;
-    rules::opt_object(p, "metadata", at)?;
+    p.each("artifacts", 0, usize::MAX, |a, at| {
+        Obj::new(a, at)?
+            .closed_optional(&["type", "hash_b64u", "uri", "content_type"], &["uri", "content_type"])?
+            .str_min("type", 1)?
+            .b64u("hash_b64u")?
+            .str_any("uri")?
+            .str_any("content_type")?;
+        Ok(())
+    })?;
+    execution_ref(p)?;
+    clawlogs(p)?;
+    p.object("metadata")?;
     Ok(())
 }
 
-fn audit_result_payload(p: &Object, at: &str) -> RuleResult {
-    rules::closed_keys_optional(
-        p,
+fn audit_result_payload(p: &Obj<'_, '_>) -> RuleResult {
+    p.closed_optional(
         &[
             "audit_pack",
             "audit_version",
@@ -275,71 +246,58 @@ fn audit_result_payload(p: &Object, at: &str) -> RuleResult {
             "clawlogs",
             "metadata",
         ],
-        at,
     )?;
-    if let Some(pack) = rules::opt_object(p, "audit_pack", at)? {
-        let here = format!("{at}.audit_pack");
-        rules::closed_keys_optional(
-            pack,
+    if let Some(pack) = p.child("audit_pack")? {
+        pack.closed_optional(
             &["pack_id", "pack_version", "pack_hash_b64u"],
             &["pack_id", "pack_version"],
-            &here,
-        )?;
-        rules::string(pack, "pack_id", 0, &here)?;
-        rules::string(pack, "pack_version", 0, &here)?;
-        rules::b64u(pack, "pack_hash_b64u", 8, &here)?;
+        )?
+        .str_any("pack_id")?
+        .str_any("pack_version")?
+        .b64u("pack_hash_b64u")?;
     }
-    rules::constant(p, "audit_version", "1", at)?;
-    rules::string(p, "audit_id", 1, at)?;
-    rules::date_time(p, "issued_at", at)?;
-    rules::date_time(p, "expires_at", at)?;
+    p.konst("audit_version", "1")?
+        .str_min("audit_id", 1)?
+        .date_time("issued_at")?
+        .date_time("expires_at")?;
     if let Some(m) = p.get("model") {
-        shape::model_identity(m, &format!("{at}.model"))?;
+        shape::model_identity(m, &p.at("model"))?;
     }
-    rules::b64u(p, "derivation_attestation_hash_b64u", 8, at)?;
-    if let Some(code) = rules::opt_object(p, "audit_code", at)? {
-        let here = format!("{at}.audit_code");
-        rules::closed_keys_optional(
-            code,
+    p.b64u("derivation_attestation_hash_b64u")?;
+    if let Some(code) = p.child("audit_code")? {
+        code.closed_optional(
             &["repo_uri", "commit_sha", "code_hash_b64u", "uri"],
             &["repo_uri", "commit_sha", "uri"],
-            &here,
-        )?;
-        rules::string(code, "repo_uri", 1, &here)?;
-        rules::string(code, "commit_sha", 0, &here)?;
-        rules::b64u(code, "code_hash_b64u", 8, &here)?;
-        rules::string(code, "uri", 0, &here)?;
+        )?
+        .str_min("repo_uri", 1)?
+        .str_any("commit_sha")?
+        .b64u("code_hash_b64u")?
+        .str_any("uri")?;
     }
-    if let Some(ds) = rules::opt_object(p, "dataset", at)? {
-        let here = format!("{at}.dataset");
-        rules::closed_keys_optional(
-            ds,
-            &["dataset_id", "dataset_hash_b64u", "access", "uri"],
-            &["uri"],
-            &here,
-        )?;
-        rules::string(ds, "dataset_id", 1, &here)?;
-        rules::b64u(ds, "dataset_hash_b64u", 8, &here)?;
-        rules::opt_one_of(ds, "access", &["public", "confidential"], &here)?;
-        rules::string(ds, "uri", 0, &here)?;
+    if let Some(ds) = p.child("dataset")? {
+        ds.closed_optional(&["dataset_id", "dataset_hash_b64u", "access", "uri"], &["uri"])?
+            .str_min("dataset_id", 1)?
+            .b64u("dataset_hash_b64u")?
+            .one_of("access", &["public", "confidential"])?
+            .str_any("uri")?;
     }
-    if let Some(proto) = rules::opt_object(p, "protocol", at)? {
-        let here = format!("{at}.protocol");
-        rules::closed_keys_optional(proto, &["name", "config_hash_b64u", "seed"], &["seed"], &here)?;
-        rules::string(proto, "name", 1, &here)?;
-        rules::b64u(proto, "config_hash_b64u", 8, &here)?;
-        rules::number_min(proto, "seed", f64::MIN, &here)?;
+    if let Some(proto) = p.child("protocol")? {
+        proto
+            .closed_optional(&["name", "config_hash_b64u", "seed"], &["seed"])?
+            .str_min("name", 1)?
+            .b64u("config_hash_b64u")?
+            .number("seed")?;
     }
-    if let Some(result) = rules::opt_object(p, "result", at)? {
-        let here = format!("{at}.result");
-        rules::closed_keys_optional(result, &["status", "results_hash_b64u", "summary"], &["summary"], &here)?;
-        rules::opt_one_of(result, "status", &["pass", "fail", "warn"], &here)?;
-        rules::b64u(result, "results_hash_b64u", 8, &here)?;
-        rules::opt_object(result, "summary", &here)?;
+    if let Some(result) = p.child("result")? {
+        result
+            .closed_optional(&["status", "results_hash_b64u", "summary"], &["summary"])?
+            .one_of("status", &["pass", "fail", "warn"])?
+            .b64u("results_hash_b64u")?
+            .object("summary")?;
     }
-    execution_ref(p, at)?;
-    clawlogs(p, at)?;
-    rules::opt_object(p, "metadata", at)?;
+    execution_ref(p)?;
+    clawlogs(p)?;
+    p.object("metadata")?;
     Ok(())
 }
 
@@ -356,8 +314,8 @@ pub fn verify_attestation<'a>(
     let label = format!("{} {artifact}", kind.label());
     let env = envelope::parse_header(value, &HeaderRules::clawsig(kind.envelope_type()), &label)
         .map_err(|f| f.at_path(artifact))?;
-    envelope_schema(kind, value, artifact)
-        .map_err(|m| Failure::new("attestation.schema", ReasonCode::SchemaValidationFailed, m).at_path(artifact))?;
+    envelope_schema(kind, value, &Path::Text(artifact))
+        .map_err(schema_failure("attestation.schema", "export bundle"))?;
     let allowlist = kind.allowlist(ctx);
     if allowlist.is_empty() {
         return Err(Failure::new(

@@ -5,7 +5,8 @@ use super::signatures::SignatureCache;
 use crate::context::VerifyContext;
 use crate::crypto::b64;
 use crate::json::{jcs, Value};
-use crate::timeutil::parse_rfc3339;
+use crate::schema_rules::{Obj, Path, RuleResult};
+use crate::timeutil::Millis;
 
 /// The signed message: JCS of the attestation with an empty signature.
 pub fn signing_message(a: &Value) -> Option<Vec<u8>> {
@@ -29,6 +30,24 @@ pub fn queue_signatures(payload: &Value, cache: &mut SignatureCache) {
     }
 }
 
+/// An attestation reference as the checks read it (the payload schema required these).
+struct Attestation<'v> {
+    attester_did: &'v str,
+    subject_did: &'v str,
+    signature_b64u: &'v str,
+    expires_at: Option<Millis>,
+}
+
+fn read_attestation<'v>(a: &'v Value, at: &Path<'_>) -> RuleResult<Attestation<'v>> {
+    let o = Obj::new(a, at)?;
+    Ok(Attestation {
+        attester_did: o.text("attester_did")?,
+        subject_did: o.text("subject_did")?,
+        signature_b64u: o.text("signature_b64u")?,
+        expires_at: o.opt_time("expires_at")?,
+    })
+}
+
 /// Why each attestation did or did not count: `(verified, note)` per entry.
 pub fn verify_attestations(
     payload: &Value,
@@ -36,6 +55,7 @@ pub fn verify_attestations(
     ctx: &VerifyContext,
     cache: &mut SignatureCache,
 ) -> Vec<(bool, String)> {
+    let items_at = Path::Text("payload.attestations");
     let mut out = Vec::new();
     for (i, a) in payload
         .get("attestations")
@@ -44,14 +64,14 @@ pub fn verify_attestations(
         .flatten()
         .enumerate()
     {
-        let did = a.get("attester_did").and_then(Value::as_str).unwrap_or("");
         let note = |s: &str| format!("attestations[{i}] {s}");
         let verdict = (|| {
+            let v = read_attestation(a, &items_at.index(i)).map_err(|e| e.to_string())?;
+            let did = v.attester_did;
             let key = cache
                 .key(did)
                 .map_err(|_| note("has an attester_did that is not a usable did:key"))?;
-            let text = a.get("signature_b64u").and_then(Value::as_str).unwrap_or("");
-            let sig = b64::b64u_decode(text).map_err(|_| note("has a non-canonical signature_b64u"))?;
+            let sig = b64::b64u_decode(v.signature_b64u).map_err(|_| note("has a non-canonical signature_b64u"))?;
             let msg = signing_message(a).ok_or_else(|| note("is not an object"))?;
             if sig.len() != 64 || !cache.verifies(did, &key, &msg, &sig) {
                 return Err(note("has a signature that does not verify"));
@@ -61,14 +81,11 @@ pub fn verify_attestations(
                     "is signed by {did}, which is not an allowlisted attester"
                 )));
             }
-            if a.get("subject_did").and_then(Value::as_str) != Some(agent_did) {
+            if v.subject_did != agent_did {
                 return Err(note("is about a different subject than the bundle's agent"));
             }
-            if let Some(exp) = a.get("expires_at") {
-                match exp.as_str().and_then(parse_rfc3339) {
-                    Some(t) if t > ctx.at => {}
-                    _ => return Err(note("has expired or has an invalid expires_at")),
-                }
+            if v.expires_at.is_some_and(|t| t <= ctx.at) {
+                return Err(note("has expired or has an invalid expires_at"));
             }
             Ok(note("verified"))
         })();

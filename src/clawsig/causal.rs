@@ -147,6 +147,17 @@ pub fn normalize(receipts: &[&Value]) -> Result<Vec<CausalEntry>, Failure> {
 
 /// The graph rules of §3.10, in the order the spec lists them.
 pub fn check_graph(entries: &[CausalEntry]) -> Result<(), Failure> {
+    let times = check_entries(entries)?;
+    let spans = declare_spans(entries, &times)?;
+    check_references(entries, &spans, &times)?;
+    check_phase_transitions(entries, &spans)?;
+    check_parent_cycles(entries, &spans)?;
+    check_confidence_evidence(entries)?;
+    check_connected(entries, &spans)
+}
+
+/// Each entry on its own: its times, phase and confidence; the payload times, in order.
+fn check_entries(entries: &[CausalEntry]) -> Result<Vec<Millis>, Failure> {
     let mut times: Vec<Millis> = Vec::with_capacity(entries.len());
     for e in entries {
         let ts = e.timestamp.as_deref().and_then(parse_rfc3339);
@@ -185,7 +196,12 @@ pub fn check_graph(entries: &[CausalEntry]) -> Result<(), Failure> {
         }
         times.push(ts);
     }
-    // Span declarations (first declaration wins; reuse must agree).
+    Ok(times)
+}
+
+/// Span declarations: the first declaration wins, and a reuse must agree with it. Each
+/// declared span's entry index.
+fn declare_spans<'e>(entries: &'e [CausalEntry], times: &[Millis]) -> Result<HashMap<&'e str, usize>, Failure> {
     let mut spans: HashMap<&str, usize> = HashMap::new();
     for (k, e) in entries.iter().enumerate() {
         let Some(id) = e.span_id.as_deref() else { continue };
@@ -212,8 +228,19 @@ pub fn check_graph(entries: &[CausalEntry]) -> Result<(), Failure> {
             spans.insert(id, k);
         }
     }
+    Ok(spans)
+}
+
+/// The spans an entry descends from (its parent and tool spans).
+fn lineage(e: &CausalEntry) -> impl Iterator<Item = &String> {
+    [&e.parent_span_id, &e.tool_span_id].into_iter().flatten()
+}
+
+/// Every referenced span is declared (all entries first), then no entry is earlier than a
+/// span it descends from.
+fn check_references(entries: &[CausalEntry], spans: &HashMap<&str, usize>, times: &[Millis]) -> Result<(), Failure> {
     for e in entries {
-        for r in [&e.parent_span_id, &e.tool_span_id].into_iter().flatten() {
+        for r in lineage(e) {
             if !spans.contains_key(r.as_str()) {
                 return Err(fail(
                     ReasonCode::CausalReferenceDangling,
@@ -224,7 +251,7 @@ pub fn check_graph(entries: &[CausalEntry]) -> Result<(), Failure> {
         }
     }
     for (k, e) in entries.iter().enumerate() {
-        for r in [&e.parent_span_id, &e.tool_span_id].into_iter().flatten() {
+        for r in lineage(e) {
             let Some(&pk) = spans.get(r.as_str()) else { continue };
             if let (Some(pt), Some(ct)) = (times.get(pk), times.get(k)) {
                 if ct < pt {
@@ -237,9 +264,14 @@ pub fn check_graph(entries: &[CausalEntry]) -> Result<(), Failure> {
             }
         }
     }
+    Ok(())
+}
+
+/// A phase may only follow the phases `allowed_next` lists for its parent's phase.
+fn check_phase_transitions(entries: &[CausalEntry], spans: &HashMap<&str, usize>) -> Result<(), Failure> {
     for e in entries {
         let Some(child) = e.phase.as_deref() else { continue };
-        for r in [&e.parent_span_id, &e.tool_span_id].into_iter().flatten() {
+        for r in lineage(e) {
             let parent_phase = spans
                 .get(r.as_str())
                 .and_then(|&pk| entries.get(pk))
@@ -255,8 +287,12 @@ pub fn check_graph(entries: &[CausalEntry]) -> Result<(), Failure> {
             }
         }
     }
-    // Parent cycles: follow parent links from each span, at most |spans| steps.
-    for (id, &k) in &spans {
+    Ok(())
+}
+
+/// Parent cycles: follow parent links from each span, at most |spans| steps.
+fn check_parent_cycles(entries: &[CausalEntry], spans: &HashMap<&str, usize>) -> Result<(), Failure> {
+    for (id, &k) in spans {
         let mut seen: HashSet<&str> = HashSet::new();
         seen.insert(id);
         let mut cur = entries.get(k).and_then(|e| e.parent_span_id.as_deref());
@@ -274,6 +310,11 @@ pub fn check_graph(entries: &[CausalEntry]) -> Result<(), Failure> {
                 .and_then(|e| e.parent_span_id.as_deref());
         }
     }
+    Ok(())
+}
+
+/// A confidence no higher than the lineage evidence supports.
+fn check_confidence_evidence(entries: &[CausalEntry]) -> Result<(), Failure> {
     for e in entries {
         let ceiling = if e.parent_span_id.is_some() || e.tool_span_id.is_some() {
             1.0
@@ -290,7 +331,7 @@ pub fn check_graph(entries: &[CausalEntry]) -> Result<(), Failure> {
             ));
         }
     }
-    check_connected(entries, &spans)
+    Ok(())
 }
 
 fn check_connected(entries: &[CausalEntry], spans: &HashMap<&str, usize>) -> Result<(), Failure> {

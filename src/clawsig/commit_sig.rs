@@ -48,22 +48,20 @@ pub fn verify_commit_sig(value: &Value) -> Result<String, Failure> {
             "the commit signature's algo is not \"ed25519\"",
         ));
     }
-    let signer = text("did").unwrap_or("");
-    if !did::is_valid_did_syntax(signer) {
-        return Err(fail(
+    let signer = text("did").filter(|d| did::is_valid_did_syntax(d)).ok_or_else(|| {
+        fail(
             "commit_sig.did",
             ReasonCode::InvalidDidFormat,
             "the commit signature's did is not a valid DID",
-        ));
-    }
-    let message = text("message").unwrap_or("");
-    if !is_commit_message(message) {
-        return Err(fail(
+        )
+    })?;
+    let message = text("message").filter(|m| is_commit_message(m)).ok_or_else(|| {
+        fail(
             "commit_sig.message",
             ReasonCode::CommitMessageInvalid,
             "the commit signature's message is not \"commit:\" followed by 7 to 64 hex digits",
-        ));
-    }
+        )
+    })?;
     if !text("createdAt").is_some_and(|t| parse_rfc3339(t).is_some()) {
         return Err(fail(
             "commit_sig.created_at",

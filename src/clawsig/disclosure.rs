@@ -5,6 +5,7 @@ use crate::crypto::sha256_b64u;
 use crate::json::{jcs, Object, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
+use crate::schema_rules::{Obj, Path, SchemaViolation};
 
 /// Upper bound on leaves per disclosure (redacted plus disclosed), against hostile input.
 pub const MAX_LEAVES: usize = 10_000;
@@ -39,7 +40,11 @@ pub fn verify_disclosure(d: &Value, committed: &str, label: &str) -> Result<(), 
             "uses an unknown disclosure_algorithm".into(),
         ));
     }
-    let root = d.get("merkle_root_b64u").and_then(Value::as_str).unwrap_or("");
+    // The payload schema required the root and each disclosed leaf's type and salt.
+    let unreadable =
+        |e: SchemaViolation| fail(ReasonCode::SchemaValidationFailed, label, format!("is unreadable: {e}"));
+    let o = Obj::new(d, Path::ROOT).map_err(unreadable)?;
+    let root = o.text("merkle_root_b64u").map_err(unreadable)?;
     if root != committed {
         return Err(fail(
             ReasonCode::DisclosureRootMismatch,
@@ -62,9 +67,11 @@ pub fn verify_disclosure(d: &Value, committed: &str, label: &str) -> Result<(), 
         .flatten()
         .filter_map(|h| h.as_str().map(str::to_string))
         .collect();
+    let leaves_at = o.at("disclosed_leaves");
     for (path, leaf) in disclosed.into_iter().flat_map(Object::iter) {
-        let declared = leaf.get("type").and_then(Value::as_str).unwrap_or("");
-        let value = leaf.get("value").unwrap_or(&Value::Null);
+        let l = Obj::new(leaf, leaves_at.key(path)).map_err(unreadable)?;
+        let declared = l.text("type").map_err(unreadable)?;
+        let value = l.require("value", |v, _| Ok(v)).map_err(unreadable)?;
         if value.type_name() != declared {
             return Err(fail(
                 ReasonCode::DisclosureTypeMismatch,
@@ -75,7 +82,7 @@ pub fn verify_disclosure(d: &Value, committed: &str, label: &str) -> Result<(), 
                 ),
             ));
         }
-        let salt = leaf.get("salt_b64u").and_then(Value::as_str).unwrap_or("");
+        let salt = l.text("salt_b64u").map_err(unreadable)?;
         leaves.push(leaf_hash(path, declared, value, salt));
     }
     let computed = root_of(leaves);

@@ -97,23 +97,65 @@ fn fail(check: &'static str, code: ReasonCode, detail: String) -> Failure {
 
 /// Header checks of §2.1 / §6.1 steps 2 and 4, in order. `label` names the artifact in messages.
 pub fn parse_header<'a>(v: &'a Value, rules: &HeaderRules<'_>, label: &str) -> Result<Envelope<'a>, Failure> {
-    let obj = v.as_object().ok_or_else(|| {
-        fail(
-            "envelope.keys",
-            ReasonCode::MalformedEnvelope,
-            format!("the {label} is not a JSON object"),
-        )
-    })?;
-    if let Some(missing) = REQUIRED_KEYS.iter().find(|k| !obj.contains_key(k)) {
+    let (obj, payload) = check_keys(v, label)?;
+    let envelope_type = check_version_and_type(obj, rules, label)?;
+    let hash_algorithm = check_algorithms(obj, label)?;
+    let signer_did = text(obj, "signer_did")
+        .filter(|d| did::is_valid_did_syntax(d))
+        .ok_or_else(|| {
+            fail(
+                "envelope.signer_did",
+                ReasonCode::InvalidDidFormat,
+                format!(
+                    "the {label} has signer_did {}, which is not a valid DID",
+                    describe(obj.get("signer_did"))
+                ),
+            )
+        })?;
+    let (issued_at, expires_at) = check_dates(obj, rules, label)?;
+    let b64u8 = |k: &str| text(obj, k).filter(|t| b64::is_b64u_syntax(t, 8));
+    let (Some(payload_hash_b64u), Some(signature_b64u)) = (b64u8("payload_hash_b64u"), b64u8("signature_b64u")) else {
         return Err(fail(
-            "envelope.keys",
+            "envelope.encoding",
             ReasonCode::MalformedEnvelope,
-            format!("the {label} has no '{missing}' field"),
+            format!("the {label} has a payload_hash_b64u or signature_b64u that is not base64url"),
         ));
+    };
+    Ok(Envelope {
+        raw: obj,
+        envelope_type,
+        payload,
+        payload_hash_b64u,
+        hash_algorithm,
+        signature_b64u,
+        signer_did,
+        issued_at,
+        expires_at,
+    })
+}
+
+fn text<'a>(obj: &'a Object, key: &str) -> Option<&'a str> {
+    obj.get(key).and_then(Value::as_str)
+}
+
+/// An object with the nine envelope keys; the object and its payload.
+fn check_keys<'a>(v: &'a Value, label: &str) -> Result<(&'a Object, &'a Value), Failure> {
+    let malformed = |detail: String| fail("envelope.keys", ReasonCode::MalformedEnvelope, detail);
+    let obj = v
+        .as_object()
+        .ok_or_else(|| malformed(format!("the {label} is not a JSON object")))?;
+    if let Some(missing) = REQUIRED_KEYS.iter().find(|k| !obj.contains_key(k)) {
+        return Err(malformed(format!("the {label} has no '{missing}' field")));
     }
-    let text = |k: &str| obj.get(k).and_then(Value::as_str);
-    let version = text("envelope_version");
-    if !version.is_some_and(|v| rules.versions.contains(&v)) {
+    let payload = obj
+        .get("payload")
+        .ok_or_else(|| malformed(format!("the {label} has no 'payload' field")))?;
+    Ok((obj, payload))
+}
+
+/// An accepted `envelope_version`, then the expected `envelope_type`; the type.
+fn check_version_and_type<'a>(obj: &'a Object, rules: &HeaderRules<'_>, label: &str) -> Result<&'a str, Failure> {
+    if !text(obj, "envelope_version").is_some_and(|v| rules.versions.contains(&v)) {
         return Err(fail(
             "envelope.version",
             ReasonCode::UnknownEnvelopeVersion,
@@ -124,20 +166,24 @@ pub fn parse_header<'a>(v: &'a Value, rules: &HeaderRules<'_>, label: &str) -> R
             ),
         ));
     }
-    let envelope_type = text("envelope_type").unwrap_or("");
-    let allowed = !rules.type_in_allowlist || KNOWN_ENVELOPE_TYPES.contains(&envelope_type);
-    if !allowed || envelope_type != rules.expected_type {
-        return Err(fail(
-            "envelope.type",
-            ReasonCode::UnknownEnvelopeType,
-            format!(
-                "the {label} has envelope_type {}, expected \"{}\"",
-                describe(obj.get("envelope_type")),
-                rules.expected_type
-            ),
-        ));
-    }
-    if text("algorithm") != Some("Ed25519") {
+    text(obj, "envelope_type")
+        .filter(|t| (!rules.type_in_allowlist || KNOWN_ENVELOPE_TYPES.contains(t)) && *t == rules.expected_type)
+        .ok_or_else(|| {
+            fail(
+                "envelope.type",
+                ReasonCode::UnknownEnvelopeType,
+                format!(
+                    "the {label} has envelope_type {}, expected \"{}\"",
+                    describe(obj.get("envelope_type")),
+                    rules.expected_type
+                ),
+            )
+        })
+}
+
+/// `algorithm` Ed25519, then a known `hash_algorithm`, which it returns.
+fn check_algorithms<'a>(obj: &'a Object, label: &str) -> Result<&'a str, Failure> {
+    if text(obj, "algorithm") != Some("Ed25519") {
         return Err(fail(
             "envelope.algorithm",
             ReasonCode::UnknownAlgorithm,
@@ -147,29 +193,23 @@ pub fn parse_header<'a>(v: &'a Value, rules: &HeaderRules<'_>, label: &str) -> R
             ),
         ));
     }
-    let hash_algorithm = text("hash_algorithm").unwrap_or("");
-    if hash_algorithm != "SHA-256" && hash_algorithm != "BLAKE3" {
-        return Err(fail(
-            "envelope.hash_algorithm",
-            ReasonCode::UnknownHashAlgorithm,
-            format!(
-                "the {label} has hash_algorithm {}, only \"SHA-256\" is supported",
-                describe(obj.get("hash_algorithm"))
-            ),
-        ));
-    }
-    let signer_did = text("signer_did").unwrap_or("");
-    if !did::is_valid_did_syntax(signer_did) {
-        return Err(fail(
-            "envelope.signer_did",
-            ReasonCode::InvalidDidFormat,
-            format!(
-                "the {label} has signer_did {}, which is not a valid DID",
-                describe(obj.get("signer_did"))
-            ),
-        ));
-    }
-    let issued_at = text("issued_at").and_then(parse_rfc3339).ok_or_else(|| {
+    text(obj, "hash_algorithm")
+        .filter(|h| *h == "SHA-256" || *h == "BLAKE3")
+        .ok_or_else(|| {
+            fail(
+                "envelope.hash_algorithm",
+                ReasonCode::UnknownHashAlgorithm,
+                format!(
+                    "the {label} has hash_algorithm {}, only \"SHA-256\" is supported",
+                    describe(obj.get("hash_algorithm"))
+                ),
+            )
+        })
+}
+
+/// `issued_at` and the optional `expires_at` as RFC 3339, then the expiry `rules` ask for.
+fn check_dates(obj: &Object, rules: &HeaderRules<'_>, label: &str) -> Result<(Millis, Option<Millis>), Failure> {
+    let issued_at = text(obj, "issued_at").and_then(parse_rfc3339).ok_or_else(|| {
         fail(
             "envelope.issued_at",
             ReasonCode::MalformedEnvelope,
@@ -205,27 +245,7 @@ pub fn parse_header<'a>(v: &'a Value, rules: &HeaderRules<'_>, label: &str) -> R
             ));
         }
     }
-    let payload_hash_b64u = text("payload_hash_b64u").unwrap_or("");
-    let signature_b64u = text("signature_b64u").unwrap_or("");
-    if !b64::is_b64u_syntax(payload_hash_b64u, 8) || !b64::is_b64u_syntax(signature_b64u, 8) {
-        return Err(fail(
-            "envelope.encoding",
-            ReasonCode::MalformedEnvelope,
-            format!("the {label} has a payload_hash_b64u or signature_b64u that is not base64url"),
-        ));
-    }
-    let payload = obj.get("payload").unwrap_or(&Value::Null);
-    Ok(Envelope {
-        raw: obj,
-        envelope_type,
-        payload,
-        payload_hash_b64u,
-        hash_algorithm,
-        signature_b64u,
-        signer_did,
-        issued_at,
-        expires_at,
-    })
+    Ok((issued_at, expires_at))
 }
 
 impl<'a> Envelope<'a> {
@@ -323,14 +343,17 @@ pub fn signature_failure(label: &str, why: &str) -> Failure {
 pub fn describe(v: Option<&Value>) -> String {
     match v {
         None => "(missing)".to_string(),
-        Some(Value::String(s)) => {
-            let mut t: String = s.chars().take(60).collect();
-            if s.chars().count() > 60 {
-                t.push('…');
-            }
-            format!("\"{t}\"")
-        }
+        Some(Value::String(s)) => describe_text(s),
         Some(Value::Number(n)) => format!("{n}"),
         Some(other) => other.type_name().to_string(),
     }
+}
+
+/// A string value as `describe` shows it: quoted, cut at 60 characters.
+pub fn describe_text(s: &str) -> String {
+    let mut t: String = s.chars().take(60).collect();
+    if s.chars().count() > 60 {
+        t.push('…');
+    }
+    format!("\"{t}\"")
 }

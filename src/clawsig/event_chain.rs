@@ -88,6 +88,8 @@ pub fn verify_event_chain(payload: &Value) -> Result<Option<VerifiedChain<'_>>, 
     }
     let run_id = events.first().and_then(|e| text(e, "run_id"));
     let mut prev: Option<&str> = None;
+    // The claimed event hashes, in chain order: the verified chain's hashes once they match.
+    let mut hashes: Vec<&str> = Vec::with_capacity(events.len());
     for (i, e) in events.iter().enumerate() {
         for key in ["event_id", "run_id", "event_type"] {
             if !text(e, key).is_some_and(|s| !s.is_empty()) {
@@ -100,11 +102,13 @@ pub fn verify_event_chain(payload: &Value) -> Result<Option<VerifiedChain<'_>>, 
         if !text(e, "timestamp").is_some_and(|t| parse_rfc3339(t).is_some()) {
             return Err(broken(i, "has a timestamp that is not an RFC 3339 date-time"));
         }
-        for key in ["payload_hash_b64u", "event_hash_b64u"] {
-            if !text(e, key).is_some_and(|s| b64::is_b64u_syntax(s, 8)) {
-                return Err(broken(i, &format!("has a {key} that is not base64url")));
-            }
-        }
+        let b64u = |key: &str| {
+            text(e, key)
+                .filter(|s| b64::is_b64u_syntax(s, 8))
+                .ok_or_else(|| broken(i, &format!("has a {key} that is not base64url")))
+        };
+        b64u("payload_hash_b64u")?;
+        let hash = b64u("event_hash_b64u")?;
         let link = e.get("prev_hash_b64u");
         match prev {
             None => {
@@ -119,7 +123,8 @@ pub fn verify_event_chain(payload: &Value) -> Result<Option<VerifiedChain<'_>>, 
                 }
             }
         }
-        prev = text(e, "event_hash_b64u");
+        prev = Some(hash);
+        hashes.push(hash);
     }
     // Hash every header (in parallel when there are many), then compare in chain order so the
     // first mismatch reported is the one a sequential pass would find.
@@ -128,9 +133,7 @@ pub fn verify_event_chain(payload: &Value) -> Result<Option<VerifiedChain<'_>>, 
     } else {
         events.iter().map(header_hash).collect()
     };
-    let mut hashes = Vec::with_capacity(events.len());
-    for (i, (e, computed)) in events.iter().zip(computed).enumerate() {
-        let claimed = text(e, "event_hash_b64u").unwrap_or("");
+    for (i, (computed, claimed)) in computed.iter().zip(&hashes).enumerate() {
         if computed != claimed {
             return Err(Failure::new(
                 "event_chain.hash",
@@ -139,7 +142,6 @@ pub fn verify_event_chain(payload: &Value) -> Result<Option<VerifiedChain<'_>>, 
             )
             .at_path(format!("payload.event_chain[{i}]")));
         }
-        hashes.push(claimed);
     }
     let hash_set = hashes.iter().copied().collect();
     Ok(Some(VerifiedChain {

@@ -13,14 +13,14 @@ use crate::crypto::{self, b64u_decode, sha256_b64u, verify_strict};
 use crate::json::{jcs, Object, Value};
 use crate::reason::ReasonCode;
 use crate::report::{Failure, Findings, Kind, SubjectReport};
-use crate::timeutil::{format_rfc3339, parse_rfc3339, Millis};
+use crate::timeutil::{format_rfc3339, Millis};
 
 use super::attestation_envelopes::{self as attestations, AttestationKind};
-use super::envelope::{self, describe};
-use super::proof_bundle::{verify_proof_bundle, ProofBundleOptions};
-use super::shape;
+use super::envelope::{self, describe, describe_text};
+use super::proof_bundle::{verify_proof_bundle, BundleSummary, ProofBundleOptions, ProofBundleOutcome};
+use super::shape::{self, ManifestEntry};
 use super::tiers::ProofTier;
-use crate::schema_rules as rules;
+use crate::schema_rules::{b64u, did, schema_failure, Obj, Path, RuleResult};
 
 /// Skew the reference allows on export and aggregate dates.
 pub const TTL_SKEW_MS: Millis = 300_000;
@@ -49,56 +49,72 @@ const KEYS: [&str; 13] = [
 #[derive(Debug)]
 pub struct ExportOutcome {
     pub findings: Findings,
-    pub failure: Option<Failure>,
-    /// The nested proof bundle's tier, once it verified.
+    /// What the nested proof bundle says once the whole export verified, or the first failure.
+    pub result: Result<BundleSummary, Failure>,
+    /// The nested proof bundle's tier, once it verified (reported even when a later check
+    /// of the export fails).
     pub proof_tier: Option<ProofTier>,
 }
 
-fn schema_failure(detail: String) -> Failure {
-    Failure::new("export.schema", ReasonCode::SchemaValidationFailed, detail)
+/// What the checks after the schema read from an export bundle.
+#[derive(Debug)]
+pub struct ExportView<'v> {
+    pub obj: &'v Object,
+    pub issuer_did: &'v str,
+    pub created_at: Millis,
+    pub issued_at: Millis,
+    pub expires_at: Option<Millis>,
+    pub manifest: Vec<ManifestEntry<'v>>,
+    pub artifacts: &'v Object,
+    pub proof_bundle_envelope: &'v Value,
+    pub bundle_hash_b64u: &'v str,
+    pub signature_b64u: &'v str,
 }
 
 /// The closed `export_bundle.v1` shape, including the envelope shapes of the artifacts it
-/// references (their deeper payload rules are checked by their own verifiers).
-pub fn check_schema(obj: &Object) -> Result<(), String> {
-    let at = "the export bundle";
-    rules::closed_keys_optional(obj, &KEYS, &["expires_at", "metadata"], at)?;
-    rules::constant(obj, "export_version", "1", at)?;
-    rules::string(obj, "export_id", 1, at)?;
-    rules::date_time(obj, "created_at", at)?;
-    rules::did(obj, "issuer_did", at)?;
-    shape::manifest(
-        obj.get("manifest").unwrap_or(&Value::Null),
-        MAX_MANIFEST_ENTRIES,
-        "manifest",
-    )?;
-    let artifacts = obj
-        .get("artifacts")
-        .and_then(Value::as_object)
-        .ok_or("artifacts must be an object")?;
+/// references (their deeper payload rules are checked by their own verifiers); its view.
+pub fn check_schema<'v>(o: &Obj<'v, '_>) -> RuleResult<ExportView<'v>> {
+    o.closed_optional(&KEYS, &["expires_at", "metadata"])?
+        .konst("export_version", "1")?
+        .str_min("export_id", 1)?;
+    let created_at = o.time("created_at")?;
+    let issuer_did = o.require("issuer_did", |v, at| did(v, at))?;
+    let manifest = o.require("manifest", |v, at| shape::manifest(v, MAX_MANIFEST_ENTRIES, at))?;
+    let artifacts = o.req_child("artifacts")?;
     let mut allowed = vec!["proof_bundle_envelope"];
     allowed.extend(AttestationKind::ALL.iter().map(|k| k.artifacts_key()));
-    rules::closed_keys(artifacts, &allowed, &["proof_bundle_envelope"], "artifacts")?;
-    let proof = artifacts
-        .get("proof_bundle_envelope")
-        .and_then(Value::as_object)
-        .ok_or("artifacts.proof_bundle_envelope must be an object")?;
-    shape::proof_bundle_envelope(proof, "artifacts.proof_bundle_envelope")?;
+    artifacts.closed(&allowed)?.required(&["proof_bundle_envelope"])?;
+    let proof = artifacts.req_child("proof_bundle_envelope")?;
+    shape::proof_bundle_envelope(&proof)?;
     for kind in AttestationKind::ALL {
-        let key = kind.artifacts_key();
-        let items = rules::array(artifacts, key, 0, MAX_ATTESTATIONS_PER_KIND, "artifacts")?;
-        for (i, item) in items.iter().enumerate() {
-            attestations::envelope_schema(kind, item, &format!("artifacts.{key}[{i}]"))?;
-        }
+        artifacts.each(kind.artifacts_key(), 0, MAX_ATTESTATIONS_PER_KIND, |item, at| {
+            attestations::envelope_schema(kind, item, at)
+        })?;
     }
-    rules::b64u(obj, "bundle_hash_b64u", 8, at)?;
-    rules::opt_one_of(obj, "hash_algorithm", &["SHA-256"], at)?;
-    rules::b64u(obj, "signature_b64u", 8, at)?;
-    rules::opt_one_of(obj, "algorithm", &["Ed25519"], at)?;
-    rules::date_time(obj, "issued_at", at)?;
-    rules::date_time(obj, "expires_at", at)?;
-    rules::opt_object(obj, "metadata", at)?;
-    Ok(())
+    let bundle_hash_b64u = o.require("bundle_hash_b64u", |v, at| b64u(v, 8, at))?;
+    o.one_of("hash_algorithm", &["SHA-256"])?;
+    let signature_b64u = o.require("signature_b64u", |v, at| b64u(v, 8, at))?;
+    o.one_of("algorithm", &["Ed25519"])?;
+    let issued_at = o.time("issued_at")?;
+    let expires_at = o.opt_time("expires_at")?;
+    o.object("metadata")?;
+    Ok(ExportView {
+        obj: o.o,
+        issuer_did,
+        created_at,
+        issued_at,
+        expires_at,
+        manifest,
+        artifacts: artifacts.o,
+        proof_bundle_envelope: proof_value(artifacts.o),
+        bundle_hash_b64u,
+        signature_b64u,
+    })
+}
+
+/// `artifacts.proof_bundle_envelope` (`null` when there is none, which the schema refuses).
+fn proof_value(artifacts: &Object) -> &Value {
+    artifacts.get("proof_bundle_envelope").unwrap_or(&Value::Null)
 }
 
 /// `sha256_b64u(JCS(artifact))` and the byte length of that JCS text.
@@ -132,19 +148,14 @@ pub fn expected_manifest(artifacts: &Object) -> Vec<(String, String, usize)> {
 }
 
 /// Check manifest entries against what the artifacts hash to, with the export codes.
-fn check_manifest(manifest: &Value, artifacts: &Object) -> Result<usize, Failure> {
-    let entries: &[Value] = manifest
-        .get("entries")
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice);
+fn check_manifest(entries: &[ManifestEntry<'_>], artifacts: &Object) -> Result<usize, Failure> {
     let mut seen = HashSet::new();
     for e in entries {
-        let path = e.get("path").and_then(Value::as_str).unwrap_or("");
-        if !seen.insert(path) {
+        if !seen.insert(e.path) {
             return Err(Failure::new(
                 "export.manifest",
                 ReasonCode::MalformedEnvelope,
-                format!("the export manifest lists {path:?} twice"),
+                format!("the export manifest lists {:?} twice", e.path),
             ));
         }
     }
@@ -161,42 +172,39 @@ fn check_manifest(manifest: &Value, artifacts: &Object) -> Result<usize, Failure
         ));
     }
     for (path, hash, size) in &expected {
-        let actual = entries
-            .iter()
-            .find(|e| e.get("path").and_then(Value::as_str) == Some(path))
-            .ok_or_else(|| {
-                Failure::new(
-                    "export.manifest",
-                    ReasonCode::MissingRequiredField,
-                    format!("the export manifest has no entry for {path}"),
-                )
-            })?;
+        let actual = entries.iter().find(|e| e.path == path).ok_or_else(|| {
+            Failure::new(
+                "export.manifest",
+                ReasonCode::MissingRequiredField,
+                format!("the export manifest has no entry for {path}"),
+            )
+        })?;
         let wrong =
             |code: ReasonCode, detail: String| Failure::new("export.manifest", code, detail).at_path(path.as_str());
-        if actual.get("sha256_b64u").and_then(Value::as_str) != Some(hash) {
+        if actual.sha256_b64u != hash {
             return Err(wrong(
                 ReasonCode::HashMismatch,
                 format!(
                     "the manifest says {path} hashes to {}, its JCS form hashes to {hash}",
-                    describe(actual.get("sha256_b64u"))
+                    describe_text(actual.sha256_b64u)
                 ),
             ));
         }
-        if actual.get("content_type").and_then(Value::as_str) != Some("application/json") {
+        if actual.content_type != "application/json" {
             return Err(wrong(
                 ReasonCode::MalformedEnvelope,
                 format!(
                     "the manifest gives {path} content_type {}, expected \"application/json\"",
-                    describe(actual.get("content_type"))
+                    describe_text(actual.content_type)
                 ),
             ));
         }
-        if actual.get("size_bytes").and_then(Value::as_f64) != Some(*size as f64) {
+        if actual.size_bytes != *size as f64 {
             return Err(wrong(
                 ReasonCode::HashMismatch,
                 format!(
                     "the manifest gives {path} size_bytes {}, its JCS form is {size} bytes",
-                    describe(actual.get("size_bytes"))
+                    actual.size_bytes
                 ),
             ));
         }
@@ -228,10 +236,6 @@ pub fn signable_view(obj: &Object) -> Value {
 /// `bundle_hash_b64u` as the producer must compute it.
 pub fn bundle_hash(obj: &Object) -> String {
     sha256_b64u(jcs::to_string(&signable_view(obj)).as_bytes())
-}
-
-fn date(obj: &Object, key: &str) -> Option<Millis> {
-    obj.get(key).and_then(Value::as_str).and_then(parse_rfc3339)
 }
 
 /// Creation, issue and expiry times against `ctx.at` (shared with aggregate bundles).
@@ -286,27 +290,82 @@ pub fn check_dates(
 /// the CLI's strict receipt rule to the nested proof bundle; aggregates verify members
 /// without it, as the reference does.
 pub fn verify_export_bundle(value: &Value, ctx: &VerifyContext, strict: bool) -> ExportOutcome {
-    let mut out = ExportOutcome {
-        findings: Findings::new(),
-        failure: None,
-        proof_tier: None,
-    };
-    if let Err(failure) = check_export(value, ctx, strict, &mut out) {
-        out.findings.record(&failure);
-        out.failure = Some(failure);
+    let mut findings = Findings::new();
+    let mut proof_tier = None;
+    let result = check_export(value, ctx, strict, &mut findings, &mut proof_tier);
+    if let Err(failure) = &result {
+        findings.record(failure);
     }
-    out
+    ExportOutcome {
+        findings,
+        result,
+        proof_tier,
+    }
 }
 
-fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut ExportOutcome) -> Result<(), Failure> {
-    let obj = value
-        .as_object()
-        .ok_or_else(|| schema_failure("the export bundle is not a JSON object".into()))?;
-    check_schema(obj).map_err(schema_failure)?;
-    out.findings
-        .pass("export.schema", "the bundle has the export_bundle.v1 shape");
+/// Where the nested proof bundle sits.
+const PROOF_AT: &str = "artifacts.proof_bundle_envelope";
 
-    let issuer = obj.get("issuer_did").and_then(Value::as_str).unwrap_or("");
+fn check_export(
+    value: &Value,
+    ctx: &VerifyContext,
+    strict: bool,
+    findings: &mut Findings,
+    proof_tier: &mut Option<ProofTier>,
+) -> Result<BundleSummary, Failure> {
+    let schema = schema_failure("export.schema", "export bundle");
+    let o = Obj::new(value, Path::ROOT).map_err(schema)?;
+    let view = check_schema(&o).map_err(schema)?;
+    findings.pass("export.schema", "the bundle has the export_bundle.v1 shape");
+
+    check_issuer_and_dates(&view, ctx)?;
+    findings.pass(
+        "export.dates",
+        "created ≤ issued, not issued in the future, not expired",
+    );
+
+    let count = check_manifest(&view.manifest, view.artifacts)?;
+    findings.pass(
+        "export.manifest",
+        format!("{count} manifest entries match the artifacts (JCS hash and size)"),
+    );
+
+    check_signature(&view)?;
+    findings.pass(
+        "export.signature",
+        format!(
+            "bundle hash {} is signed by issuer {}",
+            view.bundle_hash_b64u, view.issuer_did
+        ),
+    );
+
+    let nested = verify_nested(view.proof_bundle_envelope, ctx, false)?;
+    findings.pass_at_path(
+        "export.proof_bundle",
+        PROOF_AT,
+        format!(
+            "the nested proof bundle verified (proof tier {})",
+            nested.proof_tier.as_str()
+        ),
+    );
+    *proof_tier = Some(nested.proof_tier);
+
+    check_attestation_links(&nested.summary, view.artifacts, ctx, findings)?;
+
+    if strict {
+        verify_nested(view.proof_bundle_envelope, ctx, true)?;
+        findings.pass_at_path(
+            "export.strict_receipts",
+            PROOF_AT,
+            "every bound gateway receipt verified",
+        );
+    }
+    Ok(nested.summary)
+}
+
+/// The issuer DID's syntax, then creation, issue and expiry times.
+fn check_issuer_and_dates(view: &ExportView<'_>, ctx: &VerifyContext) -> Result<(), Failure> {
+    let issuer = view.issuer_did;
     if !crypto::did::is_valid_did_syntax(issuer) {
         return Err(Failure::new(
             "export.issuer_did",
@@ -314,41 +373,19 @@ fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut Expo
             format!("the export bundle's issuer_did {issuer:?} is not a valid DID"),
         ));
     }
-    // The schema step already required RFC 3339 for these.
-    let (created, issued) = match (date(obj, "created_at"), date(obj, "issued_at")) {
-        (Some(c), Some(i)) => (c, i),
-        _ => {
-            return Err(Failure::new(
-                "export.dates",
-                ReasonCode::MalformedEnvelope,
-                "the export bundle's created_at or issued_at is not a date-time",
-            ))
-        }
-    };
     check_dates(
-        created,
-        issued,
-        &[("expires_at", date(obj, "expires_at"))],
+        view.created_at,
+        view.issued_at,
+        &[("expires_at", view.expires_at)],
         ctx,
         "export bundle",
-    )?;
-    out.findings.pass(
-        "export.dates",
-        "created ≤ issued, not issued in the future, not expired",
-    );
+    )
+}
 
-    let artifacts = obj
-        .get("artifacts")
-        .and_then(Value::as_object)
-        .ok_or_else(|| schema_failure("artifacts must be an object".into()))?;
-    let count = check_manifest(obj.get("manifest").unwrap_or(&Value::Null), artifacts)?;
-    out.findings.pass(
-        "export.manifest",
-        format!("{count} manifest entries match the artifacts (JCS hash and size)"),
-    );
-
-    let computed = bundle_hash(obj);
-    let claimed = obj.get("bundle_hash_b64u").and_then(Value::as_str).unwrap_or("");
+/// The JCS bundle hash, then the issuer's signature over it.
+fn check_signature(view: &ExportView<'_>) -> Result<(), Failure> {
+    let computed = bundle_hash(view.obj);
+    let claimed = view.bundle_hash_b64u;
     if computed != claimed {
         return Err(Failure::new(
             "export.bundle_hash",
@@ -356,12 +393,12 @@ fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut Expo
             format!("the export bundle hashes to {computed} (JCS), but bundle_hash_b64u says {claimed}"),
         ));
     }
+    let issuer = view.issuer_did;
     let key = envelope::signer_key(issuer, "export bundle").map_err(|mut f| {
         f.check = "export.signature";
         f
     })?;
-    let sig_text = obj.get("signature_b64u").and_then(Value::as_str).unwrap_or("");
-    let sig = b64u_decode(sig_text).map_err(|_| {
+    let sig = b64u_decode(view.signature_b64u).map_err(|_| {
         Failure::new(
             "export.signature",
             ReasonCode::MalformedEnvelope,
@@ -374,79 +411,37 @@ fn check_export(value: &Value, ctx: &VerifyContext, strict: bool, out: &mut Expo
             ReasonCode::SignatureInvalid,
             format!("the export bundle's signature does not verify under issuer {issuer} ({e})"),
         )
-    })?;
-    out.findings.pass(
-        "export.signature",
-        format!("bundle hash {claimed} is signed by issuer {issuer}"),
-    );
+    })
+}
 
-    let proof_value = artifacts.get("proof_bundle_envelope").unwrap_or(&Value::Null);
-    let proof_at = "artifacts.proof_bundle_envelope";
+/// The nested proof bundle, verified with its own codes and located under the export.
+fn verify_nested(proof: &Value, ctx: &VerifyContext, strict_receipts: bool) -> Result<ProofBundleOutcome, Failure> {
     let opts = ProofBundleOptions {
-        strict_receipts: false,
+        strict_receipts,
         urm: None,
         ttl_skew_ms: TTL_SKEW_MS,
     };
-    let nested = verify_proof_bundle(proof_value, ctx, &opts);
-    if let Some(f) = nested.failure {
-        let artifact = f.json_path().unwrap_or(proof_at).to_string();
-        return Err(f.at_path(artifact));
-    }
-    out.findings.pass_at_path(
-        "export.proof_bundle",
-        proof_at,
-        format!(
-            "the nested proof bundle verified (proof tier {})",
-            nested.proof_tier.as_str()
-        ),
-    );
-    out.proof_tier = Some(nested.proof_tier);
-
-    check_attestation_links(proof_value, artifacts, ctx, &mut out.findings)?;
-
-    if strict {
-        let strict_opts = ProofBundleOptions {
-            strict_receipts: true,
-            ..opts
-        };
-        let again = verify_proof_bundle(proof_value, ctx, &strict_opts);
-        if let Some(f) = again.failure {
-            let artifact = f.json_path().unwrap_or(proof_at).to_string();
-            return Err(f.at_path(artifact));
+    let mut nested = verify_proof_bundle(proof, ctx, &opts);
+    match nested.failure.take() {
+        None => Ok(nested),
+        Some(f) => {
+            let artifact = f.json_path().unwrap_or(PROOF_AT).to_string();
+            Err(f.at_path(artifact))
         }
-        out.findings.pass_at_path(
-            "export.strict_receipts",
-            proof_at,
-            "every bound gateway receipt verified",
-        );
     }
-    Ok(())
 }
 
-fn cross_link(detail: String, artifact: String) -> Failure {
+fn cross_link(detail: String, artifact: &str) -> Failure {
     Failure::new("export.attestation_link", ReasonCode::HashMismatch, detail).at_path(artifact)
 }
 
 /// Attestations, each tied to the nested proof bundle (§5.1 step 4).
 fn check_attestation_links(
-    proof_value: &Value,
+    proof: &BundleSummary,
     artifacts: &Object,
     ctx: &VerifyContext,
     findings: &mut Findings,
 ) -> Result<(), Failure> {
-    let bundle_hash = proof_value
-        .get("payload_hash_b64u")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let payload = proof_value.get("payload");
-    let agent = payload.and_then(|p| p.get("agent_did")).and_then(Value::as_str);
-    let run_id = payload
-        .and_then(|p| p.get("event_chain"))
-        .and_then(Value::as_array)
-        .and_then(|chain| chain.first())
-        .and_then(|e| e.get("run_id"))
-        .and_then(Value::as_str)
-        .filter(|r| !r.is_empty());
     for kind in AttestationKind::ALL {
         let key = kind.artifacts_key();
         for (i, item) in artifacts
@@ -458,53 +453,66 @@ fn check_attestation_links(
         {
             let at = format!("artifacts.{key}[{i}]");
             let p = attestations::verify_attestation(kind, item, ctx, &at, findings)?;
-            let text = |k: &str| p.get(k).and_then(Value::as_str);
-            if kind == AttestationKind::Execution {
-                if text("proof_bundle_hash_b64u") != Some(bundle_hash) {
-                    return Err(cross_link(
-                        format!("the execution attestation's proof_bundle_hash_b64u {} is not the proof bundle's payload hash {bundle_hash}", describe(p.get("proof_bundle_hash_b64u"))),
-                        at,
-                    ));
-                }
-                if let Some(run) = run_id {
-                    if text("run_id") != Some(run) {
-                        return Err(cross_link(
-                            format!(
-                                "the execution attestation's run_id {} is not the proof bundle's run {run}",
-                                describe(p.get("run_id"))
-                            ),
-                            at,
-                        ));
-                    }
-                }
-                if text("agent_did") != agent {
-                    return Err(cross_link(
-                        format!(
-                            "the execution attestation's agent_did {} is not the proof bundle's agent",
-                            describe(p.get("agent_did"))
-                        ),
-                        at,
-                    ));
-                }
-            } else if let Some(linked) = p
-                .get("execution")
-                .and_then(|e| e.get("proof_bundle_hash_b64u"))
-                .and_then(Value::as_str)
-                .filter(|h| !h.is_empty())
-            {
-                if linked != bundle_hash {
-                    return Err(cross_link(
-                        format!("execution.proof_bundle_hash_b64u {linked} is not the proof bundle's payload hash {bundle_hash}"),
-                        at,
-                    ));
-                }
-            }
+            check_link(kind, p, proof, &at)?;
             findings.pass_at_path(
                 "export.attestation_link",
                 &at,
                 "the attestation is tied to this proof bundle",
             );
         }
+    }
+    Ok(())
+}
+
+/// An execution attestation names the proof bundle's payload hash, run and agent; the
+/// others may name its payload hash through `execution`.
+fn check_link(kind: AttestationKind, p: &Object, proof: &BundleSummary, at: &str) -> Result<(), Failure> {
+    let bundle_hash = proof.payload_hash_b64u.as_str();
+    let text = |k: &str| p.get(k).and_then(Value::as_str);
+    if kind != AttestationKind::Execution {
+        if let Some(linked) = p
+            .get("execution")
+            .and_then(|e| e.get("proof_bundle_hash_b64u"))
+            .and_then(Value::as_str)
+            .filter(|h| !h.is_empty())
+        {
+            if linked != bundle_hash {
+                return Err(cross_link(
+                    format!("execution.proof_bundle_hash_b64u {linked} is not the proof bundle's payload hash {bundle_hash}"),
+                    at,
+                ));
+            }
+        }
+        return Ok(());
+    }
+    if text("proof_bundle_hash_b64u") != Some(bundle_hash) {
+        return Err(cross_link(
+            format!(
+                "the execution attestation's proof_bundle_hash_b64u {} is not the proof bundle's payload hash {bundle_hash}",
+                describe(p.get("proof_bundle_hash_b64u"))
+            ),
+            at,
+        ));
+    }
+    if let Some(run) = proof.run_id.as_deref() {
+        if text("run_id") != Some(run) {
+            return Err(cross_link(
+                format!(
+                    "the execution attestation's run_id {} is not the proof bundle's run {run}",
+                    describe(p.get("run_id"))
+                ),
+                at,
+            ));
+        }
+    }
+    if text("agent_did") != Some(proof.agent_did.as_str()) {
+        return Err(cross_link(
+            format!(
+                "the execution attestation's agent_did {} is not the proof bundle's agent",
+                describe(p.get("agent_did"))
+            ),
+            at,
+        ));
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ use crate::crypto::{b64, sha256_b64u, DidKeyError, PublicKey};
 use crate::json::{jcs, jss, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
+use crate::schema_rules::{schema_failure, Path};
 use crate::timeutil::{parse_rfc3339, Millis};
 
 const MAX_TOKENS: f64 = 10_000_000.0;
@@ -190,7 +191,8 @@ pub fn check_receipt_fields<'a>(
 ) -> Result<envelope::Envelope<'a>, Failure> {
     let env = envelope::parse_header(receipt, &HeaderRules::clawsig("gateway_receipt"), label)?;
     if schema == SchemaCheck::Run {
-        payload::check_gateway_envelope(receipt, "$").map_err(|e| e.into_failure("gateway_receipt.schema", label))?;
+        payload::check_gateway_envelope(receipt, &Path::ROOT)
+            .map_err(schema_failure("gateway_receipt.schema", label))?;
     }
     if ctx.trust.gateways.is_empty() {
         return Err(Failure::new(

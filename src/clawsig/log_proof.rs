@@ -10,10 +10,10 @@
 
 use crate::context::VerifyContext;
 use crate::crypto::{b64, sha256, verify_strict};
-use crate::json::{Object, Value};
+use crate::json::Value;
 use crate::reason::ReasonCode;
 use crate::report::{Failure, Findings, Kind, SubjectReport};
-use crate::timeutil::parse_rfc3339;
+use crate::schema_rules::{array, b64u, did, schema_failure, Obj, Path, RuleResult};
 
 use super::envelope::{describe, signer_key};
 
@@ -38,113 +38,75 @@ const WEAK_EVIDENCE: &str = "Clawsig log proofs are weak evidence: only the root
 log_id and root_published_at are unauthenticated, and an internal node presented as a leaf cannot be told apart \
 from a real leaf";
 
-fn schema(detail: String) -> Failure {
-    Failure::new("log_proof.schema", ReasonCode::SchemaValidationFailed, detail)
-}
-
 fn invalid(check: &'static str, detail: String) -> Failure {
     Failure::new(check, ReasonCode::InclusionProofInvalid, detail)
 }
 
-/// The closed schema of `log_inclusion_proof.v1`, written out by hand.
-fn check_schema(obj: &Object) -> Result<(), Failure> {
-    if let Some(extra) = obj.keys().find(|k| !KEYS.contains(k)) {
-        return Err(schema(format!(
-            "the log inclusion proof has an unknown field '{extra}'"
-        )));
-    }
-    if let Some(missing) = REQUIRED.iter().find(|k| !obj.contains_key(k)) {
-        return Err(schema(format!("the log inclusion proof has no '{missing}' field")));
-    }
-    if obj.get("proof_version").and_then(Value::as_str) != Some("1") {
-        return Err(schema(format!(
-            "the log inclusion proof has proof_version {}, expected \"1\"",
-            describe(obj.get("proof_version"))
-        )));
-    }
-    if !obj.get("log_id").and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
-        return Err(schema(
-            "the log inclusion proof's log_id must be a non-empty string".into(),
-        ));
-    }
-    if !obj.get("tree_size").and_then(Value::as_f64).is_some_and(|n| n >= 0.0) {
-        return Err(schema(
-            "the log inclusion proof's tree_size must be a number ≥ 0".into(),
-        ));
-    }
-    for key in ["leaf_hash_b64u", "root_hash_b64u"] {
-        if !obj
-            .get(key)
-            .and_then(Value::as_str)
-            .is_some_and(|s| b64::is_b64u_syntax(s, 8))
-        {
-            return Err(schema(format!(
-                "the log inclusion proof's {key} must be a base64url string of at least 8 characters"
-            )));
-        }
-    }
-    let path = obj
-        .get("audit_path")
-        .and_then(Value::as_array)
-        .ok_or_else(|| schema("the log inclusion proof's audit_path must be an array".into()))?;
-    // Refuse hostile lengths before looking at the entries (no honest path is this long).
-    if path.len() > MAX_AUDIT_PATH {
+/// What the checks after the schema read from a proof.
+struct ProofView<'v> {
+    /// A number ≥ 0 (whether it is a positive integer is the shape check's).
+    tree_size: &'v Value,
+    leaf_hash_b64u: &'v str,
+    root_hash_b64u: &'v str,
+    audit_path: Vec<&'v str>,
+    signer_did: &'v str,
+    sig_b64u: &'v str,
+    metadata: Option<&'v Value>,
+}
+
+/// The closed schema of `log_inclusion_proof.v1`, with the path-length cap (a hostile length
+/// is refused before its entries are read; no honest path is that long); its view.
+fn check_schema(value: &Value) -> Result<ProofView<'_>, Failure> {
+    let schema = schema_failure("log_proof.schema", "log inclusion proof");
+    let o = Obj::new(value, Path::ROOT).map_err(schema)?;
+    let entries = schema_up_to_path(&o).map_err(schema)?;
+    if entries.len() > MAX_AUDIT_PATH {
         return Err(invalid(
             "log_proof.path_length",
             format!(
                 "the log inclusion proof's audit_path has {} entries, more than the {MAX_AUDIT_PATH} any tree can need",
-                path.len()
+                entries.len()
             ),
         ));
     }
-    if !path
+    schema_from_path(&o, entries).map_err(schema)
+}
+
+/// The schema up to `audit_path`, whose items it returns.
+fn schema_up_to_path<'v>(o: &Obj<'v, '_>) -> RuleResult<&'v [Value]> {
+    o.closed(&KEYS)?
+        .required(REQUIRED)?
+        .konst("proof_version", "1")?
+        .str_min("log_id", 1)?
+        .number_min("tree_size", 0.0)?
+        .b64u("leaf_hash_b64u")?
+        .b64u("root_hash_b64u")?;
+    o.require("audit_path", |v, at| array(v, 0, usize::MAX, at))
+}
+
+/// The rest of the schema, from the `audit_path` entries on.
+fn schema_from_path<'v>(o: &Obj<'v, '_>, entries: &'v [Value]) -> RuleResult<ProofView<'v>> {
+    let path_at = o.at("audit_path");
+    let audit_path = entries
         .iter()
-        .all(|p| p.as_str().is_some_and(|s| b64::is_b64u_syntax(s, 8)))
-    {
-        return Err(schema(
-            "every audit_path entry must be a base64url string of at least 8 characters".into(),
-        ));
-    }
-    if obj
-        .get("root_published_at")
-        .and_then(Value::as_str)
-        .and_then(parse_rfc3339)
-        .is_none()
-    {
-        return Err(schema(format!(
-            "the log inclusion proof's root_published_at {} is not an RFC 3339 date-time",
-            describe(obj.get("root_published_at"))
-        )));
-    }
-    let sig = obj
-        .get("root_signature")
-        .and_then(Value::as_object)
-        .ok_or_else(|| schema("the log inclusion proof's root_signature must be an object".into()))?;
-    if let Some(extra) = sig.keys().find(|k| *k != "signer_did" && *k != "sig_b64u") {
-        return Err(schema(format!("root_signature has an unknown field '{extra}'")));
-    }
-    if !sig
-        .get("signer_did")
-        .and_then(Value::as_str)
-        .is_some_and(|s| s.starts_with("did:"))
-    {
-        return Err(schema(
-            "root_signature.signer_did must be a string starting with 'did:'".into(),
-        ));
-    }
-    if !sig
-        .get("sig_b64u")
-        .and_then(Value::as_str)
-        .is_some_and(|s| b64::is_b64u_syntax(s, 8))
-    {
-        return Err(schema(
-            "root_signature.sig_b64u must be a base64url string of at least 8 characters".into(),
-        ));
-    }
-    if obj.get("metadata").is_some_and(|m| m.as_object().is_none()) {
-        return Err(schema("the log inclusion proof's metadata must be an object".into()));
-    }
-    Ok(())
+        .enumerate()
+        .map(|(i, entry)| b64u(entry, 8, path_at.index(i)))
+        .collect::<RuleResult<Vec<&str>>>()?;
+    o.date_time("root_published_at")?;
+    let sig = o.req_child("root_signature")?;
+    sig.closed(&["signer_did", "sig_b64u"])?;
+    let signer_did = sig.require("signer_did", |v, at| did(v, at))?;
+    let sig_b64u = sig.require("sig_b64u", |v, at| b64u(v, 8, at))?;
+    o.object("metadata")?;
+    Ok(ProofView {
+        tree_size: o.require("tree_size", |v, _| Ok(v))?,
+        leaf_hash_b64u: o.text("leaf_hash_b64u")?,
+        root_hash_b64u: o.text("root_hash_b64u")?,
+        audit_path,
+        signer_did,
+        sig_b64u,
+        metadata: o.get("metadata"),
+    })
 }
 
 /// Audit-path length of a clawlogs tree: the number of halvings (rounding up) down to one node.
@@ -229,15 +191,39 @@ pub fn verify_log_inclusion_proof(value: &Value, ctx: &VerifyContext) -> (Findin
 }
 
 fn check_proof(value: &Value, ctx: &VerifyContext, findings: &mut Findings) -> Result<(), Failure> {
-    let obj = value
-        .as_object()
-        .ok_or_else(|| schema("the log inclusion proof is not a JSON object".into()))?;
-    check_schema(obj)?;
+    let view = check_schema(value)?;
     findings.pass("log_proof.schema", "the proof has the log_inclusion_proof.v1 shape");
 
-    // The reference reads the leaf index from metadata; it is not part of the schema.
-    let leaf_index = obj
-        .get("metadata")
+    let (leaf_index, tree_size) = check_shape(&view)?;
+    findings.pass(
+        "log_proof.shape",
+        format!(
+            "leaf {leaf_index} of {tree_size}, audit path of {} entries",
+            view.audit_path.len()
+        ),
+    );
+
+    check_root_signature(&view, ctx, findings)?;
+
+    let computed = crate::crypto::b64u_encode(&walk_path(&view, leaf_index, tree_size)?);
+    if computed != view.root_hash_b64u {
+        return Err(invalid(
+            "log_proof.root",
+            format!(
+                "the audit path resolves to {computed}, not to the signed root {}",
+                view.root_hash_b64u
+            ),
+        ));
+    }
+    findings.pass("log_proof.root", "the audit path resolves to the signed root");
+    Ok(())
+}
+
+/// The leaf index (which the reference reads from metadata; it is not part of the schema),
+/// the tree size, and the path length that size needs.
+fn check_shape(view: &ProofView<'_>) -> Result<(u64, u64), Failure> {
+    let leaf_index = view
+        .metadata
         .and_then(|m| m.get("leaf_index"))
         .and_then(Value::as_u64)
         .ok_or_else(|| {
@@ -246,50 +232,37 @@ fn check_proof(value: &Value, ctx: &VerifyContext, findings: &mut Findings) -> R
                 "the log inclusion proof has no integer metadata.leaf_index ≥ 0".into(),
             )
         })?;
-    let tree_size = obj
-        .get("tree_size")
-        .and_then(Value::as_u64)
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            invalid(
-                "log_proof.tree_size",
-                format!(
-                    "the log inclusion proof's tree_size {} is not a positive integer",
-                    describe(obj.get("tree_size"))
-                ),
-            )
-        })?;
+    let tree_size = view.tree_size.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+        invalid(
+            "log_proof.tree_size",
+            format!(
+                "the log inclusion proof's tree_size {} is not a positive integer",
+                describe(Some(view.tree_size))
+            ),
+        )
+    })?;
     if leaf_index >= tree_size {
         return Err(invalid(
             "log_proof.leaf_index",
             format!("leaf_index {leaf_index} is outside a tree of {tree_size} leaves"),
         ));
     }
-    let path: Vec<&str> = obj
-        .get("audit_path")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
     let height = tree_height(tree_size);
-    if path.len() != height {
+    if view.audit_path.len() != height {
         return Err(invalid(
             "log_proof.path_length",
             format!(
                 "the audit_path has {} entries, a tree of {tree_size} leaves needs {height}",
-                path.len()
+                view.audit_path.len()
             ),
         ));
     }
-    findings.pass(
-        "log_proof.shape",
-        format!("leaf {leaf_index} of {tree_size}, audit path of {height} entries"),
-    );
+    Ok((leaf_index, tree_size))
+}
 
-    let root_sig = obj.get("root_signature");
-    let signer_did = root_sig
-        .and_then(|s| s.get("signer_did"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
+/// The root signer's DID and key, its signature over the root string, then the pin.
+fn check_root_signature(view: &ProofView<'_>, ctx: &VerifyContext, findings: &mut Findings) -> Result<(), Failure> {
+    let signer_did = view.signer_did;
     if !crate::crypto::did::is_valid_did_syntax(signer_did) {
         return Err(Failure::new(
             "log_proof.root_signer",
@@ -301,14 +274,9 @@ fn check_proof(value: &Value, ctx: &VerifyContext, findings: &mut Findings) -> R
         f.check = "log_proof.root_signature";
         f
     })?;
-    let root_hash = obj.get("root_hash_b64u").and_then(Value::as_str).unwrap_or("");
-    let sig_text = root_sig
-        .and_then(|s| s.get("sig_b64u"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let signature_ok = b64::b64u_decode(sig_text)
+    let signature_ok = b64::b64u_decode(view.sig_b64u)
         .ok()
-        .is_some_and(|sig| verify_strict(&key, root_hash.as_bytes(), &sig).is_ok());
+        .is_some_and(|sig| verify_strict(&key, view.root_hash_b64u.as_bytes(), &sig).is_ok());
     if !signature_ok {
         return Err(Failure::new(
             "log_proof.root_signature",
@@ -330,11 +298,15 @@ fn check_proof(value: &Value, ctx: &VerifyContext, findings: &mut Findings) -> R
         }
         findings.pass("log_proof.root_signer", "the root signer is a pinned log signer");
     }
+    Ok(())
+}
 
-    let leaf_text = obj.get("leaf_hash_b64u").and_then(Value::as_str).unwrap_or("");
-    let mut current = decode32(leaf_text, "leaf_hash_b64u")?;
+/// Hash from the leaf up the audit path, refusing the phantom duplicate-last-leaf forgery
+/// and an odd level's last node not paired with itself; the root it reaches.
+fn walk_path(view: &ProofView<'_>, leaf_index: u64, tree_size: u64) -> Result<[u8; 32], Failure> {
+    let mut current = decode32(view.leaf_hash_b64u, "leaf_hash_b64u")?;
     let (mut idx, mut level_size) = (leaf_index, tree_size);
-    for (step, entry) in path.iter().enumerate() {
+    for (step, entry) in view.audit_path.iter().enumerate() {
         let sibling = decode32(entry, &format!("audit_path[{step}]"))?;
         let is_last_of_odd_level = level_size % 2 == 1 && idx == level_size - 1;
         if idx % 2 == 1 {
@@ -361,15 +333,7 @@ fn check_proof(value: &Value, ctx: &VerifyContext, findings: &mut Findings) -> R
         idx /= 2;
         level_size = level_size.div_ceil(2);
     }
-    let computed = crate::crypto::b64u_encode(&current);
-    if computed != root_hash {
-        return Err(invalid(
-            "log_proof.root",
-            format!("the audit path resolves to {computed}, not to the signed root {root_hash}"),
-        ));
-    }
-    findings.pass("log_proof.root", "the audit path resolves to the signed root");
-    Ok(())
+    Ok(current)
 }
 
 /// Subject-level verification of a log inclusion proof file. The clawlogs golden vector wraps
@@ -391,6 +355,34 @@ mod tests {
             assert_eq!(tree_height(n), h, "{n}");
         }
         assert!(tree_height(1 << 53) <= MAX_AUDIT_PATH);
+    }
+
+    #[test]
+    fn a_hostile_path_length_is_refused_before_its_entries_are_read() {
+        let proof = |path: &str| {
+            crate::json::parse_str(&format!(
+                r#"{{"proof_version":"1","log_id":"l","tree_size":4,"leaf_hash_b64u":"AAAAAAAA","root_hash_b64u":"AAAAAAAA",
+                    "audit_path":{path},"root_published_at":"2026-02-12T00:00:00Z",
+                    "root_signature":{{"signer_did":"did:key:z","sig_b64u":"AAAAAAAA"}}}}"#
+            ))
+            .unwrap()
+        };
+        let long = format!("[{}]", vec!["1"; MAX_AUDIT_PATH + 1].join(","));
+        let f = check_schema(&proof(&long)).err().unwrap();
+        assert_eq!(
+            (f.check, f.code),
+            ("log_proof.path_length", ReasonCode::InclusionProofInvalid)
+        );
+        let f = check_schema(&proof(r#"["AAAAAAAA",1]"#)).err().unwrap();
+        assert_eq!(
+            (f.check, f.code),
+            ("log_proof.schema", ReasonCode::SchemaValidationFailed)
+        );
+        assert_eq!(f.json_path(), Some("audit_path[1]"));
+        let ok = proof(r#"["AAAAAAAA","BBBBBBBB"]"#);
+        let view = check_schema(&ok).ok().unwrap();
+        assert_eq!(view.audit_path, ["AAAAAAAA", "BBBBBBBB"]);
+        assert_eq!(view.signer_did, "did:key:z");
     }
 
     #[test]

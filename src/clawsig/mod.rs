@@ -16,7 +16,6 @@ pub mod payload;
 pub mod producer;
 pub mod proof_bundle;
 pub mod rate_limit;
-pub mod schema;
 pub mod shape;
 pub mod side_receipts;
 pub mod signatures;

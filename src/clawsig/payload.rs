@@ -9,10 +9,11 @@
 
 use std::collections::HashSet;
 
-use super::schema::{first_error, Obj, SResult, SchemaError};
+use super::shape;
 use crate::json::{jss, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
+use crate::schema_rules::{b64u, first_error, Obj, Path, RuleResult, SchemaViolation};
 
 /// Count limits of the reference core (§3.1) and the schema.
 pub const MAX_EVENTS: usize = 1000;
@@ -68,7 +69,12 @@ const ANY_OF: [&str; 11] = [
 ];
 
 /// The envelope keys, `expires_at` included (one list, shared with the other Clawsig shapes).
-const ENVELOPE_KEYS: [&str; 10] = super::shape::ENVELOPE_KEYS_WITH_EXPIRY;
+const ENVELOPE_KEYS: [&str; 10] = shape::ENVELOPE_KEYS_WITH_EXPIRY;
+
+/// The envelope keys of `tool_receipt_envelope.v2.json`.
+const TOOL_ENVELOPE_V2_KEYS: [&str; 11] = shape::with_key(ENVELOPE_KEYS, "co_signatures");
+/// `co_signature` items a tool-receipt envelope may carry (schema `maxItems`).
+pub const MAX_CO_SIGNATURES: usize = 16;
 
 /// Legacy normalization (§3.1): `receipts` entries without `envelope_type` but with
 /// `receipt_type` are diagnostic raw receipts and are ignored everywhere.
@@ -86,32 +92,16 @@ pub fn normalized_receipts(payload: &Value) -> Vec<&Value> {
         .unwrap_or_default()
 }
 
-/// Common envelope fields of the standard SignedEnvelope schemas.
-fn envelope_common(o: &Obj<'_>, version: &str, envelope_type: &str) -> SResult {
-    o.closed(&ENVELOPE_KEYS)?
-        .required(&ENVELOPE_KEYS[..9])?
-        .konst("envelope_version", version)?
-        .konst("envelope_type", envelope_type)?
-        .b64u("payload_hash_b64u")?
-        .enumeration("hash_algorithm", &["SHA-256", "BLAKE3"])?
-        .b64u("signature_b64u")?
-        .enumeration("algorithm", &["Ed25519"])?
-        .did("signer_did")?
-        .date_time("issued_at")?
-        .date_time("expires_at")?;
-    Ok(())
-}
-
 /// `proof_bundle_envelope.v1.json` (the payload is validated separately).
-pub fn check_envelope_schema(v: &Value) -> SResult {
-    let o = Obj::new(v, "$")?;
-    envelope_common(&o, "1", "proof_bundle")
+pub fn check_envelope_schema(v: &Value) -> RuleResult {
+    let o = Obj::new(v, Path::ROOT)?;
+    shape::signed_envelope(&o, &ENVELOPE_KEYS, "1", "proof_bundle")
 }
 
 /// `receipt_binding.v1.json`. Errors under the causal fields carry their CAUSAL_* code (§3.10).
-pub fn check_receipt_binding(v: &Value, path: &str) -> SResult {
+pub fn check_receipt_binding(v: &Value, path: &Path<'_>) -> RuleResult {
     let o = Obj::new(v, path)?;
-    let causal = |r: SResult<&Obj<'_>>, code: ReasonCode| r.map(|_| ()).map_err(|e| e.with_code(code));
+    let causal = |r: RuleResult<&Obj<'_, '_>>, code: ReasonCode| r.map(drop).map_err(|e| e.with_code(code));
     for key in [
         "span_id",
         "spanId",
@@ -123,7 +113,7 @@ pub fn check_receipt_binding(v: &Value, path: &str) -> SResult {
         causal(o.str_min(key, 1), ReasonCode::CausalBindingNormalizationFailed)?;
     }
     causal(
-        o.enumeration(
+        o.one_of(
             "phase",
             &[
                 "setup",
@@ -164,69 +154,8 @@ pub fn check_receipt_binding(v: &Value, path: &str) -> SResult {
     Ok(())
 }
 
-/// `model_identity.v1.json`: the closed top level, the tier and the model name; the nested
-/// artifact descriptions are only required to be objects.
-fn check_model_identity(v: &Value, path: &str) -> SResult {
-    let o = Obj::new(v, path)?;
-    o.closed(&[
-        "model_identity_version",
-        "tier",
-        "model",
-        "gateway_observed",
-        "artifacts",
-        "metadata",
-    ])?
-    .required(&["model_identity_version", "tier", "model"])?
-    .konst("model_identity_version", "1")?
-    .enumeration(
-        "tier",
-        &[
-            "closed_opaque",
-            "closed_provider_manifest",
-            "openweights_hashable",
-            "tee_measured",
-        ],
-    )?
-    .object("gateway_observed")?
-    .object("artifacts")?
-    .object("metadata")?;
-    if let Some(model) = o.get("model") {
-        let m = Obj::new(model, &o.at("model"))?;
-        m.closed(&[
-            "provider",
-            "name",
-            "family",
-            "endpoint",
-            "region",
-            "deployment_id",
-            "revision",
-        ])?
-        .required(&["provider", "name"])?
-        .str_min("provider", 1)?
-        .str_min("name", 1)?;
-        for k in ["family", "endpoint", "region", "deployment_id", "revision"] {
-            m.str_any(k)?;
-        }
-    }
-    if let Some(g) = o.get("gateway_observed") {
-        let g = Obj::new(g, &o.at("gateway_observed"))?;
-        g.closed(&[
-            "gateway_id",
-            "observed_at",
-            "request_id",
-            "provider_response_fingerprint",
-            "transport",
-        ])?
-        .required(&["gateway_id", "observed_at"])?
-        .did("gateway_id")?
-        .date_time("observed_at")?
-        .object("transport")?;
-    }
-    Ok(())
-}
-
 /// Gateway receipt payload (`gateway_receipt.v1.json`, closed).
-pub fn check_gateway_payload(v: &Value, path: &str) -> SResult {
+pub fn check_gateway_payload(v: &Value, path: &Path<'_>) -> RuleResult {
     let o = Obj::new(v, path)?;
     let keys = [
         "receipt_version",
@@ -252,21 +181,21 @@ pub fn check_gateway_payload(v: &Value, path: &str) -> SResult {
         .str_min("model", 1)?
         .b64u("request_hash_b64u")?
         .b64u("response_hash_b64u")?
-        .number_min0("tokens_input", false)?
-        .number_min0("tokens_output", false)?
-        .number_min0("latency_ms", false)?
+        .number_min("tokens_input", 0.0)?
+        .number_min("tokens_output", 0.0)?
+        .number_min("latency_ms", 0.0)?
         .date_time("timestamp")?
         .object("metadata")?;
     if let Some(b) = o.get("binding") {
         check_receipt_binding(b, &o.at("binding"))?;
     }
     if let Some(meta) = o.get("metadata") {
-        let m = Obj::new(meta, &o.at("metadata"))?;
+        let m = Obj::new(meta, o.at("metadata"))?;
         m.b64u("model_identity_hash_b64u")?;
         if let Some(mi) = m.get("model_identity") {
-            check_model_identity(mi, &m.at("model_identity"))?;
+            shape::model_identity(mi, &m.at("model_identity"))?;
         }
-        m.each("audit_result_refs", 0, None, |item, p| {
+        m.each("audit_result_refs", 0, usize::MAX, |item, p| {
             Obj::new(item, p)?
                 .closed(&["resource_type", "resource_hash_b64u", "uri"])?
                 .required(&["resource_hash_b64u"])?
@@ -280,16 +209,16 @@ pub fn check_gateway_payload(v: &Value, path: &str) -> SResult {
 }
 
 /// A gateway receipt envelope as embedded in a proof bundle.
-pub fn check_gateway_envelope(v: &Value, path: &str) -> SResult {
+pub fn check_gateway_envelope(v: &Value, path: &Path<'_>) -> RuleResult {
     let o = Obj::new(v, path)?;
-    envelope_common(&o, "1", "gateway_receipt")?;
+    shape::signed_envelope(&o, &ENVELOPE_KEYS, "1", "gateway_receipt")?;
     if let Some(p) = o.get("payload") {
         check_gateway_payload(p, &o.at("payload"))?;
     }
     Ok(())
 }
 
-fn check_tool_payload_v1(v: &Value, path: &str) -> SResult {
+fn check_tool_payload_v1(v: &Value, path: &Path<'_>) -> RuleResult {
     let o = Obj::new(v, path)?;
     let keys = [
         "receipt_version",
@@ -313,13 +242,13 @@ fn check_tool_payload_v1(v: &Value, path: &str) -> SResult {
         .str_any("tool_version")?
         .str_min("args_hash_b64u", 1)?
         .str_min("result_hash_b64u", 1)?
-        .enumeration("result_status", &["success", "error", "timeout"])?
-        .enumeration("hash_algorithm", &["SHA-256"])?
+        .one_of("result_status", &["success", "error", "timeout"])?
+        .one_of("hash_algorithm", &["SHA-256"])?
         .str_min("agent_did", 1)?
         .date_time("timestamp")?
-        .number_min0("latency_ms", false)?;
+        .number_min("latency_ms", 0.0)?;
     if let Some(b) = o.get("binding") {
-        let b = Obj::new(b, &o.at("binding"))?;
+        let b = Obj::new(b, o.at("binding"))?;
         for k in [
             "run_id",
             "event_hash_b64u",
@@ -334,7 +263,7 @@ fn check_tool_payload_v1(v: &Value, path: &str) -> SResult {
 }
 
 /// `selective_disclosure.v1.json`.
-pub fn check_disclosure(v: &Value, path: &str) -> SResult {
+pub fn check_disclosure(v: &Value, path: &Path<'_>) -> RuleResult {
     let o = Obj::new(v, path)?;
     o.closed(&[
         "disclosure_algorithm",
@@ -351,27 +280,23 @@ pub fn check_disclosure(v: &Value, path: &str) -> SResult {
     .konst("disclosure_algorithm", "vir_v2_typed_lexicographical")?
     .b64u("merkle_root_b64u")?
     .object("disclosed_leaves")?;
-    for (i, h) in o.array("redacted_leaf_hashes_b64u", 0, None)?.iter().enumerate() {
-        if !h.as_str().is_some_and(|s| super::schema::is_b64u(s, 8)) {
-            return Err(SchemaError::new(
-                &format!("{}[{i}]", o.at("redacted_leaf_hashes_b64u")),
-                "not a base64url string of at least 8 characters",
-            ));
-        }
-    }
+    o.each("redacted_leaf_hashes_b64u", 0, usize::MAX, |h, at| {
+        b64u(h, 8, at).map(drop)
+    })?;
     if let Some(leaves) = o.get("disclosed_leaves").and_then(Value::as_object) {
+        let leaves_path = o.at("disclosed_leaves");
         for (name, leaf) in leaves.iter() {
-            let l = Obj::new(leaf, &format!("{}.{name}", o.at("disclosed_leaves")))?;
+            let l = Obj::new(leaf, leaves_path.key(name))?;
             l.closed(&["type", "value", "salt_b64u"])?
                 .required(&["type", "value", "salt_b64u"])?
-                .enumeration("type", &["string", "number", "boolean", "null", "array", "object"])?
+                .one_of("type", &["string", "number", "boolean", "null", "array", "object"])?
                 .b64u("salt_b64u")?;
         }
     }
     Ok(())
 }
 
-fn check_tool_payload_v2(v: &Value, path: &str) -> SResult {
+fn check_tool_payload_v2(v: &Value, path: &Path<'_>) -> RuleResult {
     let o = Obj::new(v, path)?;
     let keys = [
         "receipt_version",
@@ -399,11 +324,11 @@ fn check_tool_payload_v2(v: &Value, path: &str) -> SResult {
         .str_any("tool_version")?
         .b64u("args_hash_b64u")?
         .b64u("result_hash_b64u")?
-        .enumeration("result_status", &["success", "error", "timeout"])?
-        .enumeration("hash_algorithm", &["SHA-256", "BLAKE3"])?
+        .one_of("result_status", &["success", "error", "timeout"])?
+        .one_of("hash_algorithm", &["SHA-256", "BLAKE3"])?
         .did("agent_did")?
         .date_time("timestamp")?
-        .number_min0("latency_ms", false)?
+        .number_min("latency_ms", 0.0)?
         .b64u("args_salt_b64u")?
         .b64u("result_salt_b64u")?;
     if let Some(b) = o.get("binding") {
@@ -417,16 +342,16 @@ fn check_tool_payload_v2(v: &Value, path: &str) -> SResult {
     Ok(())
 }
 
-fn check_tool_envelope_v1(v: &Value, path: &str) -> SResult {
+fn check_tool_envelope_v1(v: &Value, path: &Path<'_>) -> RuleResult {
     let o = Obj::new(v, path)?;
     o.closed(&ENVELOPE_KEYS)?
         .required(&ENVELOPE_KEYS[..9])?
         .konst("envelope_version", "1")?
         .konst("envelope_type", "tool_receipt")?
         .str_min("payload_hash_b64u", 1)?
-        .enumeration("hash_algorithm", &["SHA-256"])?
+        .one_of("hash_algorithm", &["SHA-256"])?
         .str_min("signature_b64u", 1)?
-        .enumeration("algorithm", &["Ed25519"])?
+        .one_of("algorithm", &["Ed25519"])?
         .str_min("signer_did", 1)?
         .date_time("issued_at")?
         .date_time("expires_at")?;
@@ -437,34 +362,22 @@ fn check_tool_envelope_v1(v: &Value, path: &str) -> SResult {
 }
 
 /// `co_signature.v1.json`.
-pub fn check_co_signature(v: &Value, path: &str) -> SResult {
+pub fn check_co_signature(v: &Value, path: &Path<'_>) -> RuleResult {
     Obj::new(v, path)?
         .closed(&["signature_b64u", "algorithm", "signer_did", "issued_at", "role"])?
         .required(&["signature_b64u", "algorithm", "signer_did", "issued_at", "role"])?
         .b64u("signature_b64u")?
-        .enumeration("algorithm", &["Ed25519"])?
+        .one_of("algorithm", &["Ed25519"])?
         .did("signer_did")?
         .date_time("issued_at")?
-        .enumeration("role", &["proxy", "approver", "auditor", "supervisor"])?;
+        .one_of("role", &["proxy", "approver", "auditor", "supervisor"])?;
     Ok(())
 }
 
-fn check_tool_envelope_v2(v: &Value, path: &str) -> SResult {
+fn check_tool_envelope_v2(v: &Value, path: &Path<'_>) -> RuleResult {
     let o = Obj::new(v, path)?;
-    let mut keys = ENVELOPE_KEYS.to_vec();
-    keys.push("co_signatures");
-    o.closed(&keys)?
-        .required(&ENVELOPE_KEYS[..9])?
-        .konst("envelope_version", "2")?
-        .konst("envelope_type", "tool_receipt")?
-        .b64u("payload_hash_b64u")?
-        .enumeration("hash_algorithm", &["SHA-256", "BLAKE3"])?
-        .b64u("signature_b64u")?
-        .enumeration("algorithm", &["Ed25519"])?
-        .did("signer_did")?
-        .date_time("issued_at")?
-        .date_time("expires_at")?
-        .each("co_signatures", 0, Some(16), check_co_signature)?;
+    shape::signed_envelope(&o, &TOOL_ENVELOPE_V2_KEYS, "2", "tool_receipt")?;
+    o.each("co_signatures", 0, MAX_CO_SIGNATURES, check_co_signature)?;
     if let Some(p) = o.get("payload") {
         check_tool_payload_v2(p, &o.at("payload"))?;
     }
@@ -481,35 +394,33 @@ pub enum ToolReceiptForm {
 }
 
 /// A schema check over one value at a path.
-type SchemaFn = fn(&Value, &str) -> SResult;
+type SchemaFn = fn(&Value, &Path<'_>) -> RuleResult;
 
 /// Classify a tool receipt: the first form whose schema it satisfies (§3.5).
-pub fn classify_tool_receipt(v: &Value, path: &str) -> SResult<ToolReceiptForm> {
+pub fn classify_tool_receipt(v: &Value, path: &Path<'_>) -> RuleResult<ToolReceiptForm> {
     let forms: [(ToolReceiptForm, SchemaFn); 4] = [
         (ToolReceiptForm::EnvelopeV2, check_tool_envelope_v2),
         (ToolReceiptForm::EnvelopeV1, check_tool_envelope_v1),
         (ToolReceiptForm::PayloadV2, check_tool_payload_v2),
         (ToolReceiptForm::PayloadV1, check_tool_payload_v1),
     ];
-    let mut first_error = None;
+    let mut first_violation = None;
     for (form, check) in forms {
         match check(v, path) {
             Ok(()) => return Ok(form),
             Err(e) => {
-                first_error.get_or_insert(e);
+                first_violation.get_or_insert(e);
             }
         }
     }
-    let detail = first_error
-        .map(|e| format!("{} ({})", e.message, e.path))
-        .unwrap_or_default();
-    Err(SchemaError::new(
+    let first = first_violation.map(|e| e.to_string()).unwrap_or_default();
+    Err(SchemaViolation::new(
         path,
-        format!("matches none of the tool receipt forms (v1/v2 payload or envelope): {detail}"),
+        format!("matches none of the tool receipt forms (v1/v2 payload or envelope): {first}"),
     ))
 }
 
-fn check_side_effect(v: &Value, path: &str) -> SResult {
+fn check_side_effect(v: &Value, path: &Path<'_>) -> RuleResult {
     Obj::new(v, path)?
         .required(&[
             "receipt_version",
@@ -521,23 +432,23 @@ fn check_side_effect(v: &Value, path: &str) -> SResult {
         ])?
         .konst("receipt_version", "1")?
         .str_min("receipt_id", 1)?
-        .enumeration(
+        .one_of(
             "effect_class",
             &["network_egress", "filesystem_write", "external_api_write"],
         )?
         .str_any("target_digest")?
         .str_any("request_digest")?
         .str_any("response_digest")?
-        .enumeration("hash_algorithm", &["SHA-256", "BLAKE3"])?
+        .one_of("hash_algorithm", &["SHA-256", "BLAKE3"])?
         .str_any("vendor_id")?
-        .number_min0("bytes_written", false)?
+        .number_min("bytes_written", 0.0)?
         .did("agent_did")?
         .date_time("timestamp")?
         .object("binding")?;
     Ok(())
 }
 
-fn check_human_approval(v: &Value, path: &str) -> SResult {
+fn check_human_approval(v: &Value, path: &Path<'_>) -> RuleResult {
     Obj::new(v, path)?
         .required(&[
             "receipt_version",
@@ -548,7 +459,7 @@ fn check_human_approval(v: &Value, path: &str) -> SResult {
         ])?
         .konst("receipt_version", "1")?
         .str_min("receipt_id", 1)?
-        .enumeration(
+        .one_of(
             "approval_type",
             &["explicit_approve", "explicit_deny", "auto_approve", "timeout_deny"],
         )?
@@ -563,7 +474,7 @@ fn check_human_approval(v: &Value, path: &str) -> SResult {
     Ok(())
 }
 
-fn check_delegation(v: &Value, path: &str) -> SResult {
+fn check_delegation(v: &Value, path: &Path<'_>) -> RuleResult {
     Obj::new(v, path)?
         .required(&[
             "receipt_version",
@@ -582,14 +493,14 @@ fn check_delegation(v: &Value, path: &str) -> SResult {
         .b64u("task_description_hash_b64u")?
         .b64u("delegate_bundle_hash_b64u")?
         .str_any("delegation_policy")?
-        .enumeration("hash_algorithm", &["SHA-256", "BLAKE3"])?
+        .one_of("hash_algorithm", &["SHA-256", "BLAKE3"])?
         .date_time("delegated_at")?
         .date_time("completed_at")?
         .object("binding")?;
     Ok(())
 }
 
-fn check_rate_limit_claim(v: &Value, path: &str) -> SResult {
+fn check_rate_limit_claim(v: &Value, path: &Path<'_>) -> RuleResult {
     let keys = [
         "claim_version",
         "scope",
@@ -608,18 +519,18 @@ fn check_rate_limit_claim(v: &Value, path: &str) -> SResult {
     o.closed(&keys)?
         .required(&keys[..7])?
         .konst("claim_version", "1")?
-        .enumeration("scope", &["agent", "model", "tool"])?
+        .one_of("scope", &["agent", "model", "tool"])?
         .str_min("scope_key", 1)?
         .date_time("window_start")?
         .date_time("window_end")?
         .str_min("run_id", 1)?;
     for k in &keys[5..11] {
-        o.number_min0(k, false)?;
+        o.number_min(k, 0.0)?;
     }
     Ok(())
 }
 
-fn check_attestation(v: &Value, path: &str) -> SResult {
+fn check_attestation(v: &Value, path: &Path<'_>) -> RuleResult {
     let keys = [
         "attestation_id",
         "attestation_type",
@@ -632,7 +543,7 @@ fn check_attestation(v: &Value, path: &str) -> SResult {
         .closed(&keys)?
         .required(&keys[..5])?
         .str_min("attestation_id", 1)?
-        .enumeration("attestation_type", &["owner", "third_party"])?
+        .one_of("attestation_type", &["owner", "third_party"])?
         .did("attester_did")?
         .did("subject_did")?
         .date_time("expires_at")?
@@ -640,7 +551,7 @@ fn check_attestation(v: &Value, path: &str) -> SResult {
     Ok(())
 }
 
-fn check_urm_reference(v: &Value, path: &str) -> SResult {
+fn check_urm_reference(v: &Value, path: &Path<'_>) -> RuleResult {
     let keys = [
         "urm_version",
         "urm_id",
@@ -659,7 +570,7 @@ fn check_urm_reference(v: &Value, path: &str) -> SResult {
     Ok(())
 }
 
-fn check_event(v: &Value, path: &str) -> SResult {
+fn check_event(v: &Value, path: &Path<'_>) -> RuleResult {
     let keys = [
         "event_id",
         "run_id",
@@ -684,10 +595,10 @@ fn check_event(v: &Value, path: &str) -> SResult {
     Ok(())
 }
 
-fn check_metadata(v: &Value, path: &str) -> SResult {
+fn check_metadata(v: &Value, path: &Path<'_>) -> RuleResult {
     let o = Obj::new(v, path)?;
     if let Some(h) = o.get("harness") {
-        Obj::new(h, &o.at("harness"))?
+        Obj::new(h, o.at("harness"))?
             .required(&["id", "version"])?
             .str_min("id", 1)?
             .str_min("version", 1)?
@@ -719,7 +630,7 @@ fn check_metadata(v: &Value, path: &str) -> SResult {
             "egress_policy_receipt",
             "interpose_state",
         ]);
-        let s = Obj::new(s, &o.at("sentinels"))?;
+        let s = Obj::new(s, o.at("sentinels"))?;
         s.closed(&allowed)?
             .required(&["interpose_active"])?
             .boolean("interpose_active")?
@@ -728,15 +639,22 @@ fn check_metadata(v: &Value, path: &str) -> SResult {
             .object("egress_policy_receipt")?
             .object("interpose_state")?;
         for c in counters {
-            s.number_min0(c, false)?;
+            s.number_min(c, 0.0)?;
         }
     }
     Ok(())
 }
 
-/// `proof_bundle.v1.json` over the (legacy-normalized) payload.
-pub fn check_payload_schema(payload: &Value) -> SResult {
-    let o = Obj::new(payload, "$.payload")?;
+/// What the checks after the payload schema read from the payload itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PayloadView<'v> {
+    pub bundle_id: &'v str,
+    pub agent_did: &'v str,
+}
+
+/// `proof_bundle.v1.json` over the (legacy-normalized) payload; its view once it passed.
+pub fn check_payload_schema(payload: &Value) -> RuleResult<PayloadView<'_>> {
+    let o = Obj::new(payload, "payload")?;
     o.closed(&PAYLOAD_KEYS)?
         .required(&["bundle_version", "bundle_id", "agent_did"])?
         .konst("bundle_version", "1")?
@@ -747,71 +665,59 @@ pub fn check_payload_schema(payload: &Value) -> SResult {
             .as_str()
             .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
         if !ok {
-            return Err(SchemaError::new(&o.at("eip8004_agent_id"), "must be a decimal string"));
+            return Err(SchemaViolation::new(
+                o.at("eip8004_agent_id"),
+                "must be a decimal string",
+            ));
         }
     }
     if let Some(reg) = o.get("eip8004_registry") {
         if !reg.as_str().is_some_and(is_caip10) {
-            return Err(SchemaError::new(
-                &o.at("eip8004_registry"),
+            return Err(SchemaViolation::new(
+                o.at("eip8004_registry"),
                 "must match eip155:<chain>:0x<40 hex>",
             ));
         }
     }
     if !ANY_OF.iter().any(|k| o.o.contains_key(k)) {
-        return Err(SchemaError::new(
-            &o.path,
+        return Err(SchemaViolation::new(
+            o.path,
             "carries no evidence (urm, event_chain, receipts, tool/side-effect/approval receipts or attestations)",
         ));
     }
     if let Some(u) = o.get("urm") {
         check_urm_reference(u, &o.at("urm"))?;
     }
-    o.each_par("event_chain", 1, None, check_event)?;
+    o.each_par("event_chain", 1, usize::MAX, check_event)?;
     // Receipts: legacy raw receipts are dropped before the schema runs.
     let receipts = normalized_receipts(payload);
-    if let Some(raw) = o.get("receipts") {
-        if raw.as_array().is_none() {
-            return Err(SchemaError::new(&o.at("receipts"), "expected an array"));
-        }
-        if receipts.is_empty() && raw.as_array().is_some_and(|a| a.is_empty()) {
-            return Err(SchemaError::new(&o.at("receipts"), "needs at least 1 item(s)"));
-        }
-    }
+    // An array, with at least one item unless some of its items are legacy raw receipts.
+    o.array("receipts", usize::from(receipts.is_empty()), usize::MAX)?;
     let receipts_path = o.at("receipts");
-    first_error(&receipts, |i, r| {
-        check_gateway_envelope(r, &format!("{receipts_path}[{i}]"))
-    })?;
+    first_error(&receipts, |i, r| check_gateway_envelope(r, &receipts_path.index(i)))?;
     let tools_path = o.at("tool_receipts");
-    first_error(o.array("tool_receipts", 0, Some(1000))?, |i, t| {
-        classify_tool_receipt(t, &format!("{tools_path}[{i}]")).map(|_| ())
+    first_error(o.array("tool_receipts", 0, MAX_SIDE_RECEIPTS)?, |i, t| {
+        classify_tool_receipt(t, &tools_path.index(i)).map(drop)
     })?;
-    o.each_par("side_effect_receipts", 0, Some(MAX_SIDE_RECEIPTS), check_side_effect)?
-        .each_par(
-            "human_approval_receipts",
-            0,
-            Some(MAX_SIDE_RECEIPTS),
-            check_human_approval,
-        )?
-        .each_par("delegation_receipts", 0, Some(MAX_SIDE_RECEIPTS), check_delegation)?
-        .each(
-            "rate_limit_claims",
-            0,
-            Some(MAX_RATE_LIMIT_CLAIMS),
-            check_rate_limit_claim,
-        )?
-        .each("attestations", 1, None, check_attestation)?;
+    o.each_par("side_effect_receipts", 0, MAX_SIDE_RECEIPTS, check_side_effect)?
+        .each_par("human_approval_receipts", 0, MAX_SIDE_RECEIPTS, check_human_approval)?
+        .each_par("delegation_receipts", 0, MAX_SIDE_RECEIPTS, check_delegation)?
+        .each("rate_limit_claims", 0, MAX_RATE_LIMIT_CLAIMS, check_rate_limit_claim)?
+        .each("attestations", 1, usize::MAX, check_attestation)?;
     if let Some(m) = o.get("metadata") {
         check_metadata(m, &o.at("metadata"))?;
     }
     if let Some(k) = UNSUPPORTED_ARRAYS.iter().find(|k| o.o.contains_key(k)) {
-        return Err(SchemaError::new(
-            &o.at(k),
-            "this evidence family is not verified by clawaudit yet, so the bundle cannot pass",
+        return Err(SchemaViolation::new(
+            o.at(k),
+            "is an evidence family clawaudit does not verify yet, so the bundle cannot pass",
         )
         .with_code(ReasonCode::UnsupportedEvidence));
     }
-    Ok(())
+    Ok(PayloadView {
+        bundle_id: o.text("bundle_id")?,
+        agent_did: o.text("agent_did")?,
+    })
 }
 
 fn is_caip10(s: &str) -> bool {
@@ -843,7 +749,7 @@ fn jss_size(v: &Value) -> usize {
 }
 
 /// §3.1 rules the reference code applies after the schema (step 5).
-pub fn check_structure(payload: &Value) -> Result<(), Failure> {
+pub fn check_structure(payload: &Value, view: &PayloadView<'_>) -> Result<(), Failure> {
     let receipts = normalized_receipts(payload);
     let has_chain = len_of(payload, "event_chain") > 0;
     let has_attestations = len_of(payload, "attestations") > 0;
@@ -912,8 +818,7 @@ pub fn check_structure(payload: &Value) -> Result<(), Failure> {
             }
         }
     }
-    let agent = payload.get("agent_did").and_then(Value::as_str).unwrap_or("");
-    if !crate::crypto::did::is_valid_did_syntax(agent) {
+    if !crate::crypto::did::is_valid_did_syntax(view.agent_did) {
         return Err(Failure::new(
             "payload.agent_did",
             ReasonCode::InvalidDidFormat,
@@ -924,4 +829,50 @@ pub fn check_structure(payload: &Value) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse_str;
+
+    #[test]
+    fn causal_binding_fields_keep_their_codes_and_paths() {
+        let binding = parse_str(r#"{"run_id":"r","phase":"dreaming"}"#).unwrap();
+        let at = Path::Text("payload.receipts[2].payload.binding");
+        let e = check_receipt_binding(&binding, &at).unwrap_err();
+        assert_eq!(e.code, Some(ReasonCode::CausalPhaseInvalid));
+        assert_eq!(e.path, "payload.receipts[2].payload.binding.phase");
+        let binding = parse_str(r#"{"run_id":"r","span_id":""}"#).unwrap();
+        let e = check_receipt_binding(&binding, &at).unwrap_err();
+        assert_eq!(e.code, Some(ReasonCode::CausalBindingNormalizationFailed));
+        // Any other rule of the binding has the caller's code.
+        let binding = parse_str(r#"{"run_id":"r","colour":"blue"}"#).unwrap();
+        let e = check_receipt_binding(&binding, &at).unwrap_err();
+        assert_eq!((e.code, e.path.as_str()), (None, "payload.receipts[2].payload.binding"));
+    }
+
+    #[test]
+    fn the_payload_schema_returns_its_view_or_names_the_place() {
+        let ok = parse_str(r#"{"bundle_version":"1","bundle_id":"b1","agent_did":"did:key:z","attestations":[{"attestation_id":"a","attestation_type":"owner","attester_did":"did:key:a","subject_did":"did:key:z","signature_b64u":"AAAAAAAA"}]}"#).unwrap();
+        assert_eq!(
+            check_payload_schema(&ok).unwrap(),
+            PayloadView {
+                bundle_id: "b1",
+                agent_did: "did:key:z"
+            }
+        );
+        let unsupported =
+            parse_str(r#"{"bundle_version":"1","bundle_id":"b1","agent_did":"did:key:z","vir_receipts":[{}]}"#)
+                .unwrap();
+        let e = check_payload_schema(&unsupported).unwrap_err();
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (Some(ReasonCode::UnsupportedEvidence), "payload.vir_receipts")
+        );
+        let legacy_only =
+            parse_str(r#"{"bundle_version":"1","bundle_id":"b1","agent_did":"did:key:z","receipts":[]}"#).unwrap();
+        let e = check_payload_schema(&legacy_only).unwrap_err();
+        assert_eq!(e.to_string(), "payload.receipts must have at least 1 item");
+    }
 }

@@ -17,6 +17,8 @@ use super::bundle_digests;
 use super::envelope::{self, Envelope, HeaderRules};
 use super::event_chain::{self, VerifiedChain};
 use super::gateway_receipts::{self, GatewayReceiptInfo, SchemaCheck};
+use super::payload::PayloadView;
+use super::side_receipts::SideKind;
 use super::signatures::SignatureCache;
 use super::tiers::{self, ProofTier};
 use super::{attestations, causal, payload, rate_limit, side_receipts, tool_receipts, urm};
@@ -25,13 +27,12 @@ use crate::crypto::{parse_did_key, DidKeyError, PublicKey};
 use crate::json::Value;
 use crate::reason::ReasonCode;
 use crate::report::{Counts, Failure, Findings, Kind, SubjectReport};
+use crate::schema_rules::schema_failure;
 use crate::timeutil::Millis;
 
 /// Receipt counts from which the pre-pass runs on the rayon pool (below it, starting the
 /// pool costs more than it saves).
 const PARALLEL_RECEIPTS: usize = 32;
-/// `co_signature` items a tool-receipt envelope may carry (schema `maxItems`).
-const MAX_CO_SIGNATURES: usize = 16;
 
 /// Metadata evidence (§3.8) that we do not verify yet: a bundle carrying any of it FAILs.
 const UNSUPPORTED_METADATA: [&str; 7] = [
@@ -72,6 +73,8 @@ pub struct BundleCounts {
 pub struct BundleSummary {
     pub bundle_id: String,
     pub agent_did: String,
+    /// The envelope's `payload_hash_b64u` (what exports and attestations link to).
+    pub payload_hash_b64u: String,
     pub run_id: Option<String>,
     pub event_hashes: Vec<String>,
     pub expires_at: Option<Millis>,
@@ -130,26 +133,8 @@ fn verify_inner<'v>(
     run: &mut Run<'v>,
 ) -> Result<(ProofTier, &'static str), Failure> {
     let label = "proof bundle";
-    // W1: a bare payload is never "verified" (the reference accepts it unsigned).
-    if !envelope::is_envelope_shaped(value) {
-        return Err(Failure::new(
-            "envelope.shape",
-            ReasonCode::MalformedEnvelope,
-            "the input is not a SignedEnvelope (envelope_version, payload and signature_b64u are required); an unsigned payload cannot be verified",
-        ));
-    }
-    let mut rules = HeaderRules::clawsig("proof_bundle");
-    rules.expiry = Some((ctx.at, opts.ttl_skew_ms));
-    let env = envelope::parse_header(value, &rules, label)?;
-    run.summary.expires_at = env.expires_at;
-    run.findings.pass(
-        "envelope.header",
-        "envelope version, type, algorithms, signer DID syntax, dates and encodings are acceptable",
-    );
-
-    payload::check_envelope_schema(value).map_err(|e| e.into_failure("envelope.schema", label))?;
+    let env = check_envelope(value, ctx, opts, run, label)?;
     let p = env.payload;
-    let agent_did = p.get("agent_did").and_then(Value::as_str).unwrap_or("");
 
     // Every signature of the bundle goes into one batch, verified on one side of a rayon
     // join while the other side runs the ordered checks up to the envelope signature and
@@ -175,15 +160,7 @@ fn verify_inner<'v>(
         queue_signatures(&env, &receipts, &mut cache);
         cache.run();
     }
-
-    env.check_payload_hash_with(label, || pre.payload_hash)?;
-    let key = cache
-        .key(env.signer_did)
-        .map_err(|e| gateway_receipts::key_failure(&e, label))?;
-    let sig = envelope::decode_signature(env.signature_b64u, label)?;
-    if !cache.verifies(env.signer_did, &key, env.payload_hash_b64u.as_bytes(), &sig) {
-        return Err(envelope::signature_failure(label, "Ed25519 verification failed"));
-    }
+    check_envelope_signature(&env, std::mem::take(&mut pre.payload_hash), &mut cache, label)?;
     run.findings.pass(
         "envelope.signature",
         format!("payload hash and signature by {} verify", env.signer_did),
@@ -191,27 +168,138 @@ fn verify_inner<'v>(
 
     run.chain = pre.chain?;
     let chain = run.chain.as_ref();
-    if let Some(c) = chain {
-        run.summary.run_id = c.run_id.map(str::to_string);
-        run.summary.event_hashes = std::mem::take(&mut pre.event_hashes);
-        run.summary.counts.events = c.hashes.len();
+    report_chain(chain, &mut pre.event_hashes, &mut run.findings, &mut run.summary);
+    let run_id = chain.and_then(|c| c.run_id);
+    let urm_valid = check_claims_and_references(p, run_id, chain, ctx, opts, &mut run.findings, &mut run.summary)?;
+
+    let infos = finish_gateway_receipts(pre.receipts, &mut cache, &mut run.findings);
+    let verified = count_gateway_receipts(&infos, &mut run.findings, &mut run.summary);
+    let receipts_valid = !infos.is_empty() && verified == infos.len();
+
+    let agent_did = pre.view.agent_did;
+    let counts = &mut run.summary.counts;
+    counts.tool_receipts =
+        tool_receipts::verify_tool_receipts(p, agent_did, chain, ctx.at, opts.ttl_skew_ms, &mut cache)?;
+    counts.side_effect_receipts = side_receipts::verify_side_receipts(p, agent_did, SideKind::SideEffect)?;
+    counts.human_approval_receipts = side_receipts::verify_side_receipts(p, agent_did, SideKind::HumanApproval)?;
+    run.findings.pass(
+        "tool_and_side_receipts",
+        "tool, side-effect and approval receipts are consistent",
+    );
+
+    // The causal rules ran in the pre-pass (pure functions of the receipts); their verdicts
+    // are reported here, in the reference order.
+    // Precedence: the reference's rule (same receipt_id, DIFFERENT payload →
+    // CAUSAL_RECEIPT_REPLAY_DETECTED) runs first, exactly where the reference runs it, so its
+    // code is unchanged. Our stricter rule (any repeated receipt_id, i.e. an identical copy,
+    // or a repeated binding nonce → RECEIPT_REPLAY) runs immediately after it, before the
+    // causal graph rules. No conformance vector repeats a receipt, so none is affected.
+    pre.causal?;
+    run.findings
+        .pass("causal", "causal bindings, replay and anchoring rules hold");
+
+    let att_ok = report_attestations(p, agent_did, ctx, &mut cache, &mut run.findings, &mut run.summary);
+    let proof_tier = tiers::proof_tier(att_ok, verified);
+    let trust_tier = tiers::trust_tier(urm_valid, chain.is_some(), receipts_valid, false);
+    run.summary.gateway_receipts = infos;
+
+    if opts.strict_receipts {
+        check_strict_receipts(&run.summary.gateway_receipts, ctx)?;
         run.findings.pass(
+            "receipts.strict",
+            "every gateway receipt verifies against the allowlist",
+        );
+    }
+    Ok((proof_tier, trust_tier))
+}
+
+/// §6.1 steps 1–2: a SignedEnvelope (W1: a bare payload is never "verified", though the
+/// reference accepts it unsigned), its header, then its schema.
+fn check_envelope<'v>(
+    value: &'v Value,
+    ctx: &VerifyContext,
+    opts: &ProofBundleOptions,
+    run: &mut Run<'v>,
+    label: &str,
+) -> Result<Envelope<'v>, Failure> {
+    if !envelope::is_envelope_shaped(value) {
+        return Err(Failure::new(
+            "envelope.shape",
+            ReasonCode::MalformedEnvelope,
+            "the input is not a SignedEnvelope (envelope_version, payload and signature_b64u are required); an unsigned payload cannot be verified",
+        ));
+    }
+    let mut rules = HeaderRules::clawsig("proof_bundle");
+    rules.expiry = Some((ctx.at, opts.ttl_skew_ms));
+    let env = envelope::parse_header(value, &rules, label)?;
+    run.summary.expires_at = env.expires_at;
+    run.summary.payload_hash_b64u = env.payload_hash_b64u.to_string();
+    run.findings.pass(
+        "envelope.header",
+        "envelope version, type, algorithms, signer DID syntax, dates and encodings are acceptable",
+    );
+    payload::check_envelope_schema(value).map_err(schema_failure("envelope.schema", label))?;
+    Ok(env)
+}
+
+/// The payload hash (computed in the pre-pass), the signer's key and the envelope signature
+/// (verified in the batch).
+fn check_envelope_signature(
+    env: &Envelope<'_>,
+    payload_hash: String,
+    cache: &mut SignatureCache,
+    label: &str,
+) -> Result<(), Failure> {
+    env.check_payload_hash_with(label, || payload_hash)?;
+    let key = cache
+        .key(env.signer_did)
+        .map_err(|e| gateway_receipts::key_failure(&e, label))?;
+    let sig = envelope::decode_signature(env.signature_b64u, label)?;
+    if !cache.verifies(env.signer_did, &key, env.payload_hash_b64u.as_bytes(), &sig) {
+        return Err(envelope::signature_failure(label, "Ed25519 verification failed"));
+    }
+    Ok(())
+}
+
+/// The event chain's verdict (already computed) at its place in the order.
+fn report_chain(
+    chain: Option<&VerifiedChain<'_>>,
+    event_hashes: &mut Vec<String>,
+    findings: &mut Findings,
+    summary: &mut BundleSummary,
+) {
+    if let Some(c) = chain {
+        summary.run_id = c.run_id.map(str::to_string);
+        summary.event_hashes = std::mem::take(event_hashes);
+        summary.counts.events = c.hashes.len();
+        findings.pass(
             "event_chain",
             format!("{} events link and hash correctly", c.hashes.len()),
         );
     } else {
-        run.findings.skip("event_chain", "the bundle has no event chain");
+        findings.skip("event_chain", "the bundle has no event chain");
     }
-    let run_id = chain.and_then(|c| c.run_id);
+}
 
+/// Rate-limit claims, the metadata evidence we cannot verify, then the URM; whether the
+/// bundle's URM document verified.
+fn check_claims_and_references(
+    p: &Value,
+    run_id: Option<&str>,
+    chain: Option<&VerifiedChain<'_>>,
+    ctx: &VerifyContext,
+    opts: &ProofBundleOptions,
+    findings: &mut Findings,
+    summary: &mut BundleSummary,
+) -> Result<bool, Failure> {
     let claims = rate_limit::verify_rate_limit_claims(p, run_id)?;
-    run.summary.rate_limit_claims = p
+    summary.rate_limit_claims = p
         .get("rate_limit_claims")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     if claims > 0 {
-        run.findings.pass(
+        findings.pass(
             "rate_limit_claims",
             format!("{claims} rate-limit claims are consistent"),
         );
@@ -221,15 +309,20 @@ fn verify_inner<'v>(
 
     let urm_valid = urm::verify_urm(p, opts.urm, &ctx.limits.json, run_id, chain.and_then(|c| c.root()))?;
     if urm_valid {
-        run.findings
-            .pass("urm", "the URM document matches the bundle and its hash");
+        findings.pass("urm", "the URM document matches the bundle and its hash");
     }
+    Ok(urm_valid)
+}
 
-    // Gateway receipts: per-receipt results only (the core rule is non-fatal). Everything
-    // but the signature lookup ran in the pre-pass; finish each receipt in order.
-    // (Collected in place: the infos reuse the pre-pass vector's memory.)
-    let infos: Vec<GatewayReceiptInfo> = pre
-        .receipts
+/// Gateway receipts: per-receipt results only (the core rule is non-fatal). Everything but
+/// the signature lookup ran in the pre-pass; finish each receipt in order. (Collected in
+/// place: the infos reuse the pre-pass vector's memory.)
+fn finish_gateway_receipts(
+    receipts: Vec<ReceiptPre<'_>>,
+    cache: &mut SignatureCache,
+    findings: &mut Findings,
+) -> Vec<GatewayReceiptInfo> {
+    receipts
         .into_iter()
         .enumerate()
         .map(|(i, pre)| {
@@ -248,73 +341,51 @@ fn verify_inner<'v>(
             match checked {
                 Ok(()) => info.signature_valid = true,
                 Err(f) => {
-                    run.findings.warn("gateway_receipt", f.code, f.detail.clone());
+                    findings.warn("gateway_receipt", f.code, f.detail.clone());
                     info.failure = Some(f.at_path(format!("payload.receipts[{i}]")));
                 }
             }
             info.bound = pre.bound;
             info
         })
-        .collect();
+        .collect()
+}
+
+/// The gateway-receipt counts and their check; how many verified and are bound.
+fn count_gateway_receipts(infos: &[GatewayReceiptInfo], findings: &mut Findings, summary: &mut BundleSummary) -> usize {
     let sig_ok = infos.iter().filter(|i| i.signature_valid).count();
     let verified = infos.iter().filter(|i| i.signature_valid && i.bound).count();
-    let receipts_valid = !infos.is_empty() && verified == infos.len();
-    run.summary.counts.receipts = infos.len();
-    run.summary.counts.receipts_signature_verified = sig_ok;
-    run.summary.counts.receipts_verified = verified;
+    summary.counts.receipts = infos.len();
+    summary.counts.receipts_signature_verified = sig_ok;
+    summary.counts.receipts_verified = verified;
     if !infos.is_empty() {
-        run.findings.pass(
+        findings.pass(
             "gateway_receipts",
             format!("{verified} of {} gateway receipts verified and bound", infos.len()),
         );
     }
+    verified
+}
 
-    let at = ctx.at;
-    run.summary.counts.tool_receipts =
-        tool_receipts::verify_tool_receipts(p, agent_did, chain, at, opts.ttl_skew_ms, &mut cache)?;
-    run.summary.counts.side_effect_receipts =
-        side_receipts::verify_side_receipts(p, agent_did, side_receipts::SideKind::SideEffect)?;
-    run.summary.counts.human_approval_receipts =
-        side_receipts::verify_side_receipts(p, agent_did, side_receipts::SideKind::HumanApproval)?;
-    run.findings.pass(
-        "tool_and_side_receipts",
-        "tool, side-effect and approval receipts are consistent",
-    );
-
-    // The causal rules ran in the pre-pass (pure functions of the receipts); their verdicts
-    // are reported here, in the reference order.
-    // Precedence: the reference's rule (same receipt_id, DIFFERENT payload →
-    // CAUSAL_RECEIPT_REPLAY_DETECTED) runs first, exactly where the reference runs it, so its
-    // code is unchanged. Our stricter rule (any repeated receipt_id, i.e. an identical copy,
-    // or a repeated binding nonce → RECEIPT_REPLAY) runs immediately after it, before the
-    // causal graph rules. No conformance vector repeats a receipt, so none is affected.
-    pre.causal?;
-    run.findings
-        .pass("causal", "causal bindings, replay and anchoring rules hold");
-
-    let att = attestations::verify_attestations(p, agent_did, ctx, &mut cache);
+/// Attestations are non-fatal: each one that does not count is a warning. How many verified.
+fn report_attestations(
+    p: &Value,
+    agent_did: &str,
+    ctx: &VerifyContext,
+    cache: &mut SignatureCache,
+    findings: &mut Findings,
+    summary: &mut BundleSummary,
+) -> usize {
+    let att = attestations::verify_attestations(p, agent_did, ctx, cache);
     let att_ok = att.iter().filter(|(ok, _)| *ok).count();
     for (ok, note) in &att {
         if !ok {
-            run.findings
-                .warn("attestation", ReasonCode::ClaimNotFound, note.clone());
+            findings.warn("attestation", ReasonCode::ClaimNotFound, note.clone());
         }
     }
-    run.summary.counts.attestations = att.len();
-    run.summary.counts.attestations_verified = att_ok;
-
-    let proof_tier = tiers::proof_tier(att_ok, verified);
-    let trust_tier = tiers::trust_tier(urm_valid, chain.is_some(), receipts_valid, false);
-    run.summary.gateway_receipts = infos;
-
-    if opts.strict_receipts {
-        check_strict_receipts(&run.summary.gateway_receipts, ctx)?;
-        run.findings.pass(
-            "receipts.strict",
-            "every gateway receipt verifies against the allowlist",
-        );
-    }
-    Ok((proof_tier, trust_tier))
+    summary.counts.attestations = att.len();
+    summary.counts.attestations_verified = att_ok;
+    att_ok
 }
 
 /// The order-free results the ordered checks consult after the join.
@@ -330,6 +401,8 @@ struct Precomputed<'v> {
     /// The causal rules' first failure, in their order: normalization, the reference replay
     /// rule, our strict replay rule, the graph rules, anchoring.
     causal: Result<(), Failure>,
+    /// What the payload says, read once its schema passed.
+    view: PayloadView<'v>,
 }
 
 struct ReceiptPre<'v> {
@@ -365,7 +438,7 @@ fn within_batch_limits(p: &Value, receipts: usize) -> bool {
         && items("tool_receipts").len() <= payload::MAX_SIDE_RECEIPTS
         && items("tool_receipts")
             .iter()
-            .all(|t| t.get("co_signatures").and_then(Value::as_array).map_or(0, Vec::len) <= MAX_CO_SIGNATURES)
+            .all(|t| t.get("co_signatures").and_then(Value::as_array).map_or(0, Vec::len) <= payload::MAX_CO_SIGNATURES)
 }
 
 /// Every signature the ordered checks will ask about.
@@ -388,36 +461,34 @@ fn checks_before_signature<'v>(
     label: &str,
 ) -> Result<Precomputed<'v>, Failure> {
     let p = env.payload;
-    payload::check_payload_schema(p).map_err(|e| e.into_failure("payload.schema", label))?;
+    let view = payload::check_payload_schema(p).map_err(schema_failure("payload.schema", label))?;
     run.findings.pass(
         "payload.schema",
         "the envelope and payload match proof_bundle v1 and the schemas it references",
     );
 
-    payload::check_structure(p)?;
-    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("");
-    let agent_did = text("agent_did");
-    run.summary.bundle_id = text("bundle_id").to_string();
-    run.summary.agent_did = agent_did.to_string();
+    payload::check_structure(p, &view)?;
+    run.summary.bundle_id = view.bundle_id.to_string();
+    run.summary.agent_did = view.agent_did.to_string();
     run.findings.pass(
         "payload.structure",
         "counts, metadata sizes and event ids are within the limits",
     );
 
-    if env.signer_did != agent_did {
+    if env.signer_did != view.agent_did {
         return Err(Failure::new(
             "envelope.signer_did",
             ReasonCode::InvalidDidFormat,
             format!(
-                "the proof bundle is signed by {}, but its agent_did is {agent_did}",
-                env.signer_did
+                "the proof bundle is signed by {}, but its agent_did is {}",
+                env.signer_did, view.agent_did
             ),
         ));
     }
-    Ok(precompute(p, receipts, ctx))
+    Ok(precompute(p, receipts, ctx, view))
 }
 
-fn precompute<'v>(p: &'v Value, receipts: &[&'v Value], ctx: &VerifyContext) -> Precomputed<'v> {
+fn precompute<'v>(p: &'v Value, receipts: &[&'v Value], ctx: &VerifyContext, view: PayloadView<'v>) -> Precomputed<'v> {
     let parallel = receipts.len() >= PARALLEL_RECEIPTS;
     // The JSS hash stream is sequential; the descriptions (with their JCS) and the event
     // chain proceed beside it.
@@ -482,6 +553,7 @@ fn precompute<'v>(p: &'v Value, receipts: &[&'v Value], ctx: &VerifyContext) -> 
         chain,
         event_hashes,
         causal,
+        view,
     }
 }
 

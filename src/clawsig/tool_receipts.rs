@@ -7,13 +7,14 @@ use super::disclosure::verify_disclosure;
 use super::envelope;
 use super::event_chain::VerifiedChain;
 use super::gateway_receipts::key_failure;
-use super::payload::{classify_tool_receipt, ToolReceiptForm};
+use super::payload::{classify_tool_receipt, ToolReceiptForm, MAX_CO_SIGNATURES};
 use super::signatures::SignatureCache;
 use crate::crypto::{b64, sha256_b64u};
 use crate::json::{jss, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
-use crate::timeutil::{parse_rfc3339, Millis};
+use crate::schema_rules::{schema_failure, Obj, Path, RuleResult};
+use crate::timeutil::Millis;
 
 fn fail(check: &'static str, code: ReasonCode, i: usize, why: String) -> Failure {
     Failure::new(check, code, format!("tool_receipts[{i}] {why}")).at_path(format!("payload.tool_receipts[{i}]"))
@@ -49,6 +50,77 @@ pub fn queue_signatures(payload: &Value, cache: &mut SignatureCache) {
     }
 }
 
+/// A tool receipt as the checks after its schema read it.
+struct ToolReceipt<'v> {
+    form: ToolReceiptForm,
+    /// The receipt's payload: the envelope's, or the receipt itself.
+    body: &'v Value,
+    /// The envelope fields, for the envelope forms.
+    envelope: Option<ToolEnvelope<'v>>,
+    /// The v2 selective disclosures and the hashes they must open: `(field, disclosure,
+    /// committed hash)`.
+    disclosures: Vec<(&'static str, &'v Value, &'v str)>,
+}
+
+struct ToolEnvelope<'v> {
+    expires_at: Option<Millis>,
+    hash_algorithm: &'v str,
+    payload_hash_b64u: &'v str,
+    signer_did: &'v str,
+    signature_b64u: &'v str,
+    /// `(signer_did, signature_b64u)` of each co-signature.
+    co_signatures: Vec<(&'v str, &'v str)>,
+}
+
+/// The view of a receipt whose schema passed as `form` (every read is one of its rules).
+fn read_receipt<'v>(t: &'v Value, form: ToolReceiptForm, at: &Path<'_>) -> RuleResult<ToolReceipt<'v>> {
+    let o = Obj::new(t, at)?;
+    let (body, envelope) = if is_envelope(form) {
+        let envelope = ToolEnvelope {
+            expires_at: o.opt_time("expires_at")?,
+            hash_algorithm: o.text("hash_algorithm")?,
+            payload_hash_b64u: o.text("payload_hash_b64u")?,
+            signer_did: o.text("signer_did")?,
+            signature_b64u: o.text("signature_b64u")?,
+            co_signatures: co_signatures(&o)?,
+        };
+        (o.require("payload", |v, _| Ok(v))?, Some(envelope))
+    } else {
+        (t, None)
+    };
+    let mut disclosures = Vec::new();
+    if matches!(form, ToolReceiptForm::EnvelopeV2 | ToolReceiptForm::PayloadV2) {
+        let body_at = at.key("payload");
+        let b = if is_envelope(form) { Obj::new(body, body_at)? } else { o };
+        for (d, h) in [
+            ("args_disclosure", "args_hash_b64u"),
+            ("result_disclosure", "result_hash_b64u"),
+        ] {
+            if let Some(disclosure) = b.get(d) {
+                disclosures.push((d, disclosure, b.text(h)?));
+            }
+        }
+    }
+    Ok(ToolReceipt {
+        form,
+        body,
+        envelope,
+        disclosures,
+    })
+}
+
+fn co_signatures<'v>(o: &Obj<'v, '_>) -> RuleResult<Vec<(&'v str, &'v str)>> {
+    let at = o.at("co_signatures");
+    o.array("co_signatures", 0, MAX_CO_SIGNATURES)?
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            let c = Obj::new(c, at.index(j))?;
+            Ok((c.text("signer_did")?, c.text("signature_b64u")?))
+        })
+        .collect()
+}
+
 /// Verify every tool receipt; the first failure is fatal.
 pub fn verify_tool_receipts(
     payload: &Value,
@@ -61,22 +133,19 @@ pub fn verify_tool_receipts(
     let Some(items) = payload.get("tool_receipts").and_then(Value::as_array) else {
         return Ok(0);
     };
+    let items_at = Path::Text("payload.tool_receipts");
     for (i, t) in items.iter().enumerate() {
-        let path = format!("payload.tool_receipts[{i}]");
+        let path = items_at.index(i);
         let form = classify_tool_receipt(t, &path).map_err(|e| {
             let code = if t.get("receipt_version").is_some() && t.get("envelope_version").is_none() {
                 ReasonCode::UnknownVersion
             } else {
                 ReasonCode::SchemaValidationFailed
             };
-            fail("tool_receipt.schema", code, i, e.message)
+            e.into_failure("tool_receipt.schema", code, "proof bundle")
         })?;
-        let body = if is_envelope(form) {
-            t.get("payload").unwrap_or(&Value::Null)
-        } else {
-            t
-        };
-        if body.get("agent_did").and_then(Value::as_str) != Some(agent_did) {
+        let receipt = read_receipt(t, form, &path).map_err(schema_failure("tool_receipt.schema", "proof bundle"))?;
+        if receipt.body.get("agent_did").and_then(Value::as_str) != Some(agent_did) {
             return Err(fail(
                 "tool_receipt.agent",
                 ReasonCode::ProofBundleAgentMismatch,
@@ -84,21 +153,13 @@ pub fn verify_tool_receipts(
                 "names a different agent_did from the proof bundle".into(),
             ));
         }
-        check_binding(body, chain, i)?;
-        if is_envelope(form) {
-            check_envelope(t, form, at, skew_ms, cache, i)?;
+        check_binding(receipt.body, chain, i)?;
+        if let Some(envelope) = &receipt.envelope {
+            check_envelope(envelope, receipt.form, receipt.body, at, skew_ms, cache, i)?;
         }
-        if matches!(form, ToolReceiptForm::EnvelopeV2 | ToolReceiptForm::PayloadV2) {
-            for (d, h) in [
-                ("args_disclosure", "args_hash_b64u"),
-                ("result_disclosure", "result_hash_b64u"),
-            ] {
-                if let Some(disclosure) = body.get(d) {
-                    let committed = body.get(h).and_then(Value::as_str).unwrap_or("");
-                    verify_disclosure(disclosure, committed, &format!("tool_receipts[{i}].{d}"))
-                        .map_err(|f| f.at_path(path.clone()))?;
-                }
-            }
+        for (d, disclosure, committed) in &receipt.disclosures {
+            verify_disclosure(disclosure, committed, &format!("tool_receipts[{i}].{d}"))
+                .map_err(|f| f.at_path(path.to_string()))?;
         }
     }
     Ok(items.len())
@@ -140,43 +201,36 @@ fn check_binding(body: &Value, chain: Option<&VerifiedChain<'_>>, i: usize) -> R
 }
 
 fn check_envelope(
-    t: &Value,
+    t: &ToolEnvelope<'_>,
     form: ToolReceiptForm,
+    payload: &Value,
     at: Millis,
     skew_ms: Millis,
     cache: &mut SignatureCache,
     i: usize,
 ) -> Result<(), Failure> {
     let label = format!("tool_receipts[{i}]");
-    if let Some(exp) = t.get("expires_at") {
-        let exp = exp.as_str().and_then(parse_rfc3339).ok_or_else(|| {
-            fail(
-                "tool_receipt.expires_at",
-                ReasonCode::SchemaValidationFailed,
-                i,
-                "has an expires_at that is not an RFC 3339 date-time".into(),
-            )
-        })?;
-        if at > exp.saturating_add(skew_ms) {
-            return Err(fail(
-                "tool_receipt.expires_at",
-                ReasonCode::ExpiredTtl,
-                i,
-                "has expired".into(),
-            ));
-        }
+    if t.expires_at.is_some_and(|exp| at > exp.saturating_add(skew_ms)) {
+        return Err(fail(
+            "tool_receipt.expires_at",
+            ReasonCode::ExpiredTtl,
+            i,
+            "has expired".into(),
+        ));
     }
-    let algorithm = t.get("hash_algorithm").and_then(Value::as_str).unwrap_or("");
-    if algorithm != "SHA-256" {
+    if t.hash_algorithm != "SHA-256" {
         return Err(fail(
             "tool_receipt.payload_hash",
             ReasonCode::UnknownHashAlgorithm,
             i,
-            format!("uses hash_algorithm \"{algorithm}\", only SHA-256 is implemented"),
+            format!(
+                "uses hash_algorithm \"{}\", only SHA-256 is implemented",
+                t.hash_algorithm
+            ),
         ));
     }
-    let claimed = t.get("payload_hash_b64u").and_then(Value::as_str).unwrap_or("");
-    let computed = sha256_b64u(jss::to_string(t.get("payload").unwrap_or(&Value::Null)).as_bytes());
+    let claimed = t.payload_hash_b64u;
+    let computed = sha256_b64u(jss::to_string(payload).as_bytes());
     if computed != claimed {
         return Err(fail(
             "tool_receipt.payload_hash",
@@ -185,40 +239,42 @@ fn check_envelope(
             format!("has a payload that hashes to {computed}, but payload_hash_b64u says {claimed}"),
         ));
     }
-    let signer = t.get("signer_did").and_then(Value::as_str).unwrap_or("");
+    let signer = t.signer_did;
     let key = cache.key(signer).map_err(|e| key_failure(&e, &label))?;
-    let sig_text = t.get("signature_b64u").and_then(Value::as_str).unwrap_or("");
-    let sig = envelope::decode_signature(sig_text, &label)?;
+    let sig = envelope::decode_signature(t.signature_b64u, &label)?;
     if sig.len() != 64 || !cache.verifies(signer, &key, claimed.as_bytes(), &sig) {
         return Err(
             envelope::signature_failure(&label, "Ed25519 verification failed").at_path(format!("payload.{label}"))
         );
     }
     if form == ToolReceiptForm::EnvelopeV2 {
-        for (j, c) in t
-            .get("co_signatures")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let co_label = format!("{label}.co_signatures[{j}]");
-            let did = c.get("signer_did").and_then(Value::as_str).unwrap_or("");
-            let text = c.get("signature_b64u").and_then(Value::as_str).unwrap_or("");
-            let sig = envelope::decode_signature(text, &co_label)?;
-            let ok = match cache.key(did) {
-                Ok(key) => sig.len() == 64 && cache.verifies(did, &key, claimed.as_bytes(), &sig),
-                Err(_) => false,
-            };
-            if !ok {
-                return Err(Failure::new(
-                    "tool_receipt.co_signature",
-                    ReasonCode::CoSignatureInvalid,
-                    format!("the {co_label} by {did} does not verify over the receipt's payload hash"),
-                )
-                .at_path(format!("payload.{co_label}")));
-            }
+        for (j, (did, sig)) in t.co_signatures.iter().enumerate() {
+            check_co_signature(did, sig, claimed, cache, &format!("{label}.co_signatures[{j}]"))?;
         }
     }
     Ok(())
+}
+
+/// One co-signature over the receipt's payload hash.
+fn check_co_signature(
+    did: &str,
+    sig_text: &str,
+    claimed: &str,
+    cache: &mut SignatureCache,
+    co_label: &str,
+) -> Result<(), Failure> {
+    let sig = envelope::decode_signature(sig_text, co_label)?;
+    let ok = match cache.key(did) {
+        Ok(key) => sig.len() == 64 && cache.verifies(did, &key, claimed.as_bytes(), &sig),
+        Err(_) => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(Failure::new(
+        "tool_receipt.co_signature",
+        ReasonCode::CoSignatureInvalid,
+        format!("the {co_label} by {did} does not verify over the receipt's payload hash"),
+    )
+    .at_path(format!("payload.{co_label}")))
 }

@@ -1,13 +1,13 @@
 //! The URM (Universal Resource Manifest) a bundle references (§3.9). The document bytes come
 //! from the subject (`--urm` or the sibling file); this module only checks them.
 
-use super::schema::{Obj, SResult};
 use crate::crypto::sha256_b64u;
 use crate::json::{self, jss, ParseLimits, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
+use crate::schema_rules::{b64u, schema_failure, Obj, Path, RuleResult};
 
-fn check_resource(v: &Value, path: &str) -> SResult {
+fn check_resource(v: &Value, path: &Path<'_>) -> RuleResult {
     Obj::new(v, path)?
         .closed(&[
             "type",
@@ -24,13 +24,22 @@ fn check_resource(v: &Value, path: &str) -> SResult {
         .str_any("content_type")?
         .str_any("uri")?
         .str_any("path")?
-        .number_min0("size_bytes", true)?
+        .integer_min("size_bytes", 0.0)?
         .object("metadata")?;
     Ok(())
 }
 
-/// `urm.v1.json`.
-pub fn check_urm_schema(v: &Value) -> SResult {
+/// What the bundle is checked against in a URM document, once its schema passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UrmView<'v> {
+    pub urm_id: &'v str,
+    pub agent_did: &'v str,
+    pub run_id: &'v str,
+    pub event_chain_root_hash_b64u: Option<&'v str>,
+}
+
+/// `urm.v1.json`; the document's view.
+pub fn check_urm_schema(v: &Value) -> RuleResult<UrmView<'_>> {
     let keys = [
         "urm_version",
         "urm_id",
@@ -57,10 +66,10 @@ pub fn check_urm_schema(v: &Value) -> SResult {
         .b64u("receipts_root_hash_b64u")?
         .b64u("proof_bundle_hash_b64u")?
         .object("metadata")?
-        .each("inputs", 0, None, check_resource)?
-        .each("outputs", 0, None, check_resource)?;
+        .each("inputs", 0, usize::MAX, check_resource)?
+        .each("outputs", 0, usize::MAX, check_resource)?;
     if let Some(h) = o.get("harness") {
-        Obj::new(h, "urm.harness")?
+        Obj::new(h, o.at("harness"))?
             .closed(&["id", "version", "runtime", "config_hash_b64u", "metadata"])?
             .required(&["id", "version"])?
             .str_min("id", 1)?
@@ -69,7 +78,29 @@ pub fn check_urm_schema(v: &Value) -> SResult {
             .b64u("config_hash_b64u")?
             .object("metadata")?;
     }
-    Ok(())
+    Ok(UrmView {
+        urm_id: o.text("urm_id")?,
+        agent_did: o.text("agent_did")?,
+        run_id: o.text("run_id")?,
+        event_chain_root_hash_b64u: o.member("event_chain_root_hash_b64u", |v, at| b64u(v, 8, at))?,
+    })
+}
+
+/// What the proof bundle says about its URM (its payload schema required these).
+struct BundleSide<'v> {
+    urm_id: &'v str,
+    resource_hash_b64u: &'v str,
+    agent_did: &'v str,
+}
+
+fn bundle_side(payload: &Value) -> RuleResult<BundleSide<'_>> {
+    let p = Obj::new(payload, "payload")?;
+    let reference = p.req_child("urm")?;
+    Ok(BundleSide {
+        urm_id: reference.text("urm_id")?,
+        resource_hash_b64u: reference.text("resource_hash_b64u")?,
+        agent_did: p.text("agent_did")?,
+    })
 }
 
 fn fail(code: ReasonCode, why: String) -> Failure {
@@ -84,9 +115,9 @@ pub fn verify_urm(
     chain_run_id: Option<&str>,
     chain_root: Option<&str>,
 ) -> Result<bool, Failure> {
-    let Some(reference) = payload.get("urm") else {
+    if payload.get("urm").is_none() {
         return Ok(false);
-    };
+    }
     let bytes = urm_bytes.ok_or_else(|| {
         fail(
             ReasonCode::UrmMissing,
@@ -101,32 +132,31 @@ pub fn verify_urm(
         };
         fail(code, format!("the URM document is not acceptable JSON: {e}"))
     })?;
-    check_urm_schema(&doc).map_err(|e| e.into_failure("urm.schema", "URM document"))?;
-    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let urm = check_urm_schema(&doc).map_err(schema_failure("urm.schema", "URM document"))?;
+    let bundle = bundle_side(payload).map_err(schema_failure("payload.schema", "proof bundle"))?;
     let mismatch = |what: &str| {
         fail(
             ReasonCode::UrmMismatch,
             format!("the URM document's {what} does not match the proof bundle"),
         )
     };
-    if text(&doc, "urm_id") != text(reference, "urm_id") {
+    if urm.urm_id != bundle.urm_id {
         return Err(mismatch("urm_id"));
     }
-    if text(&doc, "agent_did") != text(payload, "agent_did") {
+    if urm.agent_did != bundle.agent_did {
         return Err(mismatch("agent_did"));
     }
-    if let Some(run) = chain_run_id {
-        if text(&doc, "run_id").as_deref() != Some(run) {
-            return Err(mismatch("run_id"));
-        }
+    if chain_run_id.is_some_and(|run| run != urm.run_id) {
+        return Err(mismatch("run_id"));
     }
-    if let Some(root) = doc.get("event_chain_root_hash_b64u").and_then(Value::as_str) {
-        if Some(root) != chain_root {
-            return Err(mismatch("event_chain_root_hash_b64u"));
-        }
+    if urm
+        .event_chain_root_hash_b64u
+        .is_some_and(|root| Some(root) != chain_root)
+    {
+        return Err(mismatch("event_chain_root_hash_b64u"));
     }
     let computed = sha256_b64u(jss::to_string(&doc).as_bytes());
-    let claimed = text(reference, "resource_hash_b64u").unwrap_or_default();
+    let claimed = bundle.resource_hash_b64u;
     if computed != claimed {
         return Err(fail(
             ReasonCode::HashMismatch,

@@ -26,6 +26,7 @@ use super::wpc::PolicyInfo;
 use super::{failed_since, short, Artifact, CheckpointView};
 use crate::schema_rules::{
     self as rules, closed, is_did_pattern, is_hash43, object, one_of, opt_array, opt_str, req_str, required,
+    RuleResult, SchemaViolation,
 };
 
 pub const ENVELOPE_TYPE: &str = "human_approval_receipt";
@@ -47,7 +48,7 @@ pub fn approval_scope_hash(gate_id: &str, job_id: &str, plan_hash_b64u: &str, po
 
 /// The plan format (closed): `{"plan_version":"1","gate_id","job_id","requested_by":DID,
 /// "summary","change_set":{…},"backout":{…}}`.
-pub fn validate_plan(plan: &Value) -> Result<(), String> {
+pub fn validate_plan(plan: &Value) -> RuleResult {
     let here = "plan";
     let obj = object(plan, here)?;
     let keys = [
@@ -70,7 +71,7 @@ pub fn validate_plan(plan: &Value) -> Result<(), String> {
     req_str(obj, "job_id", 1, 256, here)?;
     let requester = req_str(obj, "requested_by", 4, 256, here)?;
     if !is_did_pattern(requester) {
-        return Err("plan.requested_by must be a DID".into());
+        return Err(SchemaViolation::new("plan.requested_by", "must be a DID"));
     }
     req_str(obj, "summary", 1, 1024, here)?;
     object(obj.get("change_set").unwrap_or(&Value::Null), "plan.change_set")?;
@@ -79,7 +80,7 @@ pub fn validate_plan(plan: &Value) -> Result<(), String> {
 }
 
 /// The approval payload: `human_approval_receipt.v1` (closed) plus our required fields.
-pub fn validate_approval_payload(payload: &Value) -> Result<(), String> {
+pub fn validate_approval_payload(payload: &Value) -> RuleResult {
     let here = "approval";
     let obj = object(payload, here)?;
     closed(
@@ -143,14 +144,20 @@ pub fn validate_approval_payload(payload: &Value) -> Result<(), String> {
     req_str(obj, "agent_did", 1, 256, here)?;
     for key in ["scope_hash_b64u", "policy_hash_b64u", "plan_hash_b64u"] {
         if !obj.get(key).and_then(Value::as_str).is_some_and(is_hash43) {
-            return Err(format!("approval.{key} must be a 43-character base64url SHA-256 hash"));
+            return Err(SchemaViolation::new(
+                format!("approval.{key}"),
+                "must be a 43-character base64url SHA-256 hash",
+            ));
         }
     }
     opt_str(obj, "scope_summary", 0, 1024, here)?;
     opt_str(obj, "minted_capability_id", 0, 256, here)?;
     if let Some(ttl) = obj.get("minted_capability_ttl_seconds") {
         if !ttl.as_f64().is_some_and(|n| n >= 0.0) {
-            return Err("approval.minted_capability_ttl_seconds must be a number ≥ 0".into());
+            return Err(SchemaViolation::new(
+                "approval.minted_capability_ttl_seconds",
+                "must be a number ≥ 0",
+            ));
         }
     }
     opt_array(obj, "evidence_required", 0, 64, here, |v, h| {
@@ -163,7 +170,10 @@ pub fn validate_approval_payload(payload: &Value) -> Result<(), String> {
     )?;
     let ts = req_str(obj, "timestamp", 1, 64, here)?;
     if parse_rfc3339(ts).is_none() {
-        return Err("approval.timestamp is not an RFC 3339 date-time".into());
+        return Err(SchemaViolation::new(
+            "approval.timestamp",
+            "must be an RFC 3339 date-time",
+        ));
     }
     validate_approval_binding(obj)
 }

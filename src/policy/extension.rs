@@ -3,7 +3,8 @@
 //! hash covers it. Parsing is strict: unknown keys, wrong types and out-of-range values make
 //! the extension invalid (`POLICY_EXTENSION_INVALID`), never silently ignored.
 
-use crate::json::{Object, Value};
+use crate::json::Value;
+use crate::schema_rules::{array, boolean, konst, text, uint, Obj, Path, RuleResult, SchemaViolation};
 
 /// Most gates one policy may declare.
 pub const MAX_GATES: usize = 64;
@@ -55,39 +56,26 @@ pub fn max_token_ttl_seconds(extension: Option<&Extension>) -> i64 {
 }
 
 /// Read `payload.metadata.clawaudit`. `Ok(None)` when the policy has no extension.
-pub fn parse_extension(payload: &Value) -> Result<Option<Extension>, String> {
+pub fn parse_extension(payload: &Value) -> RuleResult<Option<Extension>> {
     let Some(raw) = payload.get("metadata").and_then(|m| m.get("clawaudit")) else {
         return Ok(None);
     };
-    let obj = raw.as_object().ok_or("metadata.clawaudit must be an object")?;
-    only_keys(
-        obj,
-        &[
-            "extension_version",
-            "token_constraints",
-            "approval_gates",
-            RESERVED_KEYS[0],
-            RESERVED_KEYS[1],
-        ],
-        "metadata.clawaudit",
-    )?;
-    match obj.get("extension_version").and_then(Value::as_str) {
-        Some("1") => {}
-        Some(other) => {
-            return Err(format!(
-                "metadata.clawaudit.extension_version \"{}\" is not supported (expected \"1\")",
-                super::short(other)
-            ))
-        }
-        None => return Err("metadata.clawaudit.extension_version must be the string \"1\"".into()),
-    }
-    let token_constraints = match obj.get("token_constraints") {
+    let o = Obj::new(raw, "metadata.clawaudit")?;
+    o.closed(&[
+        "extension_version",
+        "token_constraints",
+        "approval_gates",
+        RESERVED_KEYS[0],
+        RESERVED_KEYS[1],
+    ])?;
+    o.require("extension_version", |v, at| konst(v, "1", at))?;
+    let token_constraints = match o.child("token_constraints")? {
         None => TokenConstraints::default(),
-        Some(v) => parse_token_constraints(v)?,
+        Some(t) => parse_token_constraints(&t)?,
     };
-    let approval_gates = match obj.get("approval_gates") {
+    let approval_gates = match o.get("approval_gates") {
         None => Vec::new(),
-        Some(v) => parse_gates(v)?,
+        Some(v) => parse_gates(v, &o.at("approval_gates"))?,
     };
     Ok(Some(Extension {
         token_constraints,
@@ -95,115 +83,71 @@ pub fn parse_extension(payload: &Value) -> Result<Option<Extension>, String> {
     }))
 }
 
-fn parse_token_constraints(v: &Value) -> Result<TokenConstraints, String> {
-    const WHERE: &str = "metadata.clawaudit.token_constraints";
-    let obj = v.as_object().ok_or(format!("{WHERE} must be an object"))?;
-    only_keys(
-        obj,
-        &[
-            "cst_ttl_seconds_max",
-            "require_policy_hash_pinning",
-            "require_job_binding",
-        ],
-        WHERE,
-    )?;
+fn parse_token_constraints(o: &Obj<'_, '_>) -> RuleResult<TokenConstraints> {
+    o.closed(&[
+        "cst_ttl_seconds_max",
+        "require_policy_hash_pinning",
+        "require_job_binding",
+    ])?;
     Ok(TokenConstraints {
-        cst_ttl_seconds_max: positive_int(obj, "cst_ttl_seconds_max", WHERE)?,
-        require_policy_hash_pinning: flag(obj, "require_policy_hash_pinning", WHERE)?,
-        require_job_binding: flag(obj, "require_job_binding", WHERE)?,
+        cst_ttl_seconds_max: o.member("cst_ttl_seconds_max", |v, at| uint(v, 1, at))?,
+        require_policy_hash_pinning: flag(o, "require_policy_hash_pinning")?,
+        require_job_binding: flag(o, "require_job_binding")?,
     })
 }
 
-fn parse_gates(v: &Value) -> Result<Vec<ApprovalGate>, String> {
-    let items = v
-        .as_array()
-        .ok_or("metadata.clawaudit.approval_gates must be an array")?;
-    if items.len() > MAX_GATES {
-        return Err(format!(
-            "metadata.clawaudit.approval_gates has {} gates, at most {MAX_GATES} are allowed",
-            items.len()
-        ));
-    }
+fn parse_gates(v: &Value, at: &Path<'_>) -> RuleResult<Vec<ApprovalGate>> {
+    let items = array(v, 0, MAX_GATES, at)?;
     let mut gates: Vec<ApprovalGate> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let here = format!("metadata.clawaudit.approval_gates[{i}]");
-        let obj = item.as_object().ok_or(format!("{here} must be an object"))?;
-        only_keys(
-            obj,
-            &[
-                "gate_id",
-                "min_approvers",
-                "independent_of_requester",
-                "approver_group",
-                "approval_ttl_seconds",
-            ],
-            &here,
-        )?;
-        let gate_id = bounded_text(obj.get("gate_id"), &format!("{here}.gate_id"))?
-            .ok_or(format!("{here}.gate_id is required"))?;
+        let o = Obj::new(item, at.index(i))?;
+        o.closed(&[
+            "gate_id",
+            "min_approvers",
+            "independent_of_requester",
+            "approver_group",
+            "approval_ttl_seconds",
+        ])?;
+        let gate_id = o.require("gate_id", bounded_text)?;
         if gates.iter().any(|g| g.gate_id == gate_id) {
-            return Err(format!(
-                "{here}.gate_id \"{}\" is declared twice",
-                super::short(&gate_id)
+            return Err(SchemaViolation::new(
+                o.at("gate_id"),
+                format!("\"{}\" is declared twice", super::short(gate_id)),
             ));
         }
-        let min_approvers = match obj.get("min_approvers") {
-            None => return Err(format!("{here}.min_approvers is required")),
-            Some(v) => match v.as_i64() {
-                Some(n) if n < 1 => {
-                    return Err(format!("{here}.min_approvers is {n}; a gate needs at least 1 approver"))
-                }
-                Some(n) if n as u64 > MAX_MIN_APPROVERS => {
-                    return Err(format!(
-                        "{here}.min_approvers is {n}, at most {MAX_MIN_APPROVERS} is supported"
-                    ))
-                }
-                Some(n) => n as u64,
-                None => return Err(format!("{here}.min_approvers must be an integer ≥ 1")),
-            },
-        };
+        let min_approvers = o.require("min_approvers", |v, at| match v.as_i64() {
+            Some(n) if n < 1 => Err(SchemaViolation::new(
+                at,
+                format!("is {n}; a gate needs at least 1 approver"),
+            )),
+            Some(n) if n as u64 > MAX_MIN_APPROVERS => Err(SchemaViolation::new(
+                at,
+                format!("is {n}, at most {MAX_MIN_APPROVERS} is supported"),
+            )),
+            Some(n) => Ok(n as u64),
+            None => uint(v, 1, at),
+        })?;
         gates.push(ApprovalGate {
-            gate_id,
+            gate_id: gate_id.to_string(),
             min_approvers,
-            independent_of_requester: flag(obj, "independent_of_requester", &here)?,
-            approver_group: bounded_text(obj.get("approver_group"), &format!("{here}.approver_group"))?,
-            approval_ttl_seconds: positive_int(obj, "approval_ttl_seconds", &here)?,
+            independent_of_requester: flag(&o, "independent_of_requester")?,
+            approver_group: o.member("approver_group", bounded_text)?.map(str::to_string),
+            approval_ttl_seconds: o.member("approval_ttl_seconds", |v, at| uint(v, 1, at))?,
         });
     }
     Ok(gates)
 }
 
-fn only_keys(obj: &Object, allowed: &[&str], here: &str) -> Result<(), String> {
-    match obj.keys().find(|k| !allowed.contains(k)) {
-        Some(k) => Err(format!("{here} has an unknown key \"{}\"", super::short(k))),
-        None => Ok(()),
-    }
+/// An optional boolean, false when absent.
+fn flag(o: &Obj<'_, '_>, key: &str) -> RuleResult<bool> {
+    Ok(o.member(key, |v, at| boolean(v, at))?.unwrap_or(false))
 }
 
-fn flag(obj: &Object, key: &str, here: &str) -> Result<bool, String> {
-    match obj.get(key) {
-        None => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(format!("{here}.{key} must be a boolean")),
-    }
-}
-
-fn positive_int(obj: &Object, key: &str, here: &str) -> Result<Option<u64>, String> {
-    match obj.get(key) {
-        None => Ok(None),
-        Some(v) => match v.as_u64() {
-            Some(n) if n >= 1 => Ok(Some(n)),
-            _ => Err(format!("{here}.{key} must be an integer ≥ 1")),
-        },
-    }
-}
-
-/// An optional non-empty string of at most 128 characters.
-fn bounded_text(v: Option<&Value>, here: &str) -> Result<Option<String>, String> {
-    match v {
-        None => Ok(None),
-        Some(Value::String(s)) if !s.trim().is_empty() && super::char_len(s) <= 128 => Ok(Some(s.clone())),
-        Some(_) => Err(format!("{here} must be a non-empty string of at most 128 characters")),
+/// A non-blank string of at most 128 characters.
+fn bounded_text<'v>(v: &'v Value, at: &Path<'_>) -> RuleResult<&'v str> {
+    match text(v, 1, 128, at)? {
+        s if s.trim().is_empty() => Err(SchemaViolation::new(at, "must not be blank")),
+        s => Ok(s),
     }
 }
 
@@ -212,7 +156,7 @@ mod tests {
     use super::*;
     use crate::json::parse_str;
 
-    fn ext(text: &str) -> Result<Option<Extension>, String> {
+    fn ext(text: &str) -> RuleResult<Option<Extension>> {
         let payload = parse_str(&format!(r#"{{"metadata":{{"clawaudit":{text}}}}}"#)).unwrap();
         parse_extension(&payload)
     }
@@ -266,6 +210,6 @@ mod tests {
             assert!(ext(bad).is_err(), "{bad}");
         }
         let e = ext(r#"{"extension_version":"1","approval_gates":[{"gate_id":"g","min_approvers":0}]}"#);
-        assert!(e.unwrap_err().contains("at least 1"));
+        assert!(e.unwrap_err().to_string().contains("at least 1"));
     }
 }

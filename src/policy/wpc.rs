@@ -15,7 +15,8 @@ use crate::timeutil::parse_rfc3339;
 use super::extension::{parse_extension, Extension};
 use super::Artifact;
 use crate::schema_rules::{
-    self as rules, closed, object, one_of, opt_array, opt_one_of, opt_str, req_str, required, text,
+    self as rules, closed, object, one_of, opt_array, opt_one_of, opt_str, req_str, required, text, Path,
+    SchemaViolation,
 };
 
 pub const ENVELOPE_TYPE: &str = "work_policy_contract";
@@ -42,20 +43,23 @@ pub fn policy_hash(payload: &Value) -> String {
 
 /// Check a WPC payload against the v1 or v2 schema. An unknown `policy_version` is
 /// `UNKNOWN_VERSION`; anything else is `SCHEMA_VALIDATION_FAILED`.
-pub fn validate_payload(payload: &Value) -> Result<(), (ReasonCode, String)> {
-    let schema_err = |m: String| (ReasonCode::SchemaValidationFailed, m);
+pub fn validate_payload(payload: &Value) -> Result<(), (ReasonCode, SchemaViolation)> {
+    let schema_err = |m: SchemaViolation| (ReasonCode::SchemaValidationFailed, m);
     let obj = object(payload, "the WPC payload").map_err(schema_err)?;
     match obj.get("policy_version").and_then(Value::as_str) {
         Some("1") => validate_v1(payload).map_err(schema_err),
         Some("2") => validate_v2(payload).map_err(schema_err),
         Some(other) => Err((
             ReasonCode::UnknownVersion,
-            format!(
-                "the WPC payload has policy_version \"{}\", supported: \"1\", \"2\"",
-                super::short(other)
+            SchemaViolation::new(
+                "wpc.policy_version",
+                format!("is \"{}\", supported: \"1\", \"2\"", super::short(other)),
             ),
         )),
-        None => Err(schema_err("the WPC payload has no string policy_version".into())),
+        None => Err(schema_err(SchemaViolation::new(
+            "wpc.policy_version",
+            "must be a string",
+        ))),
     }
 }
 
@@ -63,7 +67,10 @@ fn common(obj: &crate::json::Object, here: &str) -> rules::RuleResult {
     req_str(obj, "policy_id", 1, 128, here)?;
     let issuer = req_str(obj, "issuer_did", 4, 256, here)?;
     if !issuer.starts_with("did:") {
-        return Err(format!("{here}.issuer_did must start with \"did:\""));
+        return Err(SchemaViolation::new(
+            format!("{here}.issuer_did"),
+            "must be a string starting with \"did:\"",
+        ));
     }
     if let Some(m) = obj.get("metadata") {
         object(m, &format!("{here}.metadata"))?;
@@ -113,7 +120,7 @@ fn validate_v1(payload: &Value) -> rules::RuleResult {
         if crate::crypto::b64::is_b64u_syntax(s, 1) {
             Ok(())
         } else {
-            Err(format!("{h} is not base64url"))
+            Err(SchemaViolation::new(h, "must be a base64url string"))
         }
     })?;
     opt_array(obj, "redaction_rules", 0, 256, here, |v, h| {
@@ -182,7 +189,7 @@ fn validate_witnessed_web(v: &Value, here: &str) -> rules::RuleResult {
         required(q, &["m", "n"], &h)?;
         for k in ["m", "n"] {
             if !q.get(k).and_then(Value::as_f64).is_some_and(|n| n >= 1.0) {
-                return Err(format!("{h}.{k} must be a number ≥ 1"));
+                return Err(SchemaViolation::new(format!("{h}.{k}"), "must be a number ≥ 1"));
             }
         }
     }
@@ -193,14 +200,17 @@ fn validate_witnessed_web(v: &Value, here: &str) -> rules::RuleResult {
         opt_one_of(t, "mode", &["optional", "warn", "enforce"], &h)?;
         if let Some(s) = opt_str(t, "required_after", 0, 64, &h)? {
             if parse_rfc3339(s).is_none() {
-                return Err(format!("{h}.required_after is not an RFC 3339 date-time"));
+                return Err(SchemaViolation::new(
+                    format!("{h}.required_after"),
+                    "must be an RFC 3339 date-time",
+                ));
             }
         }
     }
     Ok(())
 }
 
-fn validate_statement(v: &Value, here: &str) -> rules::RuleResult {
+fn validate_statement(v: &Value, here: &Path<'_>) -> rules::RuleResult {
     let obj = object(v, here)?;
     closed(obj, &["sid", "effect", "actions", "resources", "conditions"], here)?;
     required(obj, &["sid", "effect", "actions", "resources"], here)?;
@@ -216,7 +226,10 @@ fn validate_statement(v: &Value, here: &str) -> rules::RuleResult {
             let hm = format!("{h}.{op}");
             let map = object(map, &hm)?;
             if map.len() > 16 {
-                return Err(format!("{hm} has {} keys, at most 16 are allowed", map.len()));
+                return Err(SchemaViolation::new(
+                    &hm,
+                    format!("has {} keys, at most 16 are allowed", map.len()),
+                ));
             }
             for (k, value) in map.iter() {
                 text(value, 0, 512, &format!("{hm}.{}", super::short(k)))?;
@@ -434,7 +447,7 @@ fn check_policy_extension(at: &Artifact, payload: &Value, f: &mut Findings) -> (
                 ReasonCode::PolicyExtensionInvalid,
                 format!("the {label}'s clawaudit extension is invalid: {why}"),
             );
-            (None, Some(why))
+            (None, Some(why.to_string()))
         }
     }
 }

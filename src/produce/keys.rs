@@ -5,6 +5,7 @@
 use crate::clawsig::producer::Signer;
 use crate::crypto::{b64, b64u_encode};
 use crate::json::{self, jss, Object, Value};
+use crate::schema_rules::{Obj, Path, RuleResult};
 
 /// Key files are tiny; refuse anything larger before parsing.
 pub const MAX_KEY_FILE_BYTES: usize = 4096;
@@ -26,33 +27,21 @@ pub fn key_file_text(signer: &Signer) -> String {
     text
 }
 
+/// The closed key-file shape: its `did` and `secret_key_b64u`.
+fn key_file_shape(value: &Value) -> RuleResult<(&str, &str)> {
+    let keys = ["key_version", "did", "secret_key_b64u"];
+    let o = Obj::new(value, Path::ROOT)?;
+    o.closed_optional(&keys, &[])?.konst("key_version", "1")?;
+    Ok((o.text("did")?, o.text("secret_key_b64u")?))
+}
+
 /// Parse a key file's bytes.
 pub fn parse_key_file(bytes: &[u8]) -> Result<Signer, String> {
     if bytes.len() > MAX_KEY_FILE_BYTES {
         return Err(format!("a key file is at most {MAX_KEY_FILE_BYTES} bytes"));
     }
     let value = json::parse(bytes, &json::ParseLimits::default()).map_err(|e| format!("not valid JSON: {e}"))?;
-    let obj = value.as_object().ok_or("a key file must be a JSON object")?;
-    if let Some(k) = obj
-        .keys()
-        .find(|k| !["key_version", "did", "secret_key_b64u"].contains(k))
-    {
-        return Err(format!(
-            "unknown field \"{}\" in the key file",
-            crate::schema_rules::short(k)
-        ));
-    }
-    if obj.get("key_version").and_then(Value::as_str) != Some("1") {
-        return Err("key_version must be \"1\"".into());
-    }
-    let did = obj
-        .get("did")
-        .and_then(Value::as_str)
-        .ok_or("the key file has no \"did\" string")?;
-    let secret = obj
-        .get("secret_key_b64u")
-        .and_then(Value::as_str)
-        .ok_or("the key file has no \"secret_key_b64u\" string")?;
+    let (did, secret) = key_file_shape(&value).map_err(|v| v.describe("key file"))?;
     let seed = b64::b64u_decode_array::<32>(secret)
         .map_err(|e| format!("secret_key_b64u must be a canonical base64url 32-byte seed ({e})"))?;
     let signer = Signer::from_seed(seed);
