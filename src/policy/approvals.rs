@@ -179,7 +179,7 @@ pub fn validate_approval_payload(payload: &Value) -> RuleResult {
 }
 
 /// `approval.binding` (closed): `job_id` and `gate_id`, optional run, event, nonce and hashes.
-fn validate_approval_binding(obj: &Object) -> Result<(), String> {
+fn validate_approval_binding(obj: &Object) -> RuleResult {
     let binding = object(obj.get("binding").unwrap_or(&Value::Null), "approval.binding")?;
     let bh = "approval.binding";
     closed(
