@@ -65,3 +65,36 @@ fn truncated_vectors_never_pass_and_never_panic() {
     }
     assert!(truncations >= 1000);
 }
+
+#[test]
+fn every_warning_carries_a_code_of_its_own_and_no_pass_comes_with_a_failing_check() {
+    use clawaudit::reason::ReasonCode;
+    use clawaudit::report::CheckStatus;
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir().join("manifest.json")).unwrap()).unwrap();
+    let mut warnings = 0usize;
+    for v in manifest["vectors"].as_array().unwrap() {
+        let path = v["path"].as_str().unwrap();
+        let trust = match v["trust"].as_str() {
+            Some(t) => Trust::from_bytes(&std::fs::read(dir().join(t)).unwrap()).unwrap(),
+            None => Trust::empty(),
+        };
+        let ctx = VerifyContext::new(parse_rfc3339(v["at"].as_str().unwrap()).unwrap(), trust);
+        let mut subject = Subject::new(path, std::fs::read(dir().join(path)).unwrap());
+        if let Some(a) = v["artifact"].as_str() {
+            subject.artifact = Some(std::fs::read(dir().join(a)).unwrap());
+        }
+        let report = verify_subject(&subject, &ctx);
+        for c in &report.checks {
+            if c.status == CheckStatus::Warn {
+                warnings += 1;
+                assert_ne!(c.reason_code, ReasonCode::Ok, "{path}: warning {} carries OK", c.id);
+            }
+        }
+        if report.status == Status::Pass {
+            assert!(report.checks.iter().all(|c| c.status != CheckStatus::Fail), "{path}");
+        }
+    }
+    // The export and log-proof vectors carry the weak-evidence warning.
+    assert!(warnings > 0);
+}

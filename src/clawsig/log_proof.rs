@@ -34,9 +34,9 @@ const KEYS: [&str; 9] = [
 /// Every key but the last (`metadata`) is required.
 const REQUIRED: &[&str] = KEYS.split_at(KEYS.len() - 1).0;
 
-const WEAK_EVIDENCE: &str = "Clawsig log proofs are weak evidence: only the root string is signed, so tree_size, \
-log_id and root_published_at are unauthenticated, and an internal node presented as a leaf cannot be told apart \
-from a real leaf";
+/// The one-line warning every Clawsig log proof carries; `clawaudit explain
+/// LOG_PROOF_WEAK_EVIDENCE` says why.
+const WEAK_EVIDENCE: &str = "a Clawsig log proof is weak evidence: only its root is signed";
 
 fn invalid(check: &'static str, detail: String) -> Failure {
     Failure::new(check, ReasonCode::InclusionProofInvalid, detail)
@@ -180,7 +180,11 @@ fn decode32(text: &str, what: &str) -> Result<[u8; 32], Failure> {
 /// check; the failure, if any, is the first failing check (also recorded in the findings).
 pub fn verify_log_inclusion_proof(value: &Value, ctx: &VerifyContext) -> (Findings, Option<Failure>) {
     let mut findings = Findings::new();
-    findings.warn("log_proof.weak_evidence", ReasonCode::Ok, WEAK_EVIDENCE);
+    findings.warn(
+        "log_proof.weak_evidence",
+        ReasonCode::LogProofWeakEvidence,
+        WEAK_EVIDENCE,
+    );
     match check_proof(value, ctx, &mut findings) {
         Ok(()) => (findings, None),
         Err(failure) => {

@@ -1268,6 +1268,17 @@ impl ReasonCode {
                     "Seal again with the proof bundle of this run and the right subject.",
                 ],
             },
+            R::LogProofWeakEvidence => &Explanation {
+                title: "A Clawsig log proof is weak evidence",
+                meaning: "A warning on every Clawsig log inclusion proof, including one embedded in an export bundle: the log signs only the root hash string, so tree_size, log_id and root_published_at are unauthenticated, and an internal node of the tree presented as a leaf cannot be told apart from a real leaf. The proof shows that some tree with that root contains the value, not where or when.",
+                causes: &[
+                    "The Clawsig transparency-log format signs the root alone; every proof in this format carries the warning.",
+                ],
+                next_steps: &[
+                    "Treat the log proof as supporting evidence, not as proof of position or time; pin the log's root signer with --log-signers or the trust file's log_signers.",
+                    "Use --strict in a gate that must not accept weak evidence.",
+                ],
+            },
             R::FlagNotApplicable => &Explanation {
                 title: "A flag did not apply to this subject",
                 meaning: "A verification flag that only concerns some kinds of subject (--artifact for inclusion proofs, --expect-policy for sealed bundles) was given, and this subject is of another kind, so the flag checked nothing here. It is a warning; --strict makes it a FAIL.",

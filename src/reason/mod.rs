@@ -91,6 +91,8 @@ reason_codes! {
     CoverageClddDiscrepancyEnforced => "COVERAGE_CLDD_DISCREPANCY_ENFORCED",
     // Log inclusion proofs, export and aggregate bundles (§5).
     InclusionProofInvalid => "INCLUSION_PROOF_INVALID",
+    /// A warning: a Clawsig log proof authenticates only its root.
+    LogProofWeakEvidence => "LOG_PROOF_WEAK_EVIDENCE",
     AggregateSignerMismatch => "AGGREGATE_SIGNER_MISMATCH",
     AggregateBundleInvalid => "AGGREGATE_BUNDLE_INVALID",
     AggregateMemberInvalid => "AGGREGATE_MEMBER_INVALID",
