@@ -203,3 +203,50 @@ fn seal_and_prove_take_out_like_every_producer() {
         assert!(help.contains("-o, --out <"), "{cmd}: {help}");
     }
 }
+
+#[test]
+fn a_fail_sentence_is_printed_once_and_many_subjects_name_their_failures() {
+    let t = tempfile::tempdir().unwrap();
+    let bad = vectors().join("clawsig/invalid");
+    let mut bads: Vec<_> = std::fs::read_dir(&bad).unwrap().map(|e| e.unwrap().path()).collect();
+    bads.sort();
+    let bad_one = bads
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap()
+        .clone();
+    // 21 subjects: 20 good copies and one failing file.
+    for i in 0..20 {
+        std::fs::copy(good(), t.path().join(format!("good-{i:02}.json"))).unwrap();
+    }
+    let failing = t.path().join("z-bad.json");
+    std::fs::copy(&bad_one, &failing).unwrap();
+    let out = verify().arg(t.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    let summary = text.lines().last().unwrap();
+    assert!(
+        summary.starts_with("21 subject(s): 20 passed, 1 failed (verified at 2026-03-02T00:00:00.000Z); failed: "),
+        "{summary}"
+    );
+    assert!(
+        summary.ends_with(&format!("failed: {}", failing.display())),
+        "{summary}"
+    );
+    // The FAIL's sentence appears on its subject line only.
+    let fail_line = text.lines().find(|l| l.starts_with("FAIL ")).unwrap();
+    let sentence = fail_line.split_once(": ").unwrap().1.trim_end_matches('.');
+    let sentence = sentence.split(" [").next().unwrap();
+    assert_eq!(text.matches(sentence).count(), 1, "{text}");
+}
+
+#[test]
+fn the_licence_files_are_there_for_what_cargo_toml_declares() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("license = \"MIT OR Apache-2.0\""));
+    let mit = std::fs::read_to_string(root.join("LICENSE-MIT")).unwrap();
+    assert!(mit.contains("Permission is hereby granted, free of charge"));
+    let apache = std::fs::read_to_string(root.join("LICENSE-APACHE")).unwrap();
+    assert!(apache.contains("Apache License") && apache.contains("Version 2.0, January 2004"));
+}
