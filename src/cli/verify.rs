@@ -158,6 +158,63 @@ fn use_color(arg: ColorArg) -> bool {
 }
 
 fn run_inner(args: VerifyArgs) -> Result<u8, String> {
+    let ctx = context(&args)?;
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.paths.len() > 1 {
+        return Err("`-` (standard input) must be the only subject".into());
+    }
+    let walk = if stdin {
+        walk::Walk::default()
+    } else {
+        walk::collect(&args.paths)?
+    };
+    if !stdin && walk.files.is_empty() && walk.skipped.is_empty() {
+        return Err("no files to verify (directories are searched for *.json, *.zip and *.jwt)".into());
+    }
+    let subjects = load_subjects(&args, &walk, stdin)?;
+    let run = |(s, walked): &(Subject, bool)| {
+        if *walked {
+            verify_walked(s, &ctx)
+        } else {
+            let (report, doc) = verify_subject_keeping(s, &ctx);
+            Verified::Report(report, doc)
+        }
+    };
+    // One subject runs on this thread: no thread pool unless the verifier itself wants one.
+    let verified: Vec<Verified> = if subjects.len() > 1 {
+        subjects.par_iter().map(run).collect()
+    } else {
+        subjects.iter().map(run).collect()
+    };
+    let (report, documents) = assemble(&args, &ctx, &walk, &subjects, verified)?;
+    let out = match args.format {
+        Format::Text => clawaudit::render::text::render(
+            &report,
+            TextOptions {
+                color: use_color(args.color),
+                quiet: args.quiet,
+            },
+        ),
+        Format::Json => clawaudit::render::json::render(&report),
+        Format::Jsonl => clawaudit::render::json::render_lines(&report),
+    };
+    print!("{out}");
+    let code = if report.status == Status::Pass {
+        EXIT_PASS
+    } else {
+        EXIT_FAIL
+    };
+    // The process exits right after this. Freeing the parsed documents (one allocation per
+    // JSON string: ~1.6 ms for a 1.5 MB bundle), the input bytes and the report would only
+    // delay the exit, and the OS reclaims the memory anyway, so they are deliberately leaked.
+    std::mem::forget(documents);
+    std::mem::forget(subjects);
+    std::mem::forget(report);
+    Ok(code)
+}
+
+/// The verification context from the flags: time, trust, limits, pins.
+fn context(args: &VerifyArgs) -> Result<VerifyContext, String> {
     let at = match &args.at {
         Some(text) => parse_rfc3339(text).ok_or_else(|| format!("--at '{text}' is not an RFC 3339 date-time"))?,
         None => now_ms(),
@@ -187,19 +244,12 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         sealer: args.expect_sealer.clone(),
         run: args.expect_run.clone(),
     };
+    Ok(ctx)
+}
 
-    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    if stdin && args.paths.len() > 1 {
-        return Err("`-` (standard input) must be the only subject".into());
-    }
-    let walk = if stdin {
-        walk::Walk::default()
-    } else {
-        walk::collect(&args.paths)?
-    };
-    if !stdin && walk.files.is_empty() && walk.skipped.is_empty() {
-        return Err("no files to verify (directories are searched for *.json, *.zip and *.jwt)".into());
-    }
+/// Read every subject (and standard input); each is paired with whether a walk found it.
+/// Reading is I/O and stays here; a file that cannot be read stops the run (exit 2).
+fn load_subjects(args: &VerifyArgs, walk: &walk::Walk, stdin: bool) -> Result<Vec<(Subject, bool)>, String> {
     let urm_override = match &args.urm {
         Some(p) => Some(read_file(p, args.max_input_bytes)?),
         None => None,
@@ -209,7 +259,6 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         None => None,
     };
     let kind = args.kind.map(KindArg::kind);
-    // Reading is I/O and stays here; a file that cannot be read stops the run (exit 2).
     let mut subjects: Vec<(Subject, bool)> = walk
         .files
         .iter()
@@ -226,24 +275,23 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         .collect::<Result<_, String>>()?;
     if stdin {
         let mut subject = read_stdin(kind, args.max_input_bytes)?;
-        subject.urm = urm_override.clone();
-        subject.artifact = artifact.clone();
+        subject.urm = urm_override;
+        subject.artifact = artifact;
         subjects.push((subject, false));
     }
-    let run = |(s, walked): &(Subject, bool)| {
-        if *walked {
-            verify_walked(s, &ctx)
-        } else {
-            let (report, doc) = verify_subject_keeping(s, &ctx);
-            Verified::Report(report, doc)
-        }
-    };
-    // One subject runs on this thread: no thread pool unless the verifier itself wants one.
-    let verified: Vec<Verified> = if subjects.len() > 1 {
-        subjects.par_iter().map(run).collect()
-    } else {
-        subjects.iter().map(run).collect()
-    };
+    Ok(subjects)
+}
+
+/// The run's report from what was verified: skipped files listed, flags that applied to no
+/// subject refused (exit 2), the others noted where they did not apply, `--strict` applied.
+/// The parsed documents come back separately, for the caller to leak at exit.
+fn assemble(
+    args: &VerifyArgs,
+    ctx: &VerifyContext,
+    walk: &walk::Walk,
+    subjects: &[(Subject, bool)],
+    verified: Vec<Verified>,
+) -> Result<(Report, Vec<Option<clawaudit::json::Value>>), String> {
     let mut skipped: Vec<Skipped> = walk
         .skipped
         .iter()
@@ -254,7 +302,7 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         .collect();
     let mut reports = Vec::with_capacity(verified.len());
     let mut documents = Vec::with_capacity(verified.len());
-    for (v, (subject, _)) in verified.into_iter().zip(&subjects) {
+    for (v, (subject, _)) in verified.into_iter().zip(subjects) {
         match v {
             Verified::Report(report, doc) => {
                 reports.push(report);
@@ -283,34 +331,11 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     for report in &mut reports {
         note_flags_not_applied(report, &flags);
     }
-    let mut report = Report::with_skipped(format_rfc3339(at), reports, skipped);
+    let mut report = Report::with_skipped(format_rfc3339(ctx.at), reports, skipped);
     if args.strict {
         report = report.strict();
     }
-    let out = match args.format {
-        Format::Text => clawaudit::render::text::render(
-            &report,
-            TextOptions {
-                color: use_color(args.color),
-                quiet: args.quiet,
-            },
-        ),
-        Format::Json => clawaudit::render::json::render(&report),
-        Format::Jsonl => clawaudit::render::json::render_lines(&report),
-    };
-    print!("{out}");
-    let code = if report.status == Status::Pass {
-        EXIT_PASS
-    } else {
-        EXIT_FAIL
-    };
-    // The process exits right after this. Freeing the parsed documents (one allocation per
-    // JSON string: ~1.6 ms for a 1.5 MB bundle), the input bytes and the report would only
-    // delay the exit, and the OS reclaims the memory anyway, so they are deliberately leaked.
-    std::mem::forget(documents);
-    std::mem::forget(subjects);
-    std::mem::forget(report);
-    Ok(code)
+    Ok((report, documents))
 }
 
 /// One subject from standard input, named `-`. A ZIP (by its signature) may be as large as
