@@ -250,3 +250,29 @@ fn the_licence_files_are_there_for_what_cargo_toml_declares() {
     let apache = std::fs::read_to_string(root.join("LICENSE-APACHE")).unwrap();
     assert!(apache.contains("Apache License") && apache.contains("Version 2.0, January 2004"));
 }
+
+/// Run `clawaudit verify` on a terminal (util-linux `script` gives it a pty), with NO_COLOR
+/// set to `no_color` or unset.
+fn on_a_terminal(no_color: Option<&str>) -> String {
+    let cmd = format!(
+        "{} verify --at {AT} --trust {} {}",
+        env!("CARGO_BIN_EXE_clawaudit"),
+        vectors().join("trust/clawsig-config.json").display(),
+        good().display()
+    );
+    let mut c = std::process::Command::new("script");
+    c.args(["-qec", &cmd, "/dev/null"]).env_remove("NO_COLOR");
+    if let Some(v) = no_color {
+        c.env("NO_COLOR", v);
+    }
+    let out = c.output().expect("script (util-linux) gives the command a terminal");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn on_a_terminal_colour_is_on_unless_no_color_is_set_and_not_empty() {
+    let green = "\x1b[32mPASS\x1b[0m";
+    assert!(on_a_terminal(None).contains(green));
+    assert!(on_a_terminal(Some("")).contains(green), "an empty NO_COLOR is ignored");
+    assert!(!on_a_terminal(Some("1")).contains("\x1b["));
+}
