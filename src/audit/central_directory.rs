@@ -15,6 +15,9 @@ pub struct RawEntry {
     pub version_made_by: u16,
     pub flags: u16,
     pub method: u16,
+    pub crc32: u32,
+    pub compressed_size: u32,
+    pub uncompressed_size: u32,
     pub external_attributes: u32,
     /// Local header offset (`0xFFFFFFFF` when the real value is in a ZIP64 extra field).
     pub local_header_offset: u32,
@@ -25,6 +28,13 @@ pub struct RawEntry {
 pub struct CentralDirectory {
     pub offset: u64,
     pub entries: Vec<RawEntry>,
+}
+
+/// Where one entry's bytes lie: from its local header to the end of its compressed data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LocalSpan {
+    pub start: u64,
+    pub end: u64,
 }
 
 /// Why the structure could not be read.
@@ -38,7 +48,6 @@ pub enum WalkError {
 
 const EOCD_SIG: u32 = 0x0605_4b50;
 const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
-const ZIP64_EOCD_SIG: u32 = 0x0606_4b50;
 const CENTRAL_SIG: u32 = 0x0201_4b50;
 const LOCAL_SIG: u32 = 0x0403_4b50;
 const EOCD_LEN: usize = 22;
@@ -53,11 +62,6 @@ fn u16_at(b: &[u8], at: usize) -> Option<u16> {
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     let s: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
     Some(u32::from_le_bytes(s))
-}
-
-fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    let s: [u8; 8] = b.get(at..at.checked_add(8)?)?.try_into().ok()?;
-    Some(u64::from_le_bytes(s))
 }
 
 fn invalid(msg: impl Into<String>) -> WalkError {
@@ -86,31 +90,31 @@ pub fn walk(b: &[u8], max_entries: usize) -> Result<CentralDirectory, WalkError>
     if disk != 0 || cd_disk != 0 || on_disk != total16 {
         return Err(invalid("multi-disk archives are not supported"));
     }
-    let mut count = u64::from(total16);
-    let mut cd_size = u64::from(size32);
-    let mut cd_offset = u64::from(offset32);
-    let mut cd_end_limit = eocd as u64;
+    // ZIP64 is refused outright: the sealer writes `large_file(false)`, so a sealed bundle
+    // never needs it, and a second set of counts and offsets is one more place where
+    // readers could disagree (which record wins when the two differ).
     let locator = eocd
         .checked_sub(20)
         .filter(|&p| u32_at(b, p) == Some(ZIP64_LOCATOR_SIG));
-    if let Some(loc) = locator {
-        let rec = u64_at(b, loc + 8).ok_or_else(|| invalid("truncated ZIP64 locator"))?;
-        let rec = usize::try_from(rec).map_err(|_| invalid("ZIP64 record offset out of range"))?;
-        if u32_at(b, rec) != Some(ZIP64_EOCD_SIG) || rec >= loc {
-            return Err(invalid("the ZIP64 end record is not where its locator points"));
-        }
-        let read = |off: usize| u64_at(b, rec + off).ok_or_else(|| invalid("truncated ZIP64 end record"));
-        let (on_disk64, total64) = (read(24)?, read(32)?);
-        if u32_at(b, rec + 16) != Some(0) || u32_at(b, rec + 20) != Some(0) || on_disk64 != total64 {
-            return Err(invalid("multi-disk archives are not supported"));
-        }
-        count = total64;
-        cd_size = read(40)?;
-        cd_offset = read(48)?;
-        cd_end_limit = rec as u64;
-    } else if total16 == u16::MAX || size32 == u32::MAX || offset32 == u32::MAX {
-        return Err(invalid("the end record needs a ZIP64 record that is missing"));
+    if locator.is_some() {
+        return Err(invalid(
+            "ZIP64 records are not accepted (a sealed bundle never needs them)",
+        ));
     }
+    if total16 == u16::MAX || size32 == u32::MAX || offset32 == u32::MAX {
+        return Err(invalid("the end record needs a ZIP64 record, which is not accepted"));
+    }
+    // Only one end record: another signature inside the comment would be found first by
+    // readers that scan backwards without checking the comment length.
+    let comment = b.get(eocd + EOCD_LEN..).unwrap_or_default();
+    if comment.windows(4).any(|w| w == EOCD_SIG.to_le_bytes()) {
+        return Err(invalid(
+            "the archive comment holds a second end-of-central-directory record",
+        ));
+    }
+    let count = u64::from(total16);
+    let cd_size = u64::from(size32);
+    let cd_offset = u64::from(offset32);
     if count > max_entries as u64 {
         return Err(WalkError::TooManyEntries {
             declared: count,
@@ -119,8 +123,14 @@ pub fn walk(b: &[u8], max_entries: usize) -> Result<CentralDirectory, WalkError>
     }
     let cd_end = cd_offset
         .checked_add(cd_size)
-        .filter(|&end| end <= cd_end_limit)
+        .filter(|&end| end <= eocd as u64)
         .ok_or_else(|| invalid("the central directory runs past its end record"))?;
+    if cd_end != eocd as u64 {
+        return Err(invalid(format!(
+            "{} bytes lie hidden between the central directory and its end record",
+            eocd as u64 - cd_end
+        )));
+    }
     // Counts and sizes fit in memory: both were bounded by the file length just above.
     let cd_end = usize::try_from(cd_end).map_err(|_| invalid("central directory out of range"))?;
     let mut pos = usize::try_from(cd_offset).map_err(|_| invalid("central directory out of range"))?;
@@ -140,11 +150,22 @@ pub fn walk(b: &[u8], max_entries: usize) -> Result<CentralDirectory, WalkError>
             return Err(invalid(format!("central directory header {i} runs past the directory")));
         }
         let name = b.get(name_start..name_start + name_len).unwrap_or_default().to_vec();
+        let sizes = [u32_at(b, pos + 20), u32_at(b, pos + 24), u32_at(b, pos + 42)];
+        if sizes.contains(&Some(u32::MAX)) || h(34) != 0 {
+            // 0xFFFFFFFF defers to a ZIP64 extra field (refused, see above); a disk number
+            // other than 0 is a multi-disk archive.
+            return Err(invalid(format!(
+                "central directory header {i} needs ZIP64 or another disk, which is not accepted"
+            )));
+        }
         entries.push(RawEntry {
             name,
             version_made_by: h(4),
             flags: h(8),
             method: h(10),
+            crc32: u32_at(b, pos + 16).unwrap_or(0),
+            compressed_size: u32_at(b, pos + 20).unwrap_or(0),
+            uncompressed_size: u32_at(b, pos + 24).unwrap_or(0),
             external_attributes: u32_at(b, pos + 38).unwrap_or(0),
             local_header_offset: u32_at(b, pos + 42).unwrap_or(0),
         });
@@ -159,20 +180,48 @@ pub fn walk(b: &[u8], max_entries: usize) -> Result<CentralDirectory, WalkError>
     })
 }
 
-/// Check that the local header at `offset` exists and carries the same name as the central
-/// directory (readers that stream local headers would otherwise see another file).
-pub fn local_name_matches(b: &[u8], offset: u64, name: &[u8]) -> bool {
-    let Ok(pos) = usize::try_from(offset) else {
-        return false;
-    };
+/// Check the local header of `e` against its central-directory entry, field by field, and
+/// return where the entry's bytes lie. A reader that streams local headers (or trusts them
+/// over the central directory) would otherwise see another name, method or size, and
+/// `unzip -t` would report a CRC the verifier never looked at.
+///
+/// Flag bit 3 (sizes and CRC in a data descriptor after the data) is refused by the caller
+/// before this is reached: the sealer never sets it, so the local header must carry the
+/// real values, and there is no descriptor to account for in the layout.
+pub fn check_local_header(b: &[u8], e: &RawEntry) -> Result<LocalSpan, String> {
+    let pos =
+        usize::try_from(e.local_header_offset).map_err(|_| "its local header offset is out of range".to_string())?;
     if u32_at(b, pos) != Some(LOCAL_SIG) {
-        return false;
+        return Err("has no local header where the central directory points".into());
     }
-    let Some(len) = u16_at(b, pos + 26) else {
-        return false;
-    };
+    let field16 = |off: usize| u16_at(b, pos + off).ok_or("has a truncated local header");
+    let field32 = |off: usize| u32_at(b, pos + off).ok_or("has a truncated local header");
+    let name_len = usize::from(field16(26)?);
+    let extra_len = usize::from(field16(28)?);
     let start = pos + LOCAL_LEN;
-    b.get(start..start + usize::from(len)) == Some(name)
+    if b.get(start..start + name_len) != Some(e.name.as_slice()) {
+        return Err("has no local header with the same name".into());
+    }
+    let pairs: [(&str, u32, u32); 5] = [
+        ("general-purpose flags", u32::from(field16(6)?), u32::from(e.flags)),
+        ("compression method", u32::from(field16(8)?), u32::from(e.method)),
+        ("CRC-32", field32(14)?, e.crc32),
+        ("compressed size", field32(18)?, e.compressed_size),
+        ("uncompressed size", field32(22)?, e.uncompressed_size),
+    ];
+    for (what, local, central) in pairs {
+        if local != central {
+            return Err(format!(
+                "has a local header whose {what} ({local:#x}) differs from the central directory's ({central:#x})"
+            ));
+        }
+    }
+    let data_start = (start + name_len + extra_len) as u64;
+    let end = data_start + u64::from(e.compressed_size);
+    if end > b.len() as u64 {
+        return Err("has data running past the end of the archive".into());
+    }
+    Ok(LocalSpan { start: pos as u64, end })
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::io::{Cursor, Read};
 use zip::read::{ArchiveOffset, Config};
 use zip::ZipArchive;
 
-use super::central_directory::{self, RawEntry, WalkError};
+use super::central_directory::{self, LocalSpan, RawEntry, WalkError};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
 
@@ -169,7 +169,7 @@ pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Containe
             None,
         );
     }
-    check_metadata(bytes, &cd.entries, &mut p);
+    let spans = check_metadata(bytes, &cd.entries, &mut p);
     check_names(&cd.entries, &mut p);
     // The crate's view must be the raw view, entry for entry, before its data is trusted.
     let same_view = archive.len() == cd.entries.len()
@@ -187,7 +187,9 @@ pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Containe
         }
         return Err(p.into_vec());
     }
-    check_no_overlap(&mut archive, cd.offset, &mut p);
+    if let Some(spans) = spans {
+        check_layout(spans, cd.offset, &mut p);
+    }
     let entries = read_entries(&mut archive, &cd.entries, limits, &mut p);
     if p.is_empty() {
         Ok(Container::new(entries))
@@ -196,37 +198,58 @@ pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Containe
     }
 }
 
-/// Entry data must not overlap (nor run into the central directory): overlapping entries
-/// let a small file decompress to the total limit many times over.
-fn check_no_overlap(archive: &mut ZipArchive<Cursor<&[u8]>>, cd_offset: u64, p: &mut Problems) {
-    let mut spans = Vec::with_capacity(archive.len());
-    for i in 0..archive.len() {
-        match archive.by_index_raw(i) {
-            Ok(f) => spans.push((f.header_start(), f.data_start().saturating_add(f.compressed_size()))),
-            Err(e) => {
-                p.invalid(format!("entry {i} cannot be located: {e}"), None);
-                return;
-            }
+/// The entries must tile the archive up to the central directory: no overlap (overlapping
+/// entries let a small file decompress to the total limit many times over) and no hidden
+/// bytes before the first local header, between entries, or before the central directory
+/// (another reader could find a different archive there, or a prepended stub).
+fn check_layout(mut spans: Vec<(LocalSpan, String)>, cd_offset: u64, p: &mut Problems) {
+    spans.sort_unstable_by_key(|(s, _)| (s.start, s.end));
+    let mut at = 0u64;
+    let mut previous: Option<&str> = None;
+    for (span, name) in &spans {
+        if span.start < at {
+            let other = previous.unwrap_or_default();
+            p.invalid(
+                format!("the archive's entries overlap each other: '{name}' starts inside '{other}'"),
+                Some(name),
+            );
+        } else if span.start > at {
+            let gap = span.start - at;
+            let place = match previous {
+                Some(other) => format!("between '{other}' and '{name}'"),
+                None => format!("before the first entry '{name}'"),
+            };
+            p.invalid(format!("{gap} bytes lie hidden {place}"), Some(name));
         }
+        at = at.max(span.end);
+        previous = Some(name);
     }
-    spans.sort_unstable();
-    let overlap = spans.windows(2).any(|w| matches!(w, [a, b] if a.1 > b.0))
-        || spans.last().is_some_and(|last| last.1 > cd_offset);
-    if overlap {
+    if at > cd_offset {
         p.invalid(
             "the archive's entries overlap each other or the central directory".into(),
-            None,
+            previous,
+        );
+    } else if at < cd_offset {
+        p.invalid(
+            format!(
+                "{} bytes lie hidden between the last entry and the central directory",
+                cd_offset - at
+            ),
+            previous,
         );
     }
 }
 
-/// Structural metadata: required entries, encryption, compression method, local headers.
-fn check_metadata(bytes: &[u8], entries: &[RawEntry], p: &mut Problems) {
+/// Structural metadata: required entries, encryption, compression method, data descriptors,
+/// and each local header against its central-directory entry. Returns every entry's span
+/// when all local headers could be located (the layout is checked only then).
+fn check_metadata(bytes: &[u8], entries: &[RawEntry], p: &mut Problems) -> Option<Vec<(LocalSpan, String)>> {
     for required in [CHECKPOINT_NAME, MANIFEST_NAME] {
         if !entries.iter().any(|e| e.name == required.as_bytes()) {
             p.invalid(format!("the archive has no {required}"), None);
         }
     }
+    let mut spans = Some(Vec::with_capacity(entries.len()));
     for e in entries {
         let name = display_name(&e.name);
         // Bit 0: encrypted; bit 6: strong encryption; bit 13: masked central directory.
@@ -241,15 +264,28 @@ fn check_metadata(bytes: &[u8], entries: &[RawEntry], p: &mut Problems) {
                 Some(&name),
             );
         }
-        if e.local_header_offset != u32::MAX
-            && !central_directory::local_name_matches(bytes, u64::from(e.local_header_offset), &e.name)
-        {
+        // Bit 3: CRC and sizes follow the data in a data descriptor. Refused outright rather
+        // than reconciled: the sealer never sets it, and without it the local header must
+        // carry the real values, which `check_local_header` compares.
+        if e.flags & 0x0008 != 0 {
             p.invalid(
-                format!("entry '{name}' has no local header with the same name"),
+                format!("entry '{name}' uses a data descriptor (flag bit 3), which a sealed bundle never does"),
                 Some(&name),
             );
         }
+        match central_directory::check_local_header(bytes, e) {
+            Ok(span) => {
+                if let Some(all) = spans.as_mut() {
+                    all.push((span, name));
+                }
+            }
+            Err(why) => {
+                p.invalid(format!("entry '{name}' {why}"), Some(&name));
+                spans = None;
+            }
+        }
     }
+    spans
 }
 
 /// Why a raw name is unsafe, if it is.
@@ -398,11 +434,22 @@ fn read_entries(
         // decompressing up to the limit. `declared` is within the limit (checked above) and
         // `actual` must equal it, so the limit holds for the bytes actually decompressed.
         let read = (&mut file).take(declared.saturating_add(1)).read_to_end(&mut data);
+        // The CRC-32 of the inflated bytes against the central directory's, computed here
+        // rather than left to the crate: it is the check `unzip -t` and every other reader
+        // make on the bytes themselves. (The crate reports its own mismatch as a read error
+        // at the end of the data, with the bytes already in `data`.)
+        let crc = crc32fast::hash(&data);
+        let crc_problem = format!(
+            "entry '{name}' inflates to bytes whose CRC-32 ({crc:08x}) differs from the central directory's ({:08x})",
+            e.crc32
+        );
         if let Err(err) = read {
-            p.invalid(
-                format!("entry '{name}' does not decompress cleanly: {err}"),
-                Some(&name),
-            );
+            let detail = if data.len() as u64 == declared && crc != e.crc32 {
+                crc_problem
+            } else {
+                format!("entry '{name}' does not decompress cleanly: {err}")
+            };
+            p.invalid(detail, Some(&name));
             continue;
         }
         let actual = data.len() as u64;
@@ -420,6 +467,10 @@ fn read_entries(
                 format!("entry '{name}' decompresses to {actual} bytes but declares {declared}"),
                 Some(&name),
             );
+            continue;
+        }
+        if crc != e.crc32 {
+            p.invalid(crc_problem, Some(&name));
             continue;
         }
         total = total.saturating_add(actual);

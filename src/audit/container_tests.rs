@@ -149,12 +149,13 @@ fn invalid_utf8_name_is_unsafe() {
 
 #[test]
 fn non_ascii_name_without_utf8_flag_is_unsafe() {
-    // The writer sets the UTF-8 flag for non-ASCII names; clear it in the central header.
+    // The writer sets the UTF-8 flag for non-ASCII names; clear it in both headers (the
+    // local header must agree with the central directory, or the archive is invalid).
     let mut zip = bundle_with(&[("artifacts/é", b"x")], deflated());
     let ch = central_header(&zip, "artifacts/é");
     let flags = u16::from_le_bytes([zip[ch + 8], zip[ch + 9]]);
     assert_ne!(flags & 0x0800, 0);
-    put_u16(&mut zip, ch + 8, flags & !0x0800);
+    zip_forge::set_flags(&mut zip, "artifacts/é", flags & !0x0800).unwrap();
     assert_eq!(code(&zip), ReasonCode::ContainerPathUnsafe);
     // With the flag, the same name is fine.
     let ok = bundle_with(&[("artifacts/é", b"x")], deflated());
@@ -531,4 +532,189 @@ fn overlapping_entries_are_invalid() {
     let failures = read_container(&zip, &ContainerLimits::default()).unwrap_err();
     assert_eq!(failures[0].code, ReasonCode::ContainerInvalid);
     assert!(failures[0].detail.contains("overlap"), "{}", failures[0].detail);
+}
+
+// ---- No parser differentials (issue 12, item 5): each forged from the valid shipped vector.
+
+const VALID: &[u8] = include_bytes!("../../testvectors/audit/valid/every-kind.audit.zip");
+const NOTES: &str = "artifacts/attachments/notes.txt";
+
+/// The first failure, asserted to be a structural `CONTAINER_INVALID`.
+fn structural(zip: &[u8]) -> crate::report::Failure {
+    let failures = read_container(zip, &ContainerLimits::default()).unwrap_err();
+    let first = failures[0].clone();
+    assert_eq!(first.code, ReasonCode::ContainerInvalid, "{}", first.detail);
+    assert_eq!(first.check, "container.structure");
+    first
+}
+
+fn u32_at(zip: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(zip[at..at + 4].try_into().unwrap())
+}
+
+/// Insert `junk` at `at`, moving every offset (local headers, central directory) behind it,
+/// so that the archive stays consistent except for the hidden bytes. Needs no comment.
+fn insert_hidden(zip: &[u8], at: usize, junk: &[u8]) -> Vec<u8> {
+    let eocd = zip.len() - 22;
+    let count = usize::from(u16::from_le_bytes([zip[eocd + 10], zip[eocd + 11]]));
+    let cd = u32_at(zip, eocd + 16) as usize;
+    let mut out = zip.to_vec();
+    let n = junk.len() as u32;
+    let mut pos = cd;
+    for _ in 0..count {
+        let local = u32_at(zip, pos + 42) as usize;
+        if local >= at {
+            put_u32(&mut out, pos + 42, local as u32 + n);
+        }
+        let len = |o: usize| usize::from(u16::from_le_bytes([zip[pos + o], zip[pos + o + 1]]));
+        pos += 46 + len(28) + len(30) + len(32);
+    }
+    if cd >= at {
+        put_u32(&mut out, eocd + 16, cd as u32 + n);
+    }
+    out.splice(at..at, junk.iter().copied());
+    out
+}
+
+#[test]
+fn the_valid_vector_is_read() {
+    assert_eq!(code(VALID), ReasonCode::Ok);
+}
+
+#[test]
+fn every_local_header_field_must_match_the_central_directory() {
+    // One field of notes.txt's local header changed; its central entry left as it was.
+    for (field, at, what) in [
+        ("flags", 6usize, "general-purpose flags"),
+        ("method", 8, "compression method"),
+        ("crc", 14, "CRC-32"),
+        ("compressed", 18, "compressed size"),
+        ("uncompressed", 22, "uncompressed size"),
+    ] {
+        let mut zip = VALID.to_vec();
+        let lh = local_header(&zip, NOTES);
+        if at == 6 || at == 8 {
+            let v = u16::from_le_bytes([zip[lh + at], zip[lh + at + 1]]);
+            // flags: bit 1 (a deflate option, harmless alone); method: deflate to stored.
+            put_u16(&mut zip, lh + at, if at == 6 { v ^ 0x0002 } else { 0 });
+        } else {
+            zip[lh + at] ^= 0x01;
+        }
+        let f = structural(&zip);
+        assert!(
+            f.detail.contains(NOTES) && f.detail.contains(what),
+            "{field}: {}",
+            f.detail
+        );
+    }
+}
+
+#[test]
+fn a_data_descriptor_flag_is_invalid() {
+    // Bit 3 set in both headers (which still hold the real values): the sealer never sets it.
+    let mut zip = VALID.to_vec();
+    zip_forge::set_flags(&mut zip, NOTES, 0x0008).unwrap();
+    let f = structural(&zip);
+    assert!(
+        f.detail.contains(NOTES) && f.detail.contains("data descriptor"),
+        "{}",
+        f.detail
+    );
+}
+
+#[test]
+fn the_inflated_bytes_must_have_the_central_crc() {
+    // The same wrong CRC in both headers: the headers agree, the data does not.
+    let mut zip = VALID.to_vec();
+    let ch = central_header(&zip, NOTES);
+    let lh = local_header(&zip, NOTES);
+    let crc = u32_at(&zip, ch + 16) ^ 0x0100;
+    put_u32(&mut zip, ch + 16, crc);
+    put_u32(&mut zip, lh + 14, crc);
+    let f = structural(&zip);
+    assert!(
+        f.detail.contains(NOTES) && f.detail.contains("CRC-32 ("),
+        "{}",
+        f.detail
+    );
+}
+
+#[test]
+fn bytes_hidden_before_between_or_after_the_entries_are_invalid() {
+    let junk = b"PK\x03\x04 hidden";
+    let before_first = insert_hidden(VALID, 0, junk);
+    let f = structural(&before_first);
+    assert!(
+        f.detail.contains("before the first entry 'checkpoint.json'"),
+        "{}",
+        f.detail
+    );
+
+    let between = insert_hidden(VALID, local_header(VALID, NOTES), junk);
+    let f = structural(&between);
+    assert!(f.detail.contains(&format!("and '{NOTES}'")), "{}", f.detail);
+
+    let cd = zip_forge::find_all(VALID, &[0x50, 0x4b, 0x01, 0x02])[0];
+    let before_cd = insert_hidden(VALID, cd, junk);
+    let f = structural(&before_cd);
+    assert!(
+        f.detail.contains("between the last entry and the central directory"),
+        "{}",
+        f.detail
+    );
+
+    let after_cd = insert_hidden(VALID, VALID.len() - 22, junk);
+    let f = structural(&after_cd);
+    assert!(
+        f.detail.contains("between the central directory and its end record"),
+        "{}",
+        f.detail
+    );
+}
+
+#[test]
+fn a_second_end_record_in_the_comment_is_invalid() {
+    // The comment holds a copy of the end record, then more bytes: the real record's comment
+    // reaches the end of the file, but a reader scanning backwards finds the copy first.
+    let mut zip = VALID.to_vec();
+    let eocd = zip.len() - 22;
+    let mut comment = zip[eocd..].to_vec();
+    comment.extend_from_slice(b"tail");
+    put_u16(&mut zip, eocd + 20, comment.len() as u16);
+    zip.extend_from_slice(&comment);
+    let f = structural(&zip);
+    assert!(f.detail.contains("second end-of-central-directory"), "{}", f.detail);
+}
+
+#[test]
+fn zip64_records_are_refused() {
+    // A ZIP64 end record and locator agreeing with the plain record, between the central
+    // directory and the end record: consistent, but refused (a sealed bundle never needs it).
+    let eocd = VALID.len() - 22;
+    let count = u64::from(u16::from_le_bytes([VALID[eocd + 10], VALID[eocd + 11]]));
+    let (cd_size, cd_offset) = (u32_at(VALID, eocd + 12), u32_at(VALID, eocd + 16));
+    let mut rec = vec![0x50, 0x4b, 0x06, 0x06];
+    rec.extend_from_slice(&44u64.to_le_bytes());
+    rec.extend_from_slice(&45u16.to_le_bytes());
+    rec.extend_from_slice(&45u16.to_le_bytes());
+    rec.extend_from_slice(&[0u8; 8]);
+    rec.extend_from_slice(&count.to_le_bytes());
+    rec.extend_from_slice(&count.to_le_bytes());
+    rec.extend_from_slice(&u64::from(cd_size).to_le_bytes());
+    rec.extend_from_slice(&u64::from(cd_offset).to_le_bytes());
+    rec.extend_from_slice(&[0x50, 0x4b, 0x06, 0x07, 0, 0, 0, 0]);
+    rec.extend_from_slice(&(eocd as u64).to_le_bytes());
+    rec.extend_from_slice(&1u32.to_le_bytes());
+    let mut zip = VALID[..eocd].to_vec();
+    zip.extend_from_slice(&rec);
+    zip.extend_from_slice(&VALID[eocd..]);
+    let f = structural(&zip);
+    assert!(f.detail.contains("ZIP64"), "{}", f.detail);
+
+    // An entry deferring its size to a ZIP64 extra field.
+    let mut zip = VALID.to_vec();
+    let ch = central_header(&zip, NOTES);
+    put_u32(&mut zip, ch + 20, u32::MAX);
+    let f = structural(&zip);
+    assert!(f.detail.contains("ZIP64"), "{}", f.detail);
 }
