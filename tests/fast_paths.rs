@@ -1,0 +1,181 @@
+//! The fast paths (one signature batch per bundle, parallel chunks, subjects verified in
+//! parallel) never change a verdict: hostile items mixed into large inputs get the answer of
+//! the plain path — one receipt verified at a time, one file at a time, one thread.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test: failing loudly on bad setup is the point
+
+use std::path::{Path, PathBuf};
+
+use clawaudit::clawsig::gateway_receipts::verify_gateway_receipt;
+use clawaudit::context::VerifyContext;
+use clawaudit::json::{Object, Value};
+use clawaudit::reason::ReasonCode;
+use clawaudit::report::{CheckStatus, Status, SubjectReport};
+use clawaudit::timeutil::parse_rfc3339;
+use clawaudit::trust::Trust;
+use clawaudit::vectors::clawsig_sample::SampleBundle;
+use clawaudit::verify::{verify_subject, verify_walked, Subject, Verified};
+
+const RECEIPTS: usize = 300;
+
+fn sample() -> SampleBundle {
+    SampleBundle::new(RECEIPTS, RECEIPTS)
+}
+
+fn ctx(s: &SampleBundle) -> VerifyContext {
+    let trust = Trust::from_bytes(clawaudit::json::jss::to_string(&s.clawsig_config()).as_bytes()).unwrap();
+    VerifyContext::new(parse_rfc3339("2026-03-02T00:00:00Z").unwrap(), trust)
+}
+
+fn receipts_mut(p: &mut Object) -> &mut Vec<Value> {
+    match p.get_mut("receipts") {
+        Some(Value::Array(items)) => items,
+        _ => panic!("the sample has receipts"),
+    }
+}
+
+/// Verify the bundle on a pool of `threads` threads.
+fn verify_on(threads: usize, bundle: &Value, c: &VerifyContext) -> SubjectReport {
+    let bytes = clawaudit::json::jss::to_string(bundle).into_bytes();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    pool.install(|| verify_subject(&Subject::new("bundle.json", bytes), c))
+}
+
+/// The plain path: every receipt verified on its own, strictly; the indices that fail.
+fn failing_one_by_one(p: &Object, c: &VerifyContext) -> Vec<usize> {
+    let Some(Value::Array(items)) = p.get("receipts") else {
+        panic!()
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| verify_gateway_receipt(r, c, &format!("receipts[{i}]")).is_err())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[test]
+fn a_bad_receipt_anywhere_in_a_large_bundle_fails_it_on_any_number_of_threads() {
+    let s = sample();
+    let c = ctx(&s);
+    let honest = s.build();
+    for threads in [1, 2] {
+        assert_eq!(verify_on(threads, &honest, &c).status, Status::Pass);
+    }
+    // Another receipt's (valid) signature on this receipt's payload; a receipt signed by a key
+    // that is not a trusted gateway; both at once, at the edges and in the middle.
+    let stranger = clawaudit::vectors::testkit::label_signer("not-the-gateway");
+    for positions in [vec![0], vec![RECEIPTS / 2], vec![RECEIPTS - 1], vec![7, 200]] {
+        for forge in ["swapped signature", "stranger"] {
+            let mut p = s.payload();
+            for &i in &positions {
+                let items = receipts_mut(&mut p);
+                match forge {
+                    "swapped signature" => {
+                        let other = items[(i + 1) % RECEIPTS].get("signature_b64u").unwrap().clone();
+                        items[i].as_object_mut().unwrap().insert("signature_b64u", other);
+                    }
+                    _ => {
+                        let payload = items[i].get("payload").unwrap().clone();
+                        items[i] = clawaudit::clawsig::producer::sign_envelope(
+                            &stranger,
+                            "gateway_receipt",
+                            payload,
+                            items[i].get("issued_at").unwrap().as_str().unwrap(),
+                            None,
+                        );
+                    }
+                }
+            }
+            assert_eq!(failing_one_by_one(&p, &c), positions, "{forge} at {positions:?}");
+            let bundle = s.sign(p);
+            for threads in [1, 2] {
+                let r = verify_on(threads, &bundle, &c);
+                assert_eq!(
+                    r.reason_code,
+                    ReasonCode::ReceiptVerificationFailed,
+                    "{forge} at {positions:?}, {threads} thread(s): {}",
+                    r.reason
+                );
+                // Every receipt that fails on its own is named, and no other.
+                let named: Vec<usize> = r
+                    .checks
+                    .iter()
+                    .filter(|c| c.id == "gateway_receipt" && c.status == CheckStatus::Warn)
+                    .map(|c| {
+                        let at = c.detail.split("receipts[").nth(1).unwrap();
+                        at.split(']').next().unwrap().parse().unwrap()
+                    })
+                    .collect();
+                assert_eq!(named, positions, "{forge}, {threads} thread(s)");
+                assert!(
+                    r.reason.starts_with(&format!(
+                        "{} of {RECEIPTS} bound gateway receipts do not verify",
+                        positions.len()
+                    )),
+                    "{}",
+                    r.reason
+                );
+            }
+        }
+    }
+}
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testvectors")
+}
+
+/// `(path, status, code)` of each line of `clawaudit verify DIR --format jsonl`.
+fn directory_verdicts(dir: &Path, trust: &Path, at: &str) -> Vec<(String, String, String)> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clawaudit"))
+        .args(["verify", "--format", "jsonl", "--at", at, "--trust"])
+        .arg(trust)
+        .arg(dir)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v.get("path").is_some())
+        .map(|v| {
+            (
+                v["path"].as_str().unwrap().to_string(),
+                v["status"].as_str().unwrap().to_string(),
+                v["reason_code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_directory_verified_in_parallel_gives_each_file_its_own_verdict() {
+    for (dir, trust, at) in [
+        ("clawsig", "trust/clawsig.json", "2026-03-02T00:00:00Z"),
+        ("audit", "audit/trust.json", "2026-02-18T00:01:00Z"),
+    ] {
+        let dir = vectors().join(dir);
+        let trust = vectors().join(trust);
+        let parallel = directory_verdicts(&dir, &trust, at);
+        // Valid and hostile files side by side, verified together.
+        assert!(parallel.iter().any(|v| v.1 == "PASS") && parallel.iter().filter(|v| v.1 == "FAIL").count() > 10);
+        let c = VerifyContext::new(
+            parse_rfc3339(at).unwrap(),
+            Trust::from_bytes(&std::fs::read(&trust).unwrap()).unwrap(),
+        );
+        for (path, status, code) in &parallel {
+            let mut subject = Subject::new(path.clone(), std::fs::read(path).unwrap());
+            subject.urm = {
+                let urm = path.strip_suffix("-bundle.json").map(|stem| format!("{stem}-urm.json"));
+                urm.and_then(|u| std::fs::read(u).ok())
+            };
+            let Verified::Report(alone, _) = verify_walked(&subject, &c) else {
+                panic!("{path} was verified in the directory")
+            };
+            assert_eq!(
+                (alone.status.as_str(), alone.reason_code.as_str()),
+                (status.as_str(), code.as_str()),
+                "{path}"
+            );
+        }
+    }
+}
