@@ -186,10 +186,7 @@ pub fn unverifiable_reasons(
     });
     let report = verify_audit_bundle(SEALED, bundle, &VerifyContext::new(created_at, trust));
     for check in report.checks.iter().filter(|c| c.status == CheckStatus::Fail) {
-        if ["container.", "checkpoint.", "manifest."]
-            .iter()
-            .any(|p| check.id.starts_with(p))
-        {
+        if never_verifies(&check.id) {
             let at = check.artifact().map(|a| format!(" ({a})")).unwrap_or_default();
             reasons.push(format!("{}{at}: {}", check.reason_code, check.detail));
         }
@@ -220,6 +217,14 @@ pub fn seal_checked(
     } else {
         Err(reasons)
     }
+}
+
+/// Whether a failing check of this id is about the container, the checkpoint or the
+/// manifest: a bundle failing it could never verify, whatever the trust file.
+fn never_verifies(check_id: &str) -> bool {
+    ["container.", "checkpoint.", "manifest."]
+        .iter()
+        .any(|p| check_id.starts_with(p))
 }
 
 /// The name the self-check reports the bundle under.
@@ -327,11 +332,7 @@ mod tests {
             .checks
             .into_iter()
             .filter(|c| c.status == CheckStatus::Fail)
-            .filter(|c| {
-                ["container.", "checkpoint.", "manifest."]
-                    .iter()
-                    .any(|p| c.id.starts_with(p))
-            })
+            .filter(|c| never_verifies(&c.id))
             .map(|c| format!("{} {} {}", c.id, c.reason_code, c.detail))
             .collect()
     }
