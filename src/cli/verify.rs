@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::{usage_error, EXIT_FAIL, EXIT_PASS};
 use clawaudit::context::{Pins, VerifyContext};
 use clawaudit::render::text::TextOptions;
-use clawaudit::report::{Kind, Report, Skipped, Status};
+use clawaudit::report::{Kind, Report, Skipped, Status, SubjectReport, Tally};
 use clawaudit::timeutil::{format_rfc3339, parse_rfc3339};
 use clawaudit::trust::{Trust, TrustEntry};
 use clawaudit::verify::{note_flags_not_applied, verify_subject_keeping, verify_walked, RunFlags, Subject, Verified};
@@ -171,46 +171,268 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     if !stdin && walk.files.is_empty() && walk.skipped.is_empty() {
         return Err("no files to verify (directories are searched for *.json, *.zip and *.jwt)".into());
     }
-    let subjects = load_subjects(&args, &walk, stdin)?;
+    // Every file is opened once before any is verified, so that an unreadable one stops the
+    // run (exit 2) before anything is printed.
+    for c in walk.files.iter() {
+        std::fs::File::open(&c.path).map_err(|e| format!("{}: {e}", c.path.display()))?;
+    }
+    let extras = Extras::load(&args)?;
+    let flags = RunFlags {
+        artifact: args.artifact.is_some(),
+        expect_policy: args.expect_policy.is_some(),
+        pins: ctx.pins.clone(),
+    };
+    let mut sink = Sink::new(&args, &ctx, &flags)?;
+    let mut skipped: Vec<Skipped> = walk
+        .skipped
+        .iter()
+        .map(|s| Skipped {
+            path: s.path.display().to_string(),
+            why: s.why.clone(),
+        })
+        .collect();
+    let mut pending = walk.files.iter().peekable();
+    let mut next = load_chunk(&args, &extras, &mut pending)?;
+    if stdin {
+        let mut subject = read_stdin(args.kind.map(KindArg::kind), args.max_input_bytes)?;
+        subject.urm = extras.urm.clone();
+        subject.artifact = extras.artifact.clone();
+        next.push((subject, false));
+    }
+    loop {
+        let subjects = next;
+        // The next chunk is read while this one is verified (the reads are I/O, mostly
+        // waiting); at most two chunks are in memory.
+        let (verified, following) = if pending.peek().is_some() {
+            rayon::join(
+                || verify_chunk(&subjects, &ctx),
+                || load_chunk(&args, &extras, &mut pending),
+            )
+        } else {
+            (verify_chunk(&subjects, &ctx), Ok(Vec::new()))
+        };
+        next = following?;
+        let mut documents = Vec::with_capacity(verified.len());
+        for (v, (subject, _)) in verified.into_iter().zip(&subjects) {
+            match v {
+                Verified::Report(report, doc) => {
+                    sink.subject(report)?;
+                    documents.push(doc);
+                }
+                Verified::NotASubject { role } => skipped.push(Skipped {
+                    path: subject.path.clone(),
+                    why: format!("not a subject ({role})"),
+                }),
+            }
+        }
+        sink.flush()?;
+        if next.is_empty() {
+            // The process exits right after this. Freeing the last chunk's parsed documents
+            // (one allocation per JSON string: ~1.6 ms for a 1.5 MB bundle) and input bytes
+            // would only delay the exit, and the OS reclaims the memory anyway, so they are
+            // deliberately leaked; earlier chunks are freed as the run goes, so nothing
+            // accumulates.
+            std::mem::forget(documents);
+            std::mem::forget(subjects);
+            break;
+        }
+    }
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    sink.finish(skipped)
+}
+
+/// At most this many subjects are read, parsed and verified at a time (and at most
+/// `CHUNK_BYTES` of input, unless one subject alone is larger), so memory does not grow with
+/// the number of files. Enough to keep both cores busy on small subjects.
+const CHUNK_SUBJECTS: usize = 64;
+const CHUNK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Read the next chunk of subjects from the front of `pending`, each paired with whether a
+/// walk found it.
+fn load_chunk(
+    args: &VerifyArgs,
+    extras: &Extras,
+    pending: &mut std::iter::Peekable<impl Iterator<Item = walk::Candidate>>,
+) -> Result<Vec<(Subject, bool)>, String> {
+    let kind = args.kind.map(KindArg::kind);
+    let mut chunk = Vec::new();
+    let mut bytes = 0usize;
+    while chunk.len() < CHUNK_SUBJECTS && (chunk.is_empty() || bytes < CHUNK_BYTES) {
+        let Some(c) = pending.next() else { break };
+        let subject = load_subject(&c.path, kind, extras, args.max_input_bytes)?;
+        bytes = bytes.saturating_add(subject.bytes.len());
+        chunk.push((subject, c.walked));
+    }
+    Ok(chunk)
+}
+
+/// Verify a chunk, in order; one subject runs on this thread (no thread pool unless the
+/// verifier itself wants one).
+fn verify_chunk(subjects: &[(Subject, bool)], ctx: &VerifyContext) -> Vec<Verified> {
     let run = |(s, walked): &(Subject, bool)| {
         if *walked {
-            verify_walked(s, &ctx)
+            verify_walked(s, ctx)
         } else {
-            let (report, doc) = verify_subject_keeping(s, &ctx);
+            let (report, doc) = verify_subject_keeping(s, ctx);
             Verified::Report(report, doc)
         }
     };
-    // One subject runs on this thread: no thread pool unless the verifier itself wants one.
-    let verified: Vec<Verified> = if subjects.len() > 1 {
+    if subjects.len() > 1 {
         subjects.par_iter().map(run).collect()
     } else {
         subjects.iter().map(run).collect()
-    };
-    let (report, documents) = assemble(&args, &ctx, &walk, &subjects, verified)?;
-    let out = match args.format {
-        Format::Text => clawaudit::render::text::render(
-            &report,
-            TextOptions {
+    }
+}
+
+/// The documents every subject may need: `--urm` and `--artifact`, read once.
+struct Extras {
+    urm: Option<Vec<u8>>,
+    artifact: Option<Vec<u8>>,
+}
+
+impl Extras {
+    fn load(args: &VerifyArgs) -> Result<Extras, String> {
+        let read = |p: &Option<PathBuf>| p.as_ref().map(|p| read_file(p, args.max_input_bytes)).transpose();
+        Ok(Extras {
+            urm: read(&args.urm)?,
+            artifact: read(&args.artifact)?,
+        })
+    }
+}
+
+/// Where subject reports go as they finish. Text and JSON Lines are printed as the run goes
+/// (in the same order and bytes as a whole-run rendering), keeping only the summary's tally;
+/// JSON, one document, keeps the per-subject reports (never the parsed documents) until the
+/// end. While a flag given on the command line has applied to no subject yet, output is held
+/// back: a flag that applies to no subject at all is a usage error (exit 2), and then nothing
+/// may have been printed.
+struct Sink {
+    format: Format,
+    text: TextOptions,
+    strict: bool,
+    at: String,
+    flags: RunFlags,
+    /// Flags given that no subject so far was of a kind they apply to.
+    unapplied: Vec<(&'static str, &'static [Kind])>,
+    held: String,
+    out: std::io::BufWriter<std::io::Stdout>,
+    tally: Tally,
+    reports: Vec<SubjectReport>,
+}
+
+impl Sink {
+    fn new(args: &VerifyArgs, ctx: &VerifyContext, flags: &RunFlags) -> Result<Sink, String> {
+        let mut sink = Sink {
+            format: args.format,
+            text: TextOptions {
                 color: use_color(args.color),
                 quiet: args.quiet,
             },
-        ),
-        Format::Json => clawaudit::render::json::render(&report),
-        Format::Jsonl => clawaudit::render::json::render_lines(&report),
-    };
-    print!("{out}");
-    let code = if report.status == Status::Pass {
-        EXIT_PASS
-    } else {
-        EXIT_FAIL
-    };
-    // The process exits right after this. Freeing the parsed documents (one allocation per
-    // JSON string: ~1.6 ms for a 1.5 MB bundle), the input bytes and the report would only
-    // delay the exit, and the OS reclaims the memory anyway, so they are deliberately leaked.
-    std::mem::forget(documents);
-    std::mem::forget(subjects);
-    std::mem::forget(report);
-    Ok(code)
+            strict: args.strict,
+            at: format_rfc3339(ctx.at),
+            flags: flags.clone(),
+            unapplied: flags.each(),
+            held: String::new(),
+            out: std::io::BufWriter::new(std::io::stdout()),
+            tally: Tally::default(),
+            reports: Vec::new(),
+        };
+        if sink.format == Format::Jsonl {
+            let header = clawaudit::render::json::lines_header(&sink.at);
+            sink.emit(&header)?;
+        }
+        Ok(sink)
+    }
+
+    fn emit(&mut self, text: &str) -> Result<(), String> {
+        use std::io::Write;
+        if !self.unapplied.is_empty() {
+            self.held.push_str(text);
+            return Ok(());
+        }
+        let held = std::mem::take(&mut self.held);
+        self.out
+            .write_all(held.as_bytes())
+            .and_then(|()| self.out.write_all(text.as_bytes()))
+            .map_err(|e| format!("standard output: {e}"))
+    }
+
+    /// What is printed so far reaches standard output (after each chunk: the run streams).
+    fn flush(&mut self) -> Result<(), String> {
+        use std::io::Write;
+        self.out.flush().map_err(|e| format!("standard output: {e}"))
+    }
+
+    fn subject(&mut self, mut report: SubjectReport) -> Result<(), String> {
+        note_flags_not_applied(&mut report, &self.flags);
+        if self.strict {
+            report.strict();
+        }
+        self.unapplied.retain(|(_, applies)| !applies.contains(&report.kind));
+        self.tally.add(&report);
+        match self.format {
+            Format::Text => {
+                let lines = clawaudit::render::text::subject(&report, self.text);
+                self.emit(&lines)?;
+            }
+            Format::Jsonl => {
+                let mut line = clawaudit::render::json::subject_line(&report);
+                line.push('\n');
+                self.emit(&line)?;
+            }
+            Format::Json => self.reports.push(report),
+        }
+        Ok(())
+    }
+
+    /// The end of the run: a flag that applied to no subject is refused; under `--strict`
+    /// every skipped file becomes a FAIL subject; then the skipped files and the summary.
+    fn finish(mut self, skipped: Vec<Skipped>) -> Result<u8, String> {
+        if self.tally.subjects > 0 {
+            if let Some((flag, applies)) = self.unapplied.first() {
+                return Err(format!(
+                    "{flag} applies to {} subjects only, and no subject given is one",
+                    applies.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" and ")
+                ));
+            }
+        }
+        self.unapplied.clear();
+        let skipped = if self.strict {
+            for s in Report::with_skipped(self.at.clone(), Vec::new(), skipped)
+                .strict()
+                .subjects
+            {
+                self.subject(s)?;
+            }
+            Vec::new()
+        } else {
+            skipped
+        };
+        let tail = match self.format {
+            Format::Text => {
+                let mut tail = String::new();
+                if !self.text.quiet {
+                    tail.push_str(&clawaudit::render::text::skipped(&skipped));
+                }
+                tail.push_str(&clawaudit::render::text::summary(&self.tally, skipped.len(), &self.at));
+                tail
+            }
+            Format::Jsonl => clawaudit::render::json::lines_summary(&self.tally, &skipped),
+            Format::Json => {
+                let report = Report::with_skipped(self.at.clone(), std::mem::take(&mut self.reports), skipped);
+                let out = clawaudit::render::json::render(&report);
+                std::mem::forget(report);
+                out
+            }
+        };
+        self.emit(&tail)?;
+        self.flush()?;
+        Ok(if self.tally.status() == Status::Pass {
+            EXIT_PASS
+        } else {
+            EXIT_FAIL
+        })
+    }
 }
 
 /// The verification context from the flags: time, trust, limits, pins.
@@ -245,97 +467,6 @@ fn context(args: &VerifyArgs) -> Result<VerifyContext, String> {
         run: args.expect_run.clone(),
     };
     Ok(ctx)
-}
-
-/// Read every subject (and standard input); each is paired with whether a walk found it.
-/// Reading is I/O and stays here; a file that cannot be read stops the run (exit 2).
-fn load_subjects(args: &VerifyArgs, walk: &walk::Walk, stdin: bool) -> Result<Vec<(Subject, bool)>, String> {
-    let urm_override = match &args.urm {
-        Some(p) => Some(read_file(p, args.max_input_bytes)?),
-        None => None,
-    };
-    let artifact = match &args.artifact {
-        Some(p) => Some(read_file(p, args.max_input_bytes)?),
-        None => None,
-    };
-    let kind = args.kind.map(KindArg::kind);
-    let mut subjects: Vec<(Subject, bool)> = walk
-        .files
-        .iter()
-        .map(|c| {
-            let subject = load_subject(
-                &c.path,
-                kind,
-                urm_override.as_ref(),
-                artifact.as_ref(),
-                args.max_input_bytes,
-            )?;
-            Ok((subject, c.walked))
-        })
-        .collect::<Result<_, String>>()?;
-    if stdin {
-        let mut subject = read_stdin(kind, args.max_input_bytes)?;
-        subject.urm = urm_override;
-        subject.artifact = artifact;
-        subjects.push((subject, false));
-    }
-    Ok(subjects)
-}
-
-/// The run's report from what was verified: skipped files listed, flags that applied to no
-/// subject refused (exit 2), the others noted where they did not apply, `--strict` applied.
-/// The parsed documents come back separately, for the caller to leak at exit.
-fn assemble(
-    args: &VerifyArgs,
-    ctx: &VerifyContext,
-    walk: &walk::Walk,
-    subjects: &[(Subject, bool)],
-    verified: Vec<Verified>,
-) -> Result<(Report, Vec<Option<clawaudit::json::Value>>), String> {
-    let mut skipped: Vec<Skipped> = walk
-        .skipped
-        .iter()
-        .map(|s| Skipped {
-            path: s.path.display().to_string(),
-            why: s.why.clone(),
-        })
-        .collect();
-    let mut reports = Vec::with_capacity(verified.len());
-    let mut documents = Vec::with_capacity(verified.len());
-    for (v, (subject, _)) in verified.into_iter().zip(subjects) {
-        match v {
-            Verified::Report(report, doc) => {
-                reports.push(report);
-                documents.push(doc);
-            }
-            Verified::NotASubject { role } => skipped.push(Skipped {
-                path: subject.path.clone(),
-                why: format!("not a subject ({role})"),
-            }),
-        }
-    }
-    skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    let flags = RunFlags {
-        artifact: args.artifact.is_some(),
-        expect_policy: args.expect_policy.is_some(),
-        pins: ctx.pins.clone(),
-    };
-    for (flag, applies) in flags.each() {
-        if !reports.is_empty() && !reports.iter().any(|r| applies.contains(&r.kind)) {
-            return Err(format!(
-                "{flag} applies to {} subjects only, and no subject given is one",
-                applies.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" and ")
-            ));
-        }
-    }
-    for report in &mut reports {
-        note_flags_not_applied(report, &flags);
-    }
-    let mut report = Report::with_skipped(format_rfc3339(ctx.at), reports, skipped);
-    if args.strict {
-        report = report.strict();
-    }
-    Ok((report, documents))
 }
 
 /// One subject from standard input, named `-`. A ZIP (by its signature) may be as large as
@@ -374,19 +505,13 @@ fn now_ms() -> i64 {
     }
 }
 
-fn load_subject(
-    path: &Path,
-    kind: Option<Kind>,
-    urm_override: Option<&Vec<u8>>,
-    artifact: Option<&Vec<u8>>,
-    max_bytes: usize,
-) -> Result<Subject, String> {
+fn load_subject(path: &Path, kind: Option<Kind>, extras: &Extras, max_bytes: usize) -> Result<Subject, String> {
     let mut subject = read_subject(path, kind, max_bytes)?;
-    subject.urm = match urm_override {
+    subject.urm = match &extras.urm {
         Some(urm) => Some(urm.clone()),
         None => sibling_urm(path, max_bytes)?,
     };
-    subject.artifact = artifact.cloned();
+    subject.artifact = extras.artifact.clone();
     Ok(subject)
 }
 

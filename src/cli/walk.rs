@@ -23,7 +23,7 @@ pub struct SkippedFile {
 #[derive(Debug, Default)]
 pub struct Walk {
     /// Candidate subjects, in argument order; below a directory, sorted by path.
-    pub files: Vec<Candidate>,
+    pub files: Candidates,
     pub skipped: Vec<SkippedFile>,
 }
 
@@ -33,6 +33,94 @@ pub struct Candidate {
     pub path: PathBuf,
     /// Found by walking a directory (not named on the command line).
     pub walked: bool,
+}
+
+/// The files to verify, stored compactly: a directory of 100 000 files costs its names'
+/// bytes and eight bytes a file, not a `PathBuf` each, so that a run's memory does not grow
+/// with the number of files beyond that (see the README's performance section). Each file is
+/// a root (a path given on the command line) and a name relative to it, kept in one buffer.
+#[derive(Debug, Default)]
+pub struct Candidates {
+    roots: Vec<PathBuf>,
+    names: Vec<u8>,
+    /// (root index, start and end of the name in `names`).
+    entries: Vec<(u32, u32, u32)>,
+}
+
+impl Candidates {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The `i`th file; a file given directly is its root, with an empty name.
+    pub fn get(&self, i: usize) -> Option<Candidate> {
+        let &(root, start, end) = self.entries.get(i)?;
+        let root = self.roots.get(root as usize)?;
+        let name = self.names.get(start as usize..end as usize)?;
+        if name.is_empty() {
+            return Some(Candidate {
+                path: root.clone(),
+                walked: false,
+            });
+        }
+        Some(Candidate {
+            path: root.join(name_path(name)),
+            walked: true,
+        })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Candidate> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    fn push_root(&mut self, root: &Path) -> Result<u32, String> {
+        self.roots.push(root.to_path_buf());
+        u32::try_from(self.roots.len() - 1).map_err(|_| "too many paths on the command line".to_string())
+    }
+
+    /// Store a name; its span in the buffer.
+    fn store(&mut self, name: &[u8]) -> Result<(u32, u32), String> {
+        let too_many = |_| "the walk found more than 4 GiB of file names".to_string();
+        let start = u32::try_from(self.names.len()).map_err(too_many)?;
+        self.names.extend_from_slice(name);
+        let end = u32::try_from(self.names.len()).map_err(too_many)?;
+        Ok((start, end))
+    }
+
+    fn name(&self, (start, end): (u32, u32)) -> &[u8] {
+        self.names.get(start as usize..end as usize).unwrap_or_default()
+    }
+
+    fn push(&mut self, root: u32, span: (u32, u32)) {
+        self.entries.push((root, span.0, span.1));
+    }
+}
+
+#[cfg(unix)]
+fn name_bytes(path: &Path) -> &[u8] {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str().as_bytes()
+}
+
+#[cfg(unix)]
+fn name_path(bytes: &[u8]) -> &Path {
+    use std::os::unix::ffi::OsStrExt;
+    Path::new(std::ffi::OsStr::from_bytes(bytes))
+}
+
+// Elsewhere names are stored as UTF-8; a name that is not is refused by the walk.
+#[cfg(not(unix))]
+fn name_bytes(path: &Path) -> &[u8] {
+    path.to_str().map_or(&[], str::as_bytes)
+}
+
+#[cfg(not(unix))]
+fn name_path(bytes: &[u8]) -> &Path {
+    Path::new(std::str::from_utf8(bytes).unwrap_or(""))
 }
 
 /// Whether a file name is one of a subject's (`.json`, `.zip`, `.jwt`, any case), not a URM
@@ -59,10 +147,8 @@ pub fn collect(paths: &[PathBuf]) -> Result<Walk, String> {
         if meta.is_dir() {
             walk_dir(path, &mut walk)?;
         } else {
-            walk.files.push(Candidate {
-                path: path.clone(),
-                walked: false,
-            });
+            let root = walk.files.push_root(path)?;
+            walk.files.push(root, (0, 0));
         }
     }
     Ok(walk)
@@ -121,7 +207,14 @@ fn walk_dir(root: &Path, walk: &mut Walk) -> Result<(), String> {
             continue;
         }
         if is_subject_name(&name) {
-            files.push(path);
+            let relative = path
+                .strip_prefix(root)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let bytes = name_bytes(relative);
+            if bytes.is_empty() {
+                return Err(format!("{}: a file name that is not UTF-8", path.display()));
+            }
+            files.push(walk.files.store(bytes)?);
         } else if let Some(stem) = urm_stem(&name) {
             // A URM document is read with the proof bundle beside it; one without that
             // bundle is read by nothing.
@@ -138,9 +231,15 @@ fn walk_dir(root: &Path, walk: &mut Walk) -> Result<(), String> {
             });
         }
     }
-    files.sort();
-    walk.files
-        .extend(files.into_iter().map(|path| Candidate { path, walked: true }));
+    // Sorted as paths (by component), as the files of the walk were before they were stored
+    // compactly: a directory's files come before the files of its subdirectories only when
+    // their names sort first.
+    let store = &walk.files;
+    files.sort_unstable_by(|&a, &b| name_path(store.name(a)).cmp(name_path(store.name(b))));
+    let root_index = walk.files.push_root(root)?;
+    for span in files {
+        walk.files.push(root_index, span);
+    }
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     walk.skipped.extend(skipped);
     Ok(())
@@ -149,6 +248,35 @@ fn walk_dir(root: &Path, walk: &mut Walk) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_come_in_path_order_by_component_not_by_string() {
+        // By component, the directory `a` sorts before `a-b.json` ('-' < '.'), so its file
+        // comes first; as strings, "a/b.json" would sort after "a.json" ('/' > '.').
+        let t = tempfile::tempdir().unwrap();
+        for name in ["a0.json", "a.json", "a/b.json", "a-b.json", "a/c/d.jwt", "a/bb.zip"] {
+            let path = t.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, b"{}").unwrap();
+        }
+        let walk = collect(&[t.path().to_path_buf(), t.path().join("a0.json")]).unwrap();
+        let got: Vec<(String, bool)> = walk
+            .files
+            .iter()
+            .map(|c| (c.path.strip_prefix(t.path()).unwrap().display().to_string(), c.walked))
+            .collect();
+        let want = [
+            ("a/b.json", true),
+            ("a/bb.zip", true),
+            ("a/c/d.jwt", true),
+            ("a-b.json", true),
+            ("a.json", true),
+            ("a0.json", true),
+            ("a0.json", false),
+        ];
+        let want: Vec<(String, bool)> = want.iter().map(|(p, w)| (p.to_string(), *w)).collect();
+        assert_eq!(got, want);
+    }
 
     #[test]
     fn subject_names_ignore_case_and_leave_urm_documents_out() {

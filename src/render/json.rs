@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::report::{Check, Facts, HashSubject, Report, Status, SubjectReport};
+use crate::report::{Check, Facts, HashSubject, Report, Skipped, SubjectReport, Tally};
 
 /// The version of the JSON schema below.
 pub const REPORT_VERSION: &str = "1";
@@ -136,7 +136,7 @@ pub fn render(report: &Report) -> String {
         status: report.status.as_str(),
         at: &report.at,
         subjects: report.subjects.iter().map(subject_v1).collect(),
-        skipped: skipped_v1(report),
+        skipped: skipped_v1(&report.skipped),
     };
     // Serializing plain data structures with string keys cannot fail.
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
@@ -146,29 +146,39 @@ pub fn render(report: &Report) -> String {
 
 /// JSON Lines: a header line (`report_version`, `at`, the tool and its version), one compact
 /// subject object per line, and a summary line (`{"summary":{…}}`, with the skipped files).
+/// A streaming run writes the same three parts as it goes: `lines_header`, `subject_line`
+/// for each subject, `lines_summary`.
 pub fn render_lines(report: &Report) -> String {
-    let mut out = String::new();
-    out.push_str(&line(&HeaderV1 {
-        report_version: REPORT_VERSION,
-        at: &report.at,
-        tool: "clawaudit",
-        tool_version: env!("CARGO_PKG_VERSION"),
-    }));
+    let mut out = lines_header(&report.at);
     for subject in &report.subjects {
         out.push_str(&subject_line(subject));
         out.push('\n');
     }
-    let passed = report.subjects.iter().filter(|s| s.status == Status::Pass).count();
-    out.push_str(&line(&SummaryLineV1 {
-        summary: SummaryV1 {
-            status: report.status.as_str(),
-            subjects: report.subjects.len(),
-            passed,
-            failed: report.subjects.len() - passed,
-            skipped: skipped_v1(report),
-        },
-    }));
+    out.push_str(&lines_summary(&Tally::of(&report.subjects), &report.skipped));
     out
+}
+
+/// The first line of `jsonl` output.
+pub fn lines_header(at: &str) -> String {
+    line(&HeaderV1 {
+        report_version: REPORT_VERSION,
+        at,
+        tool: "clawaudit",
+        tool_version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The last line of `jsonl` output.
+pub fn lines_summary(tally: &Tally, skipped: &[Skipped]) -> String {
+    line(&SummaryLineV1 {
+        summary: SummaryV1 {
+            status: tally.status().as_str(),
+            subjects: tally.subjects,
+            passed: tally.passed,
+            failed: tally.failed(),
+            skipped: skipped_v1(skipped),
+        },
+    })
 }
 
 /// The first line of `jsonl` output.
@@ -217,9 +227,8 @@ fn line(value: &impl Serialize) -> String {
     out
 }
 
-fn skipped_v1(report: &Report) -> Vec<SkippedV1<'_>> {
-    report
-        .skipped
+fn skipped_v1(skipped: &[Skipped]) -> Vec<SkippedV1<'_>> {
+    skipped
         .iter()
         .map(|s| SkippedV1 {
             path: &s.path,

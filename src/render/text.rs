@@ -3,7 +3,7 @@
 //! what was not checked, and warnings; skipped files; a summary line.
 
 use crate::reason::ReasonCode;
-use crate::report::{CheckStatus, Report, Status};
+use crate::report::{CheckStatus, Report, Skipped, Status, SubjectReport, Tally};
 
 /// How text is printed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -17,81 +17,84 @@ pub struct TextOptions {
 /// From this many subjects on, the summary names the failing ones (they are far apart in
 /// the output otherwise).
 pub const NAME_FAILURES_ABOVE: usize = 20;
-/// How many failing subjects the summary names at most.
-const NAMED_FAILURES: usize = 20;
 
 /// Render for people.
 pub fn render(report: &Report, options: TextOptions) -> String {
     let mut out = String::new();
     for s in &report.subjects {
-        if options.quiet && s.status == Status::Pass {
-            continue;
-        }
-        let status = paint(s.status, options.color);
-        let tier = s
-            .proof_tier
-            .as_deref()
-            .map(|t| format!(" (tier {t})"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "{status} {} {} {}{tier}: {}\n",
-            s.kind.as_str(),
-            s.path,
-            s.reason_code,
-            s.reason
-        ));
-        if let Some(check) = s.failing_check() {
-            // The check's detail is the sentence above; name the check and where it looked.
-            let artifact = check.artifact().map(|a| format!(" at {a}")).unwrap_or_default();
-            out.push_str(&format!("  failing check: {}{artifact}\n", check.id));
-            let explanation = check.reason_code.explanation();
-            if let Some(step) = explanation.next_steps.first() {
-                out.push_str(&format!("  hint: {}. {step}\n", explanation.title));
-            }
-        }
-        for skip in s.checks.iter().filter(|c| c.status == CheckStatus::Skip) {
-            out.push_str(&format!("  not checked: {}: {}\n", skip.id, skip.detail));
-        }
-        for warn in s.checks.iter().filter(|c| c.status == CheckStatus::Warn) {
-            out.push_str(&format!(
-                "  warning: {} ({}): {}\n",
-                warn.id, warn.reason_code, warn.detail
-            ));
-        }
+        out.push_str(&subject(s, options));
     }
     if !options.quiet {
-        for skipped in &report.skipped {
-            out.push_str(&format!("SKIP {}: {}\n", skipped.path, skipped.why));
-        }
+        out.push_str(&skipped(&report.skipped));
     }
-    out.push_str(&summary(report));
+    out.push_str(&summary(&Tally::of(&report.subjects), report.skipped.len(), &report.at));
     out
 }
 
+/// One subject's lines (nothing for a PASS when quiet). A streaming run prints these as
+/// subjects finish; `render` is these, then `skipped`, then `summary`.
+pub fn subject(s: &SubjectReport, options: TextOptions) -> String {
+    let mut out = String::new();
+    if options.quiet && s.status == Status::Pass {
+        return out;
+    }
+    let status = paint(s.status, options.color);
+    let tier = s
+        .proof_tier
+        .as_deref()
+        .map(|t| format!(" (tier {t})"))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "{status} {} {} {}{tier}: {}\n",
+        s.kind.as_str(),
+        s.path,
+        s.reason_code,
+        s.reason
+    ));
+    if let Some(check) = s.failing_check() {
+        // The check's detail is the sentence above; name the check and where it looked.
+        let artifact = check.artifact().map(|a| format!(" at {a}")).unwrap_or_default();
+        out.push_str(&format!("  failing check: {}{artifact}\n", check.id));
+        let explanation = check.reason_code.explanation();
+        if let Some(step) = explanation.next_steps.first() {
+            out.push_str(&format!("  hint: {}. {step}\n", explanation.title));
+        }
+    }
+    for skip in s.checks.iter().filter(|c| c.status == CheckStatus::Skip) {
+        out.push_str(&format!("  not checked: {}: {}\n", skip.id, skip.detail));
+    }
+    for warn in s.checks.iter().filter(|c| c.status == CheckStatus::Warn) {
+        out.push_str(&format!(
+            "  warning: {} ({}): {}\n",
+            warn.id, warn.reason_code, warn.detail
+        ));
+    }
+    out
+}
+
+/// The `SKIP` lines of the files a walk listed but did not verify.
+pub fn skipped(skipped: &[Skipped]) -> String {
+    skipped
+        .iter()
+        .map(|s| format!("SKIP {}: {}\n", s.path, s.why))
+        .collect()
+}
+
 /// The last line: counts, and the failing subjects by name when there are many subjects.
-pub fn summary(report: &Report) -> String {
-    let passed = report.subjects.iter().filter(|s| s.status == Status::Pass).count();
-    let failed = report.subjects.len() - passed;
-    let skipped = match report.skipped.len() {
+pub fn summary(tally: &Tally, skipped: usize, at: &str) -> String {
+    let failed = tally.failed();
+    let skipped = match skipped {
         0 => String::new(),
         n => format!("; {n} skipped: not a subject"),
     };
     let mut line = format!(
-        "{} subject(s): {passed} passed, {failed} failed{skipped} (verified at {})",
-        report.subjects.len(),
-        report.at
+        "{} subject(s): {} passed, {failed} failed{skipped} (verified at {at})",
+        tally.subjects, tally.passed
     );
-    if report.subjects.len() > NAME_FAILURES_ABOVE && failed > 0 {
-        let names: Vec<&str> = report
-            .subjects
-            .iter()
-            .filter(|s| s.status == Status::Fail)
-            .take(NAMED_FAILURES)
-            .map(|s| s.path.as_str())
-            .collect();
-        line.push_str(&format!("; failed: {}", names.join(", ")));
-        if failed > names.len() {
-            line.push_str(&format!(" and {} more", failed - names.len()));
+    if tally.subjects > NAME_FAILURES_ABOVE && failed > 0 {
+        line.push_str(&format!("; failed: {}", tally.failed_names.join(", ")));
+        if failed > tally.failed_names.len() {
+            line.push_str(&format!(" and {} more", failed - tally.failed_names.len()));
         }
     }
     line.push('\n');
@@ -133,7 +136,7 @@ fn paint(status: Status, color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Findings, Kind, SubjectReport};
+    use crate::report::{Findings, Kind};
 
     #[test]
     fn quiet_keeps_fails_and_the_summary_and_many_subjects_name_their_failures() {

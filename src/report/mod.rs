@@ -516,6 +516,51 @@ impl Report {
     }
 }
 
+/// What a run's summary needs of its subjects, counted as they finish: the totals and the
+/// first failing paths. A streaming run keeps this instead of every report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub subjects: usize,
+    pub passed: usize,
+    /// The paths of the first `Tally::NAMED_FAILURES` failing subjects, in output order.
+    pub failed_names: Vec<String>,
+}
+
+impl Tally {
+    /// How many failing subjects a summary names at most.
+    pub const NAMED_FAILURES: usize = 20;
+
+    pub fn add(&mut self, subject: &SubjectReport) {
+        self.subjects += 1;
+        if subject.status == Status::Pass {
+            self.passed += 1;
+        } else if self.failed_names.len() < Tally::NAMED_FAILURES {
+            self.failed_names.push(subject.path.clone());
+        }
+    }
+
+    pub fn failed(&self) -> usize {
+        self.subjects - self.passed
+    }
+
+    /// PASS when every subject passed (as `Report::with_skipped` decides).
+    pub fn status(&self) -> Status {
+        if self.passed == self.subjects {
+            Status::Pass
+        } else {
+            Status::Fail
+        }
+    }
+
+    pub fn of(subjects: &[SubjectReport]) -> Tally {
+        let mut tally = Tally::default();
+        for s in subjects {
+            tally.add(s);
+        }
+        tally
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
