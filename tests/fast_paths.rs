@@ -179,3 +179,34 @@ fn a_directory_verified_in_parallel_gives_each_file_its_own_verdict() {
         }
     }
 }
+
+#[test]
+fn a_bundle_over_a_count_limit_is_refused_before_its_schema_hashes_and_signatures() {
+    // 1001 receipts (the limit is 1000), one of them schema-invalid and one badly signed:
+    // the count is known from the parsed array, so the count check decides, before the
+    // payload schema or any signature is looked at.
+    let s = SampleBundle::new(3, 1001);
+    let c = ctx(&s);
+    let mut p = s.payload();
+    let receipts = receipts_mut(&mut p);
+    if let Value::Object(r) = &mut receipts[7] {
+        r.insert("not_in_the_schema", Value::from(true));
+    }
+    if let Value::Object(r) = &mut receipts[9] {
+        r.insert("signature_b64u", Value::from("AAAA"));
+    }
+    let report = verify_on(2, &s.sign(p), &c);
+    assert_eq!(report.status, Status::Fail);
+    assert_eq!(report.reason_code, ReasonCode::MalformedEnvelope, "{}", report.reason);
+    assert!(
+        report.reason.contains("1001 receipts, more than the limit of 1000"),
+        "{}",
+        report.reason
+    );
+    assert!(
+        !report.checks.iter().any(|ch| ch.id == "payload.schema"),
+        "{:?}",
+        report.checks
+    );
+    assert!(!report.checks.iter().any(|ch| ch.id == "envelope.signature"));
+}

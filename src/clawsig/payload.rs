@@ -749,15 +749,14 @@ fn jss_size(v: &Value) -> usize {
 }
 
 /// §3.1 rules the reference code applies after the schema (step 5).
-pub fn check_structure(payload: &Value, view: &PayloadView<'_>) -> Result<(), Failure> {
+/// The count limits of §3.1 (`event_chain` ≤ 1000, `receipts` ≤ 1000, …), from the parsed
+/// arrays' lengths alone. The verifier checks them right after the envelope header, before the
+/// payload schema, hashes and signatures (issue 11: an oversized bundle costs its parse, not its
+/// verification), and again as part of `check_structure`. The reference checks them after the
+/// schema, so a bundle that is both over a limit and schema-invalid is `MALFORMED_ENVELOPE`
+/// here and `SCHEMA_VALIDATION_FAILED` there; both FAIL.
+pub fn check_counts(payload: &Value) -> Result<(), Failure> {
     let receipts = normalized_receipts(payload);
-    let has_chain = len_of(payload, "event_chain") > 0;
-    let has_attestations = len_of(payload, "attestations") > 0;
-    if payload.get("urm").is_none() && !has_chain && receipts.is_empty() && !has_attestations {
-        return Err(structural(
-            "the proof bundle payload needs a urm reference, a non-empty event_chain, receipts or attestations".into(),
-        ));
-    }
     let counts = [
         ("event_chain", len_of(payload, "event_chain"), MAX_EVENTS),
         ("receipts", receipts.len(), MAX_RECEIPTS),
@@ -786,6 +785,19 @@ pub fn check_structure(payload: &Value, view: &PayloadView<'_>) -> Result<(), Fa
             )));
         }
     }
+    Ok(())
+}
+
+pub fn check_structure(payload: &Value, view: &PayloadView<'_>) -> Result<(), Failure> {
+    let receipts = normalized_receipts(payload);
+    let has_chain = len_of(payload, "event_chain") > 0;
+    let has_attestations = len_of(payload, "attestations") > 0;
+    if payload.get("urm").is_none() && !has_chain && receipts.is_empty() && !has_attestations {
+        return Err(structural(
+            "the proof bundle payload needs a urm reference, a non-empty event_chain, receipts or attestations".into(),
+        ));
+    }
+    check_counts(payload)?;
     let mut metadata: Vec<(String, &Value)> = Vec::new();
     if let Some(m) = payload.get("metadata") {
         metadata.push(("payload.metadata".into(), m));

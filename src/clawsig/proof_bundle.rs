@@ -135,6 +135,8 @@ fn verify_inner<'v>(
     let label = "proof bundle";
     let env = check_envelope(value, ctx, opts, run, label)?;
     let p = env.payload;
+    // Over a count limit: refused before any per-item work.
+    payload::check_counts(p)?;
 
     // Every signature of the bundle goes into one batch, verified on one side of a rayon
     // join while the other side runs the ordered checks up to the envelope signature and
