@@ -17,5 +17,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+#[doc(hidden)]
+pub use parse::parse_split_at;
 pub use parse::{parse, parse_str, ParseError, ParseLimits};
 pub use value::{Object, Value};

@@ -81,6 +81,13 @@ pub fn parse(bytes: &[u8], limits: &ParseLimits) -> Result<Value, ParseError> {
     })
 }
 
+/// `parse` with the second thread started at `split` (or none): a hidden hook for the fuzz
+/// target that checks the two-thread path against the single pass at any position.
+#[doc(hidden)]
+pub fn parse_split_at(bytes: &[u8], limits: &ParseLimits, split: Option<usize>) -> Result<Value, ParseError> {
+    parse_split(bytes, limits, |bytes| split.filter(|&s| s > 0 && s < bytes.len()))
+}
+
 /// `parse`, handing the second thread the position `split` chooses (tests force any).
 fn parse_split(
     bytes: &[u8],

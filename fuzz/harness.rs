@@ -1,0 +1,256 @@
+//! The fuzz targets' bodies, shared by the cargo-fuzz targets (`fuzz/fuzz_targets/*.rs`, on
+//! nightly with libFuzzer) and the corpus replay test (`tests/fuzz_replay.rs`, on stable), so a
+//! regression found by the fuzzer is caught by `cargo test` without nightly. Each function takes
+//! any bytes, calls the library exactly as the CLI does, and panics only when a property that
+//! must hold does not:
+//! - a subject verdict is PASS with no failing check, or FAIL whose code is its first failing
+//!   check's code (always a code of the enum: the type says so);
+//! - parsing on two threads gives the single pass's value or error, byte for byte;
+//! - parse → serialize → parse is stable: JSS and JCS output are fixed points;
+//! - time is bounded by the input's size (`Bound`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test harness: a failed property must stop the run
+#![allow(dead_code)] // each target uses one function of it
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use clawaudit::audit::container::{read_container, ContainerLimits};
+use clawaudit::context::VerifyContext;
+use clawaudit::json::{self, ParseLimits, Value};
+use clawaudit::report::{CheckStatus, Kind, Status, SubjectReport};
+use clawaudit::timeutil::parse_rfc3339;
+use clawaudit::trust::Trust;
+use clawaudit::verify::{verify_subject, Subject};
+
+/// The time an input may take: `constant + per_kib × KiB`. The fuzzer's build (optimised, with
+/// sanitizers) uses `FUZZ`; the replay test, an unoptimised build up to ~30× slower, `REPLAY`.
+#[derive(Clone, Copy, Debug)]
+pub struct Bound {
+    pub constant: Duration,
+    pub per_kib: Duration,
+}
+
+impl Bound {
+    pub const FUZZ: Bound = Bound {
+        constant: Duration::from_millis(100),
+        per_kib: Duration::from_millis(1),
+    };
+    pub const REPLAY: Bound = Bound {
+        constant: Duration::from_secs(3),
+        per_kib: Duration::from_millis(30),
+    };
+
+    fn check(self, what: &str, len: usize, started: Instant) {
+        let allowed = self.constant + self.per_kib * u32::try_from(len.div_ceil(1024)).unwrap_or(u32::MAX);
+        let took = started.elapsed();
+        assert!(
+            took <= allowed,
+            "{what}: {len} bytes took {took:?}, more than {allowed:?}"
+        );
+    }
+}
+
+/// The verification time of every target, and trust files that know the test vectors' keys,
+/// so that inputs close to a valid vector get past the trust checks.
+fn contexts() -> [VerifyContext; 2] {
+    let at = parse_rfc3339("2026-03-02T00:00:00Z").unwrap();
+    let audit = Trust::from_bytes(include_bytes!("../testvectors/audit/trust.json")).unwrap();
+    let clawsig = Trust::from_bytes(include_bytes!("../testvectors/trust/clawsig-config.json")).unwrap();
+    [VerifyContext::new(at, audit), VerifyContext::new(at, clawsig)]
+}
+
+/// The verdict agrees with the checks.
+pub fn assert_consistent(report: &SubjectReport) {
+    let first_fail = report.checks.iter().find(|c| c.status == CheckStatus::Fail);
+    match (report.status, first_fail) {
+        (Status::Pass, None) => {}
+        (Status::Pass, Some(c)) => panic!(
+            "{}: PASS with a failing check {} ({})",
+            report.path, c.id, c.reason_code
+        ),
+        (Status::Fail, Some(c)) => assert_eq!(
+            report.reason_code, c.reason_code,
+            "{}: the verdict's code is not its first failing check's",
+            report.path
+        ),
+        (Status::Fail, None) => panic!("{}: FAIL without a failing check", report.path),
+    }
+}
+
+fn verify_as(name: &str, data: &[u8], kind: Option<Kind>, ctx: &VerifyContext, bound: Bound) -> SubjectReport {
+    let mut subject = Subject::new(name, data.to_vec());
+    subject.kind = kind;
+    let started = Instant::now();
+    let report = verify_subject(&subject, ctx);
+    bound.check(name, data.len(), started);
+    assert_consistent(&report);
+    report
+}
+
+/// The strict parser: no panic, bounded, and its two-thread path (forced at a position the
+/// input chooses, and at the middle) agrees with the single pass exactly.
+pub fn json_parse(data: &[u8], bound: Bound) {
+    let limits = ParseLimits::default();
+    let started = Instant::now();
+    let single = json::parse_split_at(data, &limits, None);
+    bound.check("json_parse", data.len(), started);
+    let chosen = data.first().map(|&b| (usize::from(b) * data.len()) / 256);
+    for split in [chosen, Some(data.len() / 2)] {
+        let two = json::parse_split_at(data, &limits, split);
+        assert_eq!(two, single, "split at {split:?}");
+        let (a, b) = (format!("{two:?}"), format!("{single:?}"));
+        assert_eq!(a, b);
+    }
+    if let Ok(value) = single {
+        roundtrip(&value);
+    }
+}
+
+/// JSS and JCS output parse back to values that serialize to the same bytes.
+pub fn jss_jcs_roundtrip(data: &[u8], _bound: Bound) {
+    let Ok(value) = json::parse(data, &ParseLimits::default()) else {
+        return;
+    };
+    roundtrip(&value);
+}
+
+fn roundtrip(value: &Value) {
+    // JSS is JavaScript's JSON.stringify: like it, it reorders array-index keys first and
+    // writes -0 as 0, so the value may change once; its output is then a fixed point.
+    let jss = json::jss::to_string(value);
+    let again = json::parse_str(&jss).expect("JSS output parses");
+    assert_eq!(json::jss::to_string(&again), jss, "JSS is stable");
+    let jcs = json::jcs::to_string(value);
+    let back = json::parse_str(&jcs).expect("JCS output parses");
+    assert_eq!(json::jcs::to_string(&back), jcs, "JCS is a fixed point");
+}
+
+/// Any bytes as each JSON subject kind, and detected.
+pub fn verify_json_subject(data: &[u8], bound: Bound) {
+    let kinds = [
+        None,
+        Some(Kind::ProofBundle),
+        Some(Kind::CommitSig),
+        Some(Kind::ExportBundle),
+        Some(Kind::AggregateBundle),
+        Some(Kind::LogInclusionProof),
+        Some(Kind::GatewayReceipt),
+        Some(Kind::Approval),
+        Some(Kind::Policy),
+        Some(Kind::Plan),
+    ];
+    let [audit, clawsig] = contexts();
+    for kind in kinds {
+        let ctx = if matches!(kind, Some(Kind::Approval | Kind::Policy | Kind::Plan)) {
+            &audit
+        } else {
+            &clawsig
+        };
+        verify_as("fuzz.json", data, kind, ctx, bound);
+    }
+}
+
+/// Any bytes as a sealed audit bundle: the safe ZIP reader and the whole verification.
+pub fn audit_container(data: &[u8], bound: Bound) {
+    let [audit, _] = contexts();
+    verify_as("fuzz.audit.zip", data, Some(Kind::AuditBundle), &audit, bound);
+}
+
+/// Any bytes as a compact-JWS scoped token.
+pub fn cst_token(data: &[u8], bound: Bound) {
+    let [audit, _] = contexts();
+    verify_as("fuzz.jwt", data, Some(Kind::Token), &audit, bound);
+}
+
+/// Any bytes as an inclusion proof.
+pub fn inclusion_proof(data: &[u8], bound: Bound) {
+    let [audit, _] = contexts();
+    verify_as("fuzz.proof.json", data, Some(Kind::InclusionProof), &audit, bound);
+}
+
+/// Any bytes as a trust file: accepted or refused, never a panic, and the same answer twice.
+pub fn trust_file(data: &[u8], bound: Bound) {
+    let started = Instant::now();
+    let first = Trust::from_bytes(data).map_err(|e| e.to_string());
+    bound.check("trust_file", data.len(), started);
+    let second = Trust::from_bytes(data).map_err(|e| e.to_string());
+    assert_eq!(first.is_ok(), second.is_ok());
+    if let (Err(a), Err(b)) = (&first, &second) {
+        assert_eq!(a, b);
+    }
+}
+
+/// What each reader makes of an archive: `None` (refused) or its (name, bytes) in order.
+type Entries = Option<Vec<(String, Vec<u8>)>>;
+
+fn by_clawaudit(data: &[u8]) -> Entries {
+    let container = read_container(data, &ContainerLimits::default()).ok()?;
+    Some(
+        container
+            .names()
+            .map(|n| (n.to_string(), container.get(n).unwrap_or_default().to_vec()))
+            .collect(),
+    )
+}
+
+/// The zip crate on its own, through the central directory. Reading stops at the limits
+/// clawaudit applies, so that a refusal for size is not taken for a differential.
+fn by_zip_crate(data: &[u8]) -> Entries {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(data)).ok()?;
+    let mut out = Vec::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).ok()?;
+        let mut bytes = Vec::new();
+        file.by_ref().take(64 << 20).read_to_end(&mut bytes).ok()?;
+        out.push((file.name().to_string(), bytes));
+    }
+    Some(out)
+}
+
+/// A streaming reader: local headers in file order, as an extractor reading from a pipe does.
+fn by_local_headers(data: &[u8]) -> Entries {
+    let mut cursor = std::io::Cursor::new(data);
+    let mut out = Vec::new();
+    while let Some(mut file) = zip::read::read_zipfile_from_stream(&mut cursor).ok()? {
+        let mut bytes = Vec::new();
+        file.by_ref().take(64 << 20).read_to_end(&mut bytes).ok()?;
+        out.push((file.name().to_string(), bytes));
+    }
+    Some(out)
+}
+
+/// No ZIP parser differential: when clawaudit accepts an archive, the zip crate and a
+/// local-header streaming read return the same names and bytes.
+pub fn zip_differential(data: &[u8], bound: Bound) {
+    let started = Instant::now();
+    let ours = by_clawaudit(data);
+    bound.check("zip_differential", data.len(), started);
+    if let Some(ours) = ours {
+        assert_eq!(
+            by_zip_crate(data).as_ref(),
+            Some(&ours),
+            "the zip crate reads another archive"
+        );
+        assert_eq!(
+            by_local_headers(data).as_ref(),
+            Some(&ours),
+            "a streaming read finds other entries"
+        );
+    }
+}
+
+/// A target's body.
+pub type Target = fn(&[u8], Bound);
+
+/// Every target by name, for the replay test.
+pub const TARGETS: [(&str, Target); 8] = [
+    ("json_parse", json_parse),
+    ("jss_jcs_roundtrip", jss_jcs_roundtrip),
+    ("verify_json_subject", verify_json_subject),
+    ("audit_container", audit_container),
+    ("cst_token", cst_token),
+    ("trust_file", trust_file),
+    ("inclusion_proof", inclusion_proof),
+    ("zip_differential", zip_differential),
+];
