@@ -22,6 +22,12 @@ pub enum Format {
     Text,
     Json,
     Jsonl,
+    /// SARIF 2.1.0 (spec 40 §2), for code-scanning uploads.
+    Sarif,
+    /// JUnit XML: one testsuite per subject, one testcase per check.
+    Junit,
+    /// A Markdown summary for a CI job summary or a PR comment.
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -130,6 +136,15 @@ pub struct VerifyArgs {
     /// Comma-separated did:keys trusted to sign Clawsig log roots (adds to the trust file).
     #[arg(long, value_delimiter = ',')]
     pub log_signers: Vec<String>,
+    /// Also write the SARIF 2.1.0 report to FILE (in the same run as the output above).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also write the JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the Markdown summary to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 pub fn run(args: VerifyArgs) -> u8 {
@@ -158,7 +173,31 @@ fn use_color(arg: ColorArg) -> bool {
 }
 
 fn run_inner(args: VerifyArgs) -> Result<u8, String> {
-    let ctx = context(&args)?;
+    let run = verify_run(&args)?;
+    print!("{}", render_stdout(&args, &run.report));
+    write_ci_files(&args, &run.report)?;
+    let code = exit_code(&run.report);
+    // The process exits right after this. Freeing the parsed documents (one allocation per
+    // JSON string: ~1.6 ms for a 1.5 MB bundle), the input bytes and the report would only
+    // delay the exit, and the OS reclaims the memory anyway, so they are deliberately leaked.
+    std::mem::forget(run);
+    Ok(code)
+}
+
+/// One verification run: the report, and the subjects it judged (with their bytes) and the
+/// context it used, for `report` to show more of them.
+pub(super) struct Run {
+    pub report: Report,
+    pub subjects: Vec<(Subject, bool)>,
+    /// Kept only to be leaked at exit with the rest (see `run_inner`).
+    #[allow(dead_code)]
+    pub documents: Vec<Option<clawaudit::json::Value>>,
+    pub ctx: VerifyContext,
+}
+
+/// Verify every path the arguments name, as `verify` does.
+pub(super) fn verify_run(args: &VerifyArgs) -> Result<Run, String> {
+    let ctx = context(args)?;
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && args.paths.len() > 1 {
         return Err("`-` (standard input) must be the only subject".into());
@@ -171,7 +210,7 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     if !stdin && walk.files.is_empty() && walk.skipped.is_empty() {
         return Err("no files to verify (directories are searched for *.json, *.zip and *.jwt)".into());
     }
-    let subjects = load_subjects(&args, &walk, stdin)?;
+    let subjects = load_subjects(args, &walk, stdin)?;
     let run = |(s, walked): &(Subject, bool)| {
         if *walked {
             verify_walked(s, &ctx)
@@ -186,31 +225,60 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     } else {
         subjects.iter().map(run).collect()
     };
-    let (report, documents) = assemble(&args, &ctx, &walk, &subjects, verified)?;
-    let out = match args.format {
+    let (report, documents) = assemble(args, &ctx, &walk, &subjects, verified)?;
+    Ok(Run {
+        report,
+        subjects,
+        documents,
+        ctx,
+    })
+}
+
+/// 0 when every subject passed, else 1.
+pub(super) fn exit_code(report: &Report) -> u8 {
+    if report.status == Status::Pass {
+        EXIT_PASS
+    } else {
+        EXIT_FAIL
+    }
+}
+
+/// What standard output gets, in `--format`.
+pub(super) fn render_stdout(args: &VerifyArgs, report: &Report) -> String {
+    match args.format {
         Format::Text => clawaudit::render::text::render(
-            &report,
+            report,
             TextOptions {
                 color: use_color(args.color),
                 quiet: args.quiet,
             },
         ),
-        Format::Json => clawaudit::render::json::render(&report),
-        Format::Jsonl => clawaudit::render::json::render_lines(&report),
-    };
-    print!("{out}");
-    let code = if report.status == Status::Pass {
-        EXIT_PASS
-    } else {
-        EXIT_FAIL
-    };
-    // The process exits right after this. Freeing the parsed documents (one allocation per
-    // JSON string: ~1.6 ms for a 1.5 MB bundle), the input bytes and the report would only
-    // delay the exit, and the OS reclaims the memory anyway, so they are deliberately leaked.
-    std::mem::forget(documents);
-    std::mem::forget(subjects);
-    std::mem::forget(report);
-    Ok(code)
+        Format::Json => clawaudit::render::json::render(report),
+        Format::Jsonl => clawaudit::render::json::render_lines(report),
+        Format::Sarif => clawaudit::render::sarif::render(report, super::VERSION),
+        Format::Junit => clawaudit::render::junit::render(report),
+        Format::Markdown => clawaudit::render::markdown::render(report),
+    }
+}
+
+/// `--sarif`, `--junit`, `--markdown`: the same report in other formats, to files.
+pub(super) fn write_ci_files(args: &VerifyArgs, report: &Report) -> Result<(), String> {
+    let files = [
+        (&args.sarif, Format::Sarif),
+        (&args.junit, Format::Junit),
+        (&args.markdown, Format::Markdown),
+    ];
+    for (path, format) in files {
+        if let Some(path) = path {
+            let text = match format {
+                Format::Sarif => clawaudit::render::sarif::render(report, super::VERSION),
+                Format::Junit => clawaudit::render::junit::render(report),
+                _ => clawaudit::render::markdown::render(report),
+            };
+            std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// The verification context from the flags: time, trust, limits, pins.
