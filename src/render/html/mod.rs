@@ -92,11 +92,41 @@ fn environment() -> Result<Environment<'static>, minijinja::Error> {
     // for HTML text and attributes (& < > " ' /).
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_formatter(|out, state, value| {
+        if value.is_safe() {
+            return minijinja::escape_formatter(out, state, value);
+        }
+        match value.as_str() {
+            Some(text) if text.chars().any(is_bidi_control) => {
+                minijinja::escape_formatter(out, state, &minijinja::Value::from(show_bidi_controls(text)))
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        }
+    });
     env.add_template("style.html", include_str!("../../../templates/style.html"))?;
     env.add_template("base.html", include_str!("../../../templates/base.html"))?;
     env.add_template("index.html", include_str!("../../../templates/index.html"))?;
     env.add_template("subject.html", include_str!("../../../templates/subject.html"))?;
     Ok(env)
+}
+
+/// Characters that reorder how text is displayed (Unicode bidi embeddings, overrides and
+/// isolates, and the directional marks): a bundle's `file\u{202E}piz.exe` must not show as
+/// something it is not, so pages show each as a visible `[U+202E]`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn show_bidi_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_bidi_control(c) {
+            out.push_str(&format!("[U+{:04X}]", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Every page of the site, `index.html` first, then `subjects/<slug>.html` in subject order,
