@@ -6,8 +6,8 @@
 //! directory (the path as given, percent-encoded); where a check looked inside it (a ZIP
 //! entry, a JSON path, a timeline event) is a logical location, because
 //! `BUNDLE.zip/artifacts/…` is not a file path. `partialFingerprints` are made of the
-//! subject path, the check id and the location text only, so the same finding has the same
-//! fingerprint in every run (no time, no counter).
+//! subject path, the check id and the location text (and `|n` for the n-th repeat of those
+//! three), so the same finding has the same fingerprint in every run (no time, no random id).
 
 use serde_json::{json, Value};
 
@@ -35,11 +35,17 @@ pub fn render(report: &Report, tool_version: &str) -> String {
             codes.push(c.reason_code);
         }
     }
+    // A check id can repeat at one place (one per item it judged): the n-th repeat gets `|n`.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let results: Vec<Value> = findings
         .iter()
         .map(|(s, c)| {
             let index = codes.iter().position(|code| *code == c.reason_code).unwrap_or(0);
-            result(s, c, index)
+            let base = format!("{}|{}|{}", s.path, c.id, c.artifact().unwrap_or_default());
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            let fingerprint = if *n == 1 { base } else { format!("{base}|{n}") };
+            result(s, c, index, fingerprint)
         })
         .collect();
     let log = json!({
@@ -83,7 +89,7 @@ fn rule(code: ReasonCode) -> Value {
     })
 }
 
-fn result(s: &SubjectReport, c: &Check, rule_index: usize) -> Value {
+fn result(s: &SubjectReport, c: &Check, rule_index: usize, fingerprint: String) -> Value {
     let level = if c.status == CheckStatus::Fail {
         "error"
     } else {
@@ -98,7 +104,6 @@ fn result(s: &SubjectReport, c: &Check, rule_index: usize) -> Value {
             json!([{"fullyQualifiedName": text, "kind": logical_kind(&c.location)}]),
         );
     }
-    let fingerprint = format!("{}|{}|{}", s.path, c.id, c.artifact().unwrap_or_default());
     json!({
         "ruleId": c.reason_code.as_str(),
         "ruleIndex": rule_index,
