@@ -111,7 +111,7 @@ fn a_fail_exits_1_and_leaves_the_sarif_and_the_site() {
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let summary = r.read("summary.md");
     assert!(summary.starts_with("earlier step\n## clawaudit: FAIL\n"), "{summary}");
-    assert!(summary.contains("| FAIL | audit-bundle | testvectors/audit/invalid/quorum\\-one\\-short\\.audit\\.zip | APPROVAL_QUORUM_NOT_MET |"), "{summary}");
+    assert!(summary.contains("| FAIL | audit-bundle | testvectors/audit/invalid/quorum-one-short\\.audit\\.zip | APPROVAL_QUORUM_NOT_MET |"), "{summary}");
     let results = sarif_results(&r.path("out.sarif"));
     assert_eq!(results.len(), 1);
     assert_eq!(results[0]["ruleId"], "APPROVAL_QUORUM_NOT_MET");

@@ -37,7 +37,10 @@ fn chromium() -> Option<PathBuf> {
         "{} is missing: CI must install Debian's chromium (.ci/run does)",
         path.display()
     );
-    eprintln!("{} is missing: browser tests not run (apt-get install chromium)", path.display());
+    eprintln!(
+        "{} is missing: browser tests not run (apt-get install chromium)",
+        path.display()
+    );
     None
 }
 
@@ -82,7 +85,13 @@ impl Site {
         let out = Command::cargo_bin("clawaudit")
             .unwrap()
             .current_dir(root())
-            .args(["report", "--at", "2026-02-18T00:01:00Z", "--trust", "testvectors/audit/trust.json"])
+            .args([
+                "report",
+                "--at",
+                "2026-02-18T00:01:00Z",
+                "--trust",
+                "testvectors/audit/trust.json",
+            ])
             .args([
                 "testvectors/audit/valid/every-kind.audit.zip",
                 "testvectors/audit/invalid/quorum-one-short.audit.zip",
@@ -107,7 +116,12 @@ impl Site {
 
 /// The text of a dumped DOM, a space between text nodes, whitespace collapsed.
 fn text(dom: &str) -> String {
-    tokenize(dom).texts.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    tokenize(dom)
+        .texts
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// One Chromium at a time: the timing test must not share the CPU with the others.
@@ -150,7 +164,10 @@ fn chromium_shows_the_verdict_reason_code_and_key_facts_of_a_pass_and_a_fail_pag
     }
     let index = text(&dump_dom(&chromium, &site.dir.join("index.html")));
     assert!(index.contains("3 subject(s) 1 passed 2 failed"), "{index}");
-    assert!(index.contains("FAIL testvectors/audit/invalid/quorum-one-short.audit.zip audit-bundle"), "{index}");
+    assert!(
+        index.contains("FAIL testvectors/audit/invalid/quorum-one-short.audit.zip audit-bundle"),
+        "{index}"
+    );
 }
 
 #[test]
@@ -216,7 +233,10 @@ fn axe_finds_no_serious_violation_pages_fit_360_px_and_screenshots_are_written()
                 .collect();
             assert!(bad.is_empty(), "{name} {key}: {bad:#?}");
         }
-        assert!(r["mobile_overflow"].as_i64().unwrap() <= 0, "{name} is wider than 360 px: {r}");
+        assert!(
+            r["mobile_overflow"].as_i64().unwrap() <= 0,
+            "{name} is wider than 360 px: {r}"
+        );
         assert_eq!(r["requests"], serde_json::json!([]), "{name} loaded something");
         for shot in ["desktop", "dark", "mobile"] {
             let png = std::fs::read(shots.join(format!("{name}-{shot}.png"))).unwrap();
@@ -234,7 +254,11 @@ fn a_1000_receipt_page_is_under_2_mb_and_chromium_renders_it_in_under_2_s() {
     let bundle = tmp.path().join("s1000-bundle.json");
     let config = tmp.path().join("config.json");
     std::fs::write(&bundle, clawaudit::json::pretty::to_string_pretty(&sample.build())).unwrap();
-    std::fs::write(&config, clawaudit::json::pretty::to_string_pretty(&sample.clawsig_config())).unwrap();
+    std::fs::write(
+        &config,
+        clawaudit::json::pretty::to_string_pretty(&sample.clawsig_config()),
+    )
+    .unwrap();
     let dir = tmp.path().join("site");
     let out = Command::cargo_bin("clawaudit")
         .unwrap()
@@ -246,7 +270,12 @@ fn a_1000_receipt_page_is_under_2_mb_and_chromium_renders_it_in_under_2_s() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let page = std::fs::read_dir(dir.join("subjects")).unwrap().next().unwrap().unwrap().path();
+    let page = std::fs::read_dir(dir.join("subjects"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let size = std::fs::metadata(&page).unwrap().len();
     assert!(size < 2 * 1024 * 1024, "{size} bytes");
     let html = std::fs::read_to_string(&page).unwrap();

@@ -291,7 +291,7 @@ fn markdown_has_a_summary_table_and_the_first_failing_check_of_each_fail() {
     let title = clawaudit::reason::ReasonCode::SignerNotTrusted.explanation().title;
     assert!(
         md.contains(
-            "| FAIL | audit-bundle | testvectors/audit/invalid/entry\\-tampered\\.audit\\.zip | SIGNER_NOT_TRUSTED |"
+            "| FAIL | audit-bundle | testvectors/audit/invalid/entry-tampered\\.audit\\.zip | SIGNER_NOT_TRUSTED |"
         ),
         "{md}"
     );

@@ -2,10 +2,11 @@
 //! and the first failing check of each FAIL with the first next step of its code, for a CI
 //! job summary (`$GITHUB_STEP_SUMMARY`) or a PR comment.
 //!
-//! Bundle text is hostile, and GitHub renders HTML inside Markdown: every character that
-//! Markdown or HTML gives a meaning (`\ ` * _ [ ] < > & | # ! ( ) ~ { } + - .`) is
-//! backslash-escaped or written as an entity, line breaks become spaces, so a string can
-//! neither start markup, a link, an image nor break the table.
+//! Bundle text is hostile, and GitHub renders HTML inside Markdown: `< > & |` become
+//! entities, the characters that start emphasis, code, links, images and strikethrough
+//! (`\ ` * _ [ ] ! ~`) and those GitHub autolinks on (`. : @`) are backslash-escaped, line
+//! breaks become spaces, so a string can neither start markup, a link or an image nor break
+//! the table. Only bundle text is escaped; the tool's own words, codes and kinds are not.
 
 use crate::report::{Report, Status};
 
@@ -68,7 +69,8 @@ pub fn escape(text: &str) -> String {
             '|' => out.push_str("&#124;"),
             '\n' | '\r' | '\t' => out.push(' '),
             c if c.is_control() => out.push('\u{FFFD}'),
-            c if "\\`*_[]#!(){}+-.~:".contains(c) => {
+            // `.`, `:` and `@` stop GitHub's autolinks (`www.`, `https:`, e-mail addresses).
+            c if "\\`*_[]!~.:@".contains(c) => {
                 out.push('\\');
                 out.push(c);
             }

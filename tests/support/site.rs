@@ -171,4 +171,3 @@ pub fn hostile_bundle(dir: &Path) -> PathBuf {
     std::fs::write(&path, s.build().unwrap()).unwrap();
     path
 }
-

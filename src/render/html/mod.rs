@@ -14,6 +14,7 @@ mod slug;
 mod view;
 
 use minijinja::{context, Environment};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::inspect::Inspection;
@@ -160,13 +161,23 @@ pub fn render_site(input: &SiteInput) -> Result<Vec<Page>, String> {
         )?,
     }];
     let empty = SubjectExtras::default();
-    for (i, (subject, slug)) in report.subjects.iter().zip(&slugs).enumerate() {
-        let extras = input.extras.get(i).unwrap_or(&empty);
-        let page = view::subject_page(subject, extras);
-        pages.push(Page {
-            path: format!("subjects/{slug}.html"),
-            content: render("subject.html", context! { run => &run, s => &page })?,
-        });
+    // Pages are independent: render them on the thread pool, collected in subject order.
+    let subject_pages: Vec<Result<Page, String>> = report
+        .subjects
+        .par_iter()
+        .zip(slugs.par_iter())
+        .enumerate()
+        .map(|(i, (subject, slug))| {
+            let extras = input.extras.get(i).unwrap_or(&empty);
+            let page = view::subject_page(subject, extras);
+            Ok(Page {
+                path: format!("subjects/{slug}.html"),
+                content: render("subject.html", context! { run => &run, s => &page })?,
+            })
+        })
+        .collect();
+    for page in subject_pages {
+        pages.push(page?);
     }
     pages.push(Page {
         path: "report.json".to_string(),
