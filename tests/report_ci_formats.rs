@@ -295,10 +295,7 @@ fn markdown_has_a_summary_table_and_the_first_failing_check_of_each_fail() {
         ),
         "{md}"
     );
-    assert!(
-        md.contains(&format!("check checkpoint\\.trust at checkpoint\\.json")),
-        "{md}"
-    );
+    assert!(md.contains("check checkpoint\\.trust at checkpoint\\.json"), "{md}");
     assert!(md.contains(&format!("(SIGNER_NOT_TRUSTED: {title})")), "{md}");
 }
 
