@@ -93,6 +93,9 @@ fn environment() -> Result<Environment<'static>, minijinja::Error> {
     // for HTML text and attributes (& < > " ' /).
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Block tags leave no blank lines behind.
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
     env.set_formatter(|out, state, value| {
         if value.is_safe() {
             return minijinja::escape_formatter(out, state, value);

@@ -459,9 +459,5 @@ fn check_counts(checks: &[Check]) -> CheckCounts {
 
 /// `--format json`'s object of this subject, pretty-printed (the same keys and values).
 fn pretty_subject_json(s: &SubjectReport) -> String {
-    let line = crate::render::json::subject_line(s);
-    serde_json::from_str::<serde_json::Value>(&line)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or(line)
+    crate::render::json::subject_pretty(s)
 }
