@@ -163,6 +163,13 @@ fn a_fail_page_shows_the_spec_sections_with_the_triage_of_its_code() {
         dom.text
     );
     assert!(dom.text.contains("self-reported") || dom.text.contains("Self-reported"));
+    // The plan's summary, from the sample's plan document.
+    let plan = clawaudit::vectors::audit_sample::plan(&clawaudit::vectors::audit_sample::SampleKeys::new());
+    let summary = plan.get("summary").and_then(|v| v.as_str()).unwrap();
+    assert!(
+        dom.text.contains(&format!("Plan summary (as written): {summary}")),
+        "{summary}"
+    );
 }
 
 #[test]

@@ -68,6 +68,8 @@ pub struct GateView {
     /// "2 of 2 distinct approvers, requester excluded".
     pub summary: String,
     pub approver_group: Option<String>,
+    /// The plan's `summary`, as written (from the inspection).
+    pub plan_summary: Option<String>,
     pub approvals: Vec<ApprovalRow>,
 }
 
@@ -165,7 +167,12 @@ pub fn subject_page(s: &SubjectReport, extras: &SubjectExtras) -> SubjectPage {
         tiers: tiers(s),
         details: details(s, extras),
         bindings: s.facts.bindings.iter().map(binding_row).collect(),
-        gates: s.facts.gates.iter().map(gate_view).collect(),
+        gates: s
+            .facts
+            .gates
+            .iter()
+            .map(|g| gate_view(g, plan_summary(&g.plan_entry, extras)))
+            .collect(),
         rotation: extras.rotation.clone(),
         receipts: receipts.filter(|r| r.total > 0),
         trust_pulse: extras.inspection.as_ref().and_then(|i| trust_pulse(&i.contents)),
@@ -303,7 +310,18 @@ fn binding_row(b: &Binding) -> BindingRow {
     }
 }
 
-fn gate_view(g: &GateFact) -> GateView {
+/// The summary the plan at `entry` states, as the inspection read it.
+fn plan_summary(entry: &str, extras: &SubjectExtras) -> Option<String> {
+    let Some(Contents::AuditBundle(a)) = extras.inspection.as_ref().map(|i| &i.contents) else {
+        return None;
+    };
+    a.plans.iter().find(|p| p.path == entry).and_then(|p| match &p.facts {
+        Part::Read(plan) => plan.summary.clone(),
+        Part::Unreadable(_) => None,
+    })
+}
+
+fn gate_view(g: &GateFact, plan_summary: Option<String>) -> GateView {
     let distinct = if g.min_approvers == 1 { "approver" } else { "approvers" };
     let excluded = if g.requester_excluded {
         ", requester excluded"
@@ -316,6 +334,7 @@ fn gate_view(g: &GateFact) -> GateView {
         quorum_met: g.quorum_met,
         summary: format!("{} of {} distinct {distinct}{excluded}", g.counted, g.min_approvers),
         approver_group: g.approver_group.clone(),
+        plan_summary,
         approvals: g
             .approvals
             .iter()
