@@ -48,11 +48,13 @@ fn hostile_strings_in_a_bundle_never_become_markup_attributes_or_links() {
         seen.push_str(&dom.text);
     }
     // The strings are on the pages, as text: the subject path, the ids, the trust pulse.
+    let summary = format!("Plan summary (as written): {SCRIPT}{IMG}javascript:alert(1)");
     for shown in [
         SCRIPT,
         IMG,
         "javascript:alert(1)[U+202E]",
         "src/\"><img src=x onerror=alert(1)>.rs",
+        &summary,
     ] {
         assert!(seen.contains(shown), "{shown:?} is not shown as text");
     }
