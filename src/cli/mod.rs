@@ -11,6 +11,7 @@ mod produce;
 pub mod prove;
 mod read;
 pub mod receipt;
+pub mod report;
 pub mod seal;
 pub mod token;
 pub mod vectors;
@@ -50,6 +51,9 @@ pub struct Cli {
 pub enum Command {
     /// Verify files or directories (every *.json, *.zip and *.jwt below a directory is a subject).
     Verify(verify::VerifyArgs),
+    /// Verify as `verify` does and write a static audit site: index.html, one page per
+    /// subject, report.json (`-o SITE_DIR`).
+    Report(report::ReportArgs),
     /// What a sealed bundle or proof bundle holds: entries, hashes with their recipes, signers
     /// with their trust roles. Judges nothing.
     Inspect(inspect::InspectArgs),
@@ -96,6 +100,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Verify(args) => verify::run(args),
+        Command::Report(args) => report::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Seal(args) => seal::run(args),
         Command::Prove(args) => prove::run(args),

@@ -22,6 +22,19 @@ pub enum Format {
     Text,
     Json,
     Jsonl,
+    /// SARIF 2.1.0 (spec 40 §2), for code-scanning uploads.
+    Sarif,
+    /// JUnit XML: one testsuite per subject, one testcase per check.
+    Junit,
+    /// A Markdown summary for a CI job summary or a PR comment.
+    Markdown,
+}
+
+impl Format {
+    /// Text and JSON Lines stream subject by subject; the other formats are one document.
+    fn streams(self) -> bool {
+        matches!(self, Format::Text | Format::Jsonl)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -130,6 +143,15 @@ pub struct VerifyArgs {
     /// Comma-separated did:keys trusted to sign Clawsig log roots (adds to the trust file).
     #[arg(long, value_delimiter = ',')]
     pub log_signers: Vec<String>,
+    /// Also write the SARIF 2.1.0 report to FILE (in the same run as the output above).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also write the JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the Markdown summary to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 pub fn run(args: VerifyArgs) -> u8 {
@@ -159,6 +181,98 @@ fn use_color(arg: ColorArg) -> bool {
 
 fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     let ctx = context(&args)?;
+    let mut sink = Sink::new(&args, &ctx, true)?;
+    let skipped = run_subjects(&args, &ctx, &mut sink, None)?;
+    let finished = sink.finish(skipped)?;
+    if let Some(report) = &finished.report {
+        write_ci_files(&args, report)?;
+    }
+    // The process exits right after this: the report is leaked with the rest (see
+    // `run_subjects`).
+    let code = finished.code;
+    std::mem::forget(finished);
+    Ok(code)
+}
+
+/// One verification run: the report, and the subjects it judged (with their bytes) and the
+/// context it used, for `report` to show more of them.
+pub(super) struct Run {
+    pub report: Report,
+    pub subjects: Vec<(Subject, bool)>,
+    pub ctx: VerifyContext,
+}
+
+/// Verify every path the arguments name, as `verify` does, printing nothing and keeping every
+/// subject (for `report`, whose pages show more of them than the report holds).
+pub(super) fn verify_run(args: &VerifyArgs) -> Result<Run, String> {
+    let ctx = context(args)?;
+    let mut sink = Sink::new(args, &ctx, false)?;
+    let mut subjects = Vec::new();
+    let skipped = run_subjects(args, &ctx, &mut sink, Some(&mut subjects))?;
+    let report = sink
+        .finish(skipped)?
+        .report
+        .ok_or_else(|| "internal error: a run that keeps its reports returned none".to_string())?;
+    Ok(Run { report, subjects, ctx })
+}
+
+/// 0 when every subject passed, else 1.
+pub(super) fn exit_code(report: &Report) -> u8 {
+    if report.status == Status::Pass {
+        EXIT_PASS
+    } else {
+        EXIT_FAIL
+    }
+}
+
+/// What standard output gets, in `--format`.
+pub(super) fn render_stdout(args: &VerifyArgs, report: &Report) -> String {
+    render_as(args.format, text_options(args), report)
+}
+
+fn text_options(args: &VerifyArgs) -> TextOptions {
+    TextOptions {
+        color: use_color(args.color),
+        quiet: args.quiet,
+    }
+}
+
+fn render_as(format: Format, text: TextOptions, report: &Report) -> String {
+    match format {
+        Format::Text => clawaudit::render::text::render(report, text),
+        Format::Json => clawaudit::render::json::render(report),
+        Format::Jsonl => clawaudit::render::json::render_lines(report),
+        Format::Sarif => clawaudit::render::sarif::render(report, super::VERSION),
+        Format::Junit => clawaudit::render::junit::render(report),
+        Format::Markdown => clawaudit::render::markdown::render(report),
+    }
+}
+
+/// `--sarif`, `--junit`, `--markdown`: the same report in other formats, to files.
+pub(super) fn write_ci_files(args: &VerifyArgs, report: &Report) -> Result<(), String> {
+    let files = [
+        (&args.sarif, Format::Sarif),
+        (&args.junit, Format::Junit),
+        (&args.markdown, Format::Markdown),
+    ];
+    for (path, format) in files {
+        if let Some(path) = path {
+            let text = render_as(format, TextOptions::default(), report);
+            std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Read, verify and hand to `sink` every subject the arguments name, a chunk at a time; the
+/// files that were not verified come back, sorted. `keep` collects the subjects (for
+/// `report`); otherwise each chunk is freed when the next is done.
+fn run_subjects(
+    args: &VerifyArgs,
+    ctx: &VerifyContext,
+    sink: &mut Sink,
+    mut keep: Option<&mut Vec<(Subject, bool)>>,
+) -> Result<Vec<Skipped>, String> {
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && args.paths.len() > 1 {
         return Err("`-` (standard input) must be the only subject".into());
@@ -176,13 +290,7 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     for c in walk.files.iter() {
         std::fs::File::open(&c.path).map_err(|e| format!("{}: {e}", c.path.display()))?;
     }
-    let extras = Extras::load(&args)?;
-    let flags = RunFlags {
-        artifact: args.artifact.is_some(),
-        expect_policy: args.expect_policy.is_some(),
-        pins: ctx.pins.clone(),
-    };
-    let mut sink = Sink::new(&args, &ctx, &flags)?;
+    let extras = Extras::load(args)?;
     let mut skipped: Vec<Skipped> = walk
         .skipped
         .iter()
@@ -192,7 +300,7 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         })
         .collect();
     let mut pending = walk.files.iter().peekable();
-    let mut next = load_chunk(&args, &extras, &mut pending)?;
+    let mut next = load_chunk(args, &extras, &mut pending)?;
     if stdin {
         let mut subject = read_stdin(args.kind.map(KindArg::kind), args.max_input_bytes)?;
         subject.urm = extras.urm.clone();
@@ -205,11 +313,11 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         // waiting); at most two chunks are in memory.
         let (verified, following) = if pending.peek().is_some() {
             rayon::join(
-                || verify_chunk(&subjects, &ctx),
-                || load_chunk(&args, &extras, &mut pending),
+                || verify_chunk(&subjects, ctx),
+                || load_chunk(args, &extras, &mut pending),
             )
         } else {
-            (verify_chunk(&subjects, &ctx), Ok(Vec::new()))
+            (verify_chunk(&subjects, ctx), Ok(Vec::new()))
         };
         next = following?;
         let mut documents = Vec::with_capacity(verified.len());
@@ -226,19 +334,24 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
             }
         }
         sink.flush()?;
-        if next.is_empty() {
+        let last = next.is_empty();
+        if let Some(keep) = keep.as_deref_mut() {
+            keep.extend(subjects);
+        } else if last {
             // The process exits right after this. Freeing the last chunk's parsed documents
             // (one allocation per JSON string: ~1.6 ms for a 1.5 MB bundle) and input bytes
             // would only delay the exit, and the OS reclaims the memory anyway, so they are
             // deliberately leaked; earlier chunks are freed as the run goes, so nothing
             // accumulates.
-            std::mem::forget(documents);
             std::mem::forget(subjects);
+        }
+        if last {
+            std::mem::forget(documents);
             break;
         }
     }
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    sink.finish(skipped)
+    Ok(skipped)
 }
 
 /// At most this many subjects are read, parsed and verified at a time (and at most
@@ -302,7 +415,8 @@ impl Extras {
 
 /// Where subject reports go as they finish. Text and JSON Lines are printed as the run goes
 /// (in the same order and bytes as a whole-run rendering), keeping only the summary's tally;
-/// JSON, one document, keeps the per-subject reports (never the parsed documents) until the
+/// the one-document formats (JSON, SARIF, JUnit, Markdown), `--sarif`/`--junit`/`--markdown`
+/// files and `report` keep the per-subject reports (never the parsed documents) until the
 /// end. While a flag given on the command line has applied to no subject yet, output is held
 /// back: a flag that applies to no subject at all is a usage error (exit 2), and then nothing
 /// may have been printed.
@@ -312,6 +426,9 @@ struct Sink {
     strict: bool,
     at: String,
     flags: RunFlags,
+    /// Print to standard output (`verify`), or only collect (`report` prints for itself).
+    print: bool,
+    keep_reports: bool,
     /// Flags given that no subject so far was of a kind they apply to.
     unapplied: Vec<(&'static str, &'static [Kind])>,
     held: String,
@@ -320,32 +437,47 @@ struct Sink {
     reports: Vec<SubjectReport>,
 }
 
+/// The end of a run: its exit code, and its report when the sink kept one.
+struct Finished {
+    code: u8,
+    report: Option<Report>,
+}
+
 impl Sink {
-    fn new(args: &VerifyArgs, ctx: &VerifyContext, flags: &RunFlags) -> Result<Sink, String> {
+    fn new(args: &VerifyArgs, ctx: &VerifyContext, print: bool) -> Result<Sink, String> {
+        let flags = RunFlags {
+            artifact: args.artifact.is_some(),
+            expect_policy: args.expect_policy.is_some(),
+            pins: ctx.pins.clone(),
+        };
+        let ci_files = args.sarif.is_some() || args.junit.is_some() || args.markdown.is_some();
         let mut sink = Sink {
             format: args.format,
-            text: TextOptions {
-                color: use_color(args.color),
-                quiet: args.quiet,
-            },
+            text: text_options(args),
             strict: args.strict,
             at: format_rfc3339(ctx.at),
-            flags: flags.clone(),
             unapplied: flags.each(),
+            flags,
+            print,
+            keep_reports: !print || ci_files || !args.format.streams(),
             held: String::new(),
             out: std::io::BufWriter::new(std::io::stdout()),
             tally: Tally::default(),
             reports: Vec::new(),
         };
         if sink.format == Format::Jsonl {
-            let header = clawaudit::render::json::lines_header(&sink.at);
-            sink.emit(&header)?;
+            // Written with the first output, so that an error before any subject (exit 2)
+            // leaves only the error document on standard output.
+            sink.held = clawaudit::render::json::lines_header(&sink.at);
         }
         Ok(sink)
     }
 
     fn emit(&mut self, text: &str) -> Result<(), String> {
         use std::io::Write;
+        if !self.print {
+            return Ok(());
+        }
         if !self.unapplied.is_empty() {
             self.held.push_str(text);
             return Ok(());
@@ -380,14 +512,18 @@ impl Sink {
                 line.push('\n');
                 self.emit(&line)?;
             }
-            Format::Json => self.reports.push(report),
+            _ => {}
+        }
+        if self.keep_reports {
+            self.reports.push(report);
         }
         Ok(())
     }
 
     /// The end of the run: a flag that applied to no subject is refused; under `--strict`
-    /// every skipped file becomes a FAIL subject; then the skipped files and the summary.
-    fn finish(mut self, skipped: Vec<Skipped>) -> Result<u8, String> {
+    /// every skipped file becomes a FAIL subject; then the skipped files and the summary, or
+    /// the whole document.
+    fn finish(mut self, skipped: Vec<Skipped>) -> Result<Finished, String> {
         if self.tally.subjects > 0 {
             if let Some((flag, applies)) = self.unapplied.first() {
                 return Err(format!(
@@ -408,8 +544,11 @@ impl Sink {
         } else {
             skipped
         };
-        let tail = match self.format {
-            Format::Text => {
+        let report = self
+            .keep_reports
+            .then(|| Report::with_skipped(self.at.clone(), std::mem::take(&mut self.reports), skipped.clone()));
+        let tail = match (self.format, &report) {
+            (Format::Text, _) => {
                 let mut tail = String::new();
                 if !self.text.quiet {
                     tail.push_str(&clawaudit::render::text::skipped(&skipped));
@@ -417,21 +556,18 @@ impl Sink {
                 tail.push_str(&clawaudit::render::text::summary(&self.tally, skipped.len(), &self.at));
                 tail
             }
-            Format::Jsonl => clawaudit::render::json::lines_summary(&self.tally, &skipped),
-            Format::Json => {
-                let report = Report::with_skipped(self.at.clone(), std::mem::take(&mut self.reports), skipped);
-                let out = clawaudit::render::json::render(&report);
-                std::mem::forget(report);
-                out
-            }
+            (Format::Jsonl, _) => clawaudit::render::json::lines_summary(&self.tally, &skipped),
+            (format, Some(report)) if self.print => render_as(format, self.text, report),
+            _ => String::new(),
         };
         self.emit(&tail)?;
         self.flush()?;
-        Ok(if self.tally.status() == Status::Pass {
+        let code = if self.tally.status() == Status::Pass {
             EXIT_PASS
         } else {
             EXIT_FAIL
-        })
+        };
+        Ok(Finished { code, report })
     }
 }
 

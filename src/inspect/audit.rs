@@ -35,7 +35,22 @@ pub struct AuditBundleFacts {
     pub approvals: Vec<Artifact<ApprovalFacts>>,
     pub receipts: Vec<Artifact<ReceiptFacts>>,
     pub proof_bundle: Option<Artifact<ProofBundleFacts>>,
+    /// `artifacts/trust_pulse.json`: self-reported, shown as written, never trusted.
+    pub trust_pulse: Option<Artifact<TrustPulseFacts>>,
 }
+
+/// What a Trust Pulse document reports about its run (self-reported: it raises no tier).
+/// Tools and files are read as written; an item without a name or path is left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustPulseFacts {
+    /// Tool names with their call counts, when stated.
+    pub tools: Vec<(String, Option<u64>)>,
+    /// File paths with their touch counts, when stated.
+    pub files: Vec<(String, Option<u64>)>,
+}
+
+/// The path of the Trust Pulse document in a sealed bundle.
+pub const TRUST_PULSE_PATH: &str = "artifacts/trust_pulse.json";
 
 /// One entry of the bundle and what was read of it.
 #[derive(Clone, Debug, PartialEq)]
@@ -226,8 +241,27 @@ pub(super) fn inspect_audit_bundle(
             path: PROOF_BUNDLE_PATH.to_string(),
             facts: read_part(doc, |v| inspect_proof_bundle(v, PROOF_BUNDLE_PATH, signers)),
         }),
+        trust_pulse: parse(TRUST_PULSE_PATH).map(|doc| Artifact {
+            path: TRUST_PULSE_PATH.to_string(),
+            facts: read_part(&doc, trust_pulse_facts),
+        }),
     };
     Ok(facts)
+}
+
+fn trust_pulse_facts(v: &Value) -> TrustPulseFacts {
+    let list = |key: &str, name: &str, count: &str| -> Vec<(String, Option<u64>)> {
+        v.get(key)
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|item| Some((text(item, name)?, item.get(count).and_then(Value::as_u64))))
+            .collect()
+    };
+    TrustPulseFacts {
+        tools: list("tools", "name", "calls"),
+        files: list("files", "path", "touches"),
+    }
 }
 
 fn parse_json(bytes: &[u8], limits: &Limits) -> Result<Value, String> {

@@ -23,7 +23,7 @@ use crate::verify::{detect_kind, is_audit_bundle, non_subject_role, Subject};
 
 pub use self::audit::{
     ApprovalFacts, Artifact, AuditBundleFacts, CheckpointFacts, Digest, EntryFact, ManifestFacts, PlanFacts,
-    PolicyFacts, TokenClaims, TokenFacts,
+    PolicyFacts, TokenClaims, TokenFacts, TrustPulseFacts, TRUST_PULSE_PATH,
 };
 pub use self::model::{ComputedHash, EnvelopeFacts, HashClaim, Part, Signed, SignerFact, TrustRole};
 pub use self::proof_bundle::{AttestationFacts, BundleCounts, ProofBundleFacts, ReceiptFacts};

@@ -241,3 +241,8 @@ fn skipped_v1(skipped: &[Skipped]) -> Vec<SkippedV1<'_>> {
 pub fn subject_line(subject: &SubjectReport) -> String {
     serde_json::to_string(&subject_v1(subject)).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
+
+/// One subject as a pretty-printed JSON object (the audit site shows it).
+pub fn subject_pretty(subject: &SubjectReport) -> String {
+    serde_json::to_string_pretty(&subject_v1(subject)).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}

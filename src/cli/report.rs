@@ -1,0 +1,148 @@
+//! `clawaudit report PATH... -o SITE_DIR`: verify exactly as `verify` does (same subjects,
+//! verdicts, output and exit code), then write the static audit site of spec 40 §1.
+//!
+//! The site directory is created when missing. An existing directory is written into only
+//! when it is empty or holds a previous site (a `report.json`), so a mistyped `-o` never
+//! mixes pages into unrelated files; the old site's subject pages are removed first, so no
+//! page of an earlier run survives.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use rayon::prelude::*;
+
+use super::read::{read_file, MAX_TRUST_FILE_BYTES};
+use super::verify::{exit_code, render_stdout, verify_run, write_ci_files, Format, VerifyArgs};
+use super::{usage_error, VERSION};
+use clawaudit::render::html::{render_site, Page, SiteInput, SubjectExtras, SubjectFile};
+use clawaudit::report::Kind;
+use clawaudit::verify::Subject;
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  clawaudit report testvectors/audit/valid --trust testvectors/audit/trust.json --at 2026-02-18T00:01:00Z -o site\n  clawaudit report run-42.audit.zip --trust trust.json -o site --sarif clawaudit.sarif"
+)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+    /// The directory to write the site to (index.html, subjects/<slug>.html, report.json).
+    #[arg(short = 'o', long = "out", value_name = "SITE_DIR")]
+    pub out: PathBuf,
+}
+
+pub fn run(args: ReportArgs) -> u8 {
+    let format = args.verify.format;
+    match run_inner(&args) {
+        Ok(code) => code,
+        Err(message) => {
+            if matches!(format, Format::Json | Format::Jsonl) {
+                print!("{}", clawaudit::render::json::render_error(&message));
+            }
+            usage_error(message)
+        }
+    }
+}
+
+fn run_inner(args: &ReportArgs) -> Result<u8, String> {
+    prepare_dir(&args.out)?;
+    let run = verify_run(&args.verify)?;
+    print!("{}", render_stdout(&args.verify, &run.report));
+    write_ci_files(&args.verify, &run.report)?;
+    let trust_sha256_hex = match &args.verify.trust {
+        Some(path) => Some(hex(&clawaudit::crypto::sha256(&read_file(path, MAX_TRUST_FILE_BYTES)?))),
+        None => None,
+    };
+    let by_path: HashMap<&str, &Subject> = run.subjects.iter().rev().map(|(s, _)| (s.path.as_str(), s)).collect();
+    let extras: Vec<SubjectExtras> = run
+        .report
+        .subjects
+        .par_iter()
+        .map(|s| extras(s.kind, by_path.get(s.path.as_str()).copied(), &run.ctx))
+        .collect();
+    let pages = render_site(&SiteInput {
+        report: &run.report,
+        extras: &extras,
+        trust_sha256_hex,
+        tool_version: VERSION,
+    })?;
+    write_pages(&args.out, &pages)?;
+    let index = args.out.join("index.html");
+    let line = format!(
+        "audit site: {} ({} subject page(s))\n",
+        index.display(),
+        pages.len().saturating_sub(2)
+    );
+    // Machine formats keep standard output a single document.
+    if args.verify.format == Format::Text {
+        print!("{line}");
+    } else {
+        eprint!("{line}");
+    }
+    let code = exit_code(&run.report);
+    std::mem::forget(run);
+    Ok(code)
+}
+
+/// What a subject page shows besides the report: the subject's digest, and for a sealed
+/// bundle or a proof bundle the unjudged inspection (receipts, entries, computed hashes).
+fn extras(kind: Kind, subject: Option<&Subject>, ctx: &clawaudit::context::VerifyContext) -> SubjectExtras {
+    let Some(subject) = subject else {
+        return SubjectExtras::default();
+    };
+    let inspection = match kind {
+        Kind::AuditBundle | Kind::ProofBundle => {
+            clawaudit::inspect::inspect(subject, Some(&ctx.trust), &ctx.limits).ok()
+        }
+        _ => None,
+    };
+    // A subject read only in part (past the size limit) has no digest of its whole.
+    let subject_file = subject.full_len.is_none().then(|| SubjectFile {
+        sha256_hex: hex(&clawaudit::crypto::sha256(&subject.bytes)),
+        size_bytes: subject.bytes.len() as u64,
+    });
+    SubjectExtras {
+        inspection,
+        rotation: None,
+        subject_file,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Create the site directory, or make sure an existing one is empty or a previous site (and
+/// remove that site's subject pages).
+fn prepare_dir(dir: &Path) -> Result<(), String> {
+    let shown = dir.display();
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            let empty = entries.next().is_none();
+            if !empty && !dir.join("report.json").is_file() {
+                return Err(format!(
+                    "{shown} exists and is not an audit site (it has files but no report.json); give an empty or new directory"
+                ));
+            }
+            let subjects = dir.join("subjects");
+            if subjects.is_dir() {
+                std::fs::remove_dir_all(&subjects).map_err(|e| format!("{}: {e}", subjects.display()))?;
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{shown}: {e}"))
+        }
+        Err(e) => Err(format!("{shown}: {e}")),
+    }
+}
+
+fn write_pages(dir: &Path, pages: &[Page]) -> Result<(), String> {
+    let subjects = dir.join("subjects");
+    std::fs::create_dir_all(&subjects).map_err(|e| format!("{}: {e}", subjects.display()))?;
+    for page in pages {
+        let path = dir.join(&page.path);
+        std::fs::write(&path, &page.content).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
