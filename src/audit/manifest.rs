@@ -65,6 +65,7 @@ pub fn kind_for_path(path: &str) -> Option<&'static str> {
         "token/cst.jwt" => Some("token"),
         "proof_bundle.json" => Some("proof_bundle"),
         "trust_pulse.json" => Some("trust_pulse"),
+        _ if one_json_file("policy/parents/") => Some("policy_parent"),
         _ if one_json_file("plans/") => Some("plan"),
         _ if one_json_file("approvals/") => Some("approval"),
         _ if one_json_file("receipts/") => Some("gateway_receipt"),

@@ -283,6 +283,15 @@ pub fn check_policy_alone(value: &Value, ctx: &VerifyContext, f: &mut Findings) 
     judge_policy(value, ctx, &Artifact::alone("policy"), Bound::NoCheckpoint, f)
 }
 
+/// A parent policy a sealed bundle carries (`artifacts/policy/parents/<policy_id>.json`) for
+/// the WPC's `inherits`: signed and trusted like the WPC (header, schema, hash, signature,
+/// trust, issuer, extension). Its hash is bound by the manifest, not by the checkpoint, and
+/// `--expect-policy` names the WPC, not its parents.
+pub fn check_parent_policy(value: &Value, ctx: &VerifyContext, artifact: &str, f: &mut Findings) -> Option<PolicyInfo> {
+    let at = Artifact::new("parent policy", artifact);
+    judge_policy(value, ctx, &at, Bound::Manifest, f)
+}
+
 /// What a policy's hash is bound to besides `--expect-policy`.
 #[derive(Clone, Copy, Debug)]
 enum Bound<'a> {
@@ -290,6 +299,8 @@ enum Bound<'a> {
     Checkpoint(Option<&'a str>),
     /// No checkpoint: the policy is verified on its own.
     NoCheckpoint,
+    /// A parent policy: only the manifest binds it.
+    Manifest,
 }
 
 fn judge_policy(
@@ -313,6 +324,7 @@ fn judge_policy(
     match bound {
         Bound::Checkpoint(bound) => check_policy_binding(at, &hash, ctx, bound, f),
         Bound::NoCheckpoint => check_policy_expected(at, &hash, ctx, f),
+        Bound::Manifest => {}
     }
     let (extension, extension_error) = check_policy_extension(at, env.payload, f);
     Some(PolicyInfo {

@@ -13,6 +13,8 @@
 
 pub mod condition;
 pub mod decide;
+pub mod evidence;
+pub mod judge;
 pub mod parse;
 pub mod request;
 pub mod statement;
