@@ -30,10 +30,11 @@ pub fn judge_requests(chain: &Chain, label: &str, requests: &[EvidenceRequest], 
     for r in requests {
         let decision = chain.decide(&r.request);
         let detail = format!(
-            "{}: {} on {:?} under the {label}: {}",
+            "{}: {} on {:?}{} under the {label}: {}",
             r.item,
             r.request.action,
             r.request.resource,
+            context_text(&r.request),
             decision.describe(&root.policy_id)
         );
         if decision.is_allow() {
@@ -69,4 +70,20 @@ pub fn policy_not_evaluable(label: &str, why: &str, requests: usize, at: &Locati
         at.clone(),
         format!("the {label} cannot be evaluated ({why}), so none of the evidence's {requests} request(s) is allowed"),
     );
+}
+
+/// The request's context for a detail, ` (Model:Name=claude-3, …)`; the agent's DID, the same
+/// for every request of a run, is left out.
+fn context_text(request: &super::request::Request) -> String {
+    let parts: Vec<String> = request
+        .context
+        .iter()
+        .filter(|(k, _)| k != super::request::keys::AGENT_DID)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
 }
