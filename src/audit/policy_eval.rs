@@ -7,7 +7,7 @@
 //!   bundle's gateway, tool and side-effect receipts (array order), then the rotation events
 //!   handed in by the rotation judge (`step_policy_eval_with`);
 //! - parents for `inherits`: `artifacts/policy/parents/<policy_id>.json`, each signed and
-//!   trusted like the WPC (`wpc::check_parent_policy`) and named by its own `policy_id`;
+//!   trusted like the WPC (`wpc::check_policy_unbound`) and named by its own `policy_id`;
 //! - one `policy.eval` check per request (ALLOW pass, DENY fail `POLICY_DENIED`), a
 //!   `policy.unchecked` warn per rule that cannot be checked offline.
 //!
@@ -128,7 +128,7 @@ fn read_parents(container: &Container, ctx: &VerifyContext, f: &mut Findings) ->
             );
             continue;
         };
-        let Some(info) = wpc::check_parent_policy(&value, ctx, path, f) else {
+        let Some(info) = wpc::check_policy_unbound(&value, ctx, "parent policy", path, f) else {
             continue;
         };
         let stem = path

@@ -12,6 +12,7 @@ use clawaudit::render::text::TextOptions;
 use clawaudit::report::{Kind, Report, Skipped, Status};
 use clawaudit::timeutil::{format_rfc3339, parse_rfc3339};
 use clawaudit::trust::{Trust, TrustEntry};
+use clawaudit::verify::policy::GivenPolicy;
 use clawaudit::verify::{note_flags_not_applied, verify_subject_keeping, verify_walked, RunFlags, Subject, Verified};
 
 use super::read::{read_bounded, read_file, read_subject, read_trust};
@@ -112,6 +113,13 @@ pub struct VerifyArgs {
     /// Largest input file accepted, in bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024)]
     pub max_input_bytes: usize,
+    /// A signed WPC to evaluate a proof bundle's receipts under (signature and trust checked
+    /// as in a sealed bundle); a denied request fails with POLICY_DENIED.
+    #[arg(long, value_name = "WPC")]
+    pub policy: Option<PathBuf>,
+    /// A parent policy the --policy WPC inherits from (repeatable).
+    #[arg(long = "policy-parent", value_name = "WPC", requires = "policy")]
+    pub policy_parents: Vec<PathBuf>,
     /// WPC hash an audit bundle's policy (or a policy subject) must have.
     #[arg(long)]
     pub expect_policy: Option<String>,
@@ -279,6 +287,11 @@ fn load_subjects(args: &VerifyArgs, walk: &walk::Walk, stdin: bool) -> Result<Ve
         subject.artifact = artifact;
         subjects.push((subject, false));
     }
+    if let Some(given) = given_policy(args)? {
+        for (subject, _) in &mut subjects {
+            subject.policy = Some(given.clone());
+        }
+    }
     Ok(subjects)
 }
 
@@ -318,6 +331,7 @@ fn assemble(
     let flags = RunFlags {
         artifact: args.artifact.is_some(),
         expect_policy: args.expect_policy.is_some(),
+        policy: args.policy.is_some(),
         pins: ctx.pins.clone(),
     };
     for (flag, applies) in flags.each() {
@@ -407,4 +421,16 @@ fn sibling_urm(path: &Path, max_bytes: usize) -> Result<Option<Vec<u8>>, String>
     read_bounded(&candidate, max_bytes)
         .map(Some)
         .map_err(|e| format!("{}: {e}", candidate.display()))
+}
+
+/// `--policy` and `--policy-parent`, read once for every subject.
+fn given_policy(args: &VerifyArgs) -> Result<Option<std::sync::Arc<GivenPolicy>>, String> {
+    let Some(wpc) = &args.policy else {
+        return Ok(None);
+    };
+    let read = |p: &PathBuf| Ok((p.display().to_string(), read_file(p, args.max_input_bytes)?));
+    Ok(Some(std::sync::Arc::new(GivenPolicy {
+        wpc: read(wpc)?,
+        parents: args.policy_parents.iter().map(read).collect::<Result<_, String>>()?,
+    })))
 }

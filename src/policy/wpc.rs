@@ -283,12 +283,20 @@ pub fn check_policy_alone(value: &Value, ctx: &VerifyContext, f: &mut Findings) 
     judge_policy(value, ctx, &Artifact::alone("policy"), Bound::NoCheckpoint, f)
 }
 
-/// A parent policy a sealed bundle carries (`artifacts/policy/parents/<policy_id>.json`) for
-/// the WPC's `inherits`: signed and trusted like the WPC (header, schema, hash, signature,
-/// trust, issuer, extension). Its hash is bound by the manifest, not by the checkpoint, and
-/// `--expect-policy` names the WPC, not its parents.
-pub fn check_parent_policy(value: &Value, ctx: &VerifyContext, artifact: &str, f: &mut Findings) -> Option<PolicyInfo> {
-    let at = Artifact::new("parent policy", artifact);
+/// A policy that no checkpoint binds, signed and trusted like a sealed bundle's WPC
+/// (header, schema, hash, signature, trust, issuer, extension): a parent a sealed bundle
+/// carries for `inherits` (`artifacts/policy/parents/<policy_id>.json`, bound by the
+/// manifest), or the `--policy` a proof bundle is evaluated under. `kind` names it in
+/// details (`parent policy`, `policy`); `artifact` is its path. `--expect-policy` names a
+/// sealed bundle's WPC and does not apply here.
+pub fn check_policy_unbound(
+    value: &Value,
+    ctx: &VerifyContext,
+    kind: &str,
+    artifact: &str,
+    f: &mut Findings,
+) -> Option<PolicyInfo> {
+    let at = Artifact::new(kind, artifact);
     judge_policy(value, ctx, &at, Bound::Manifest, f)
 }
 
@@ -299,7 +307,7 @@ enum Bound<'a> {
     Checkpoint(Option<&'a str>),
     /// No checkpoint: the policy is verified on its own.
     NoCheckpoint,
-    /// A parent policy: only the manifest binds it.
+    /// A policy no checkpoint binds (`check_policy_unbound`).
     Manifest,
 }
 
