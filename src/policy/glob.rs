@@ -43,6 +43,10 @@ enum Shape {
     AnySegment,
     /// `**`: any text.
     Anything,
+    /// A literal then one `*` (`globstar: false`) or `**`: `model:*`, `secret://prod/**`.
+    Prefix { literal: String, globstar: bool },
+    /// One `*` or `**`, then a literal: `*.internal`.
+    Suffix { literal: String, globstar: bool },
     /// Everything else.
     Tokens(Vec<Token>),
 }
@@ -74,10 +78,27 @@ impl Glob {
             )));
         }
         let tokens = tokenize(pattern);
+        let literal = |t: &[Token]| -> Option<String> {
+            t.iter()
+                .map(|t| match t {
+                    Token::Literal(c) => Some(*c),
+                    _ => None,
+                })
+                .collect()
+        };
+        let is_star = |t: &Token| matches!(t, Token::Star | Token::GlobStar);
         let shape = match tokens.as_slice() {
             [Token::Star] => Shape::AnySegment,
             [Token::GlobStar] => Shape::Anything,
-            t if t.iter().all(|t| matches!(t, Token::Literal(_))) => Shape::Exact(pattern.to_string()),
+            t if literal(t).is_some() => Shape::Exact(pattern.to_string()),
+            [head @ .., last] if is_star(last) && literal(head).is_some() => Shape::Prefix {
+                literal: literal(head).unwrap_or_default(),
+                globstar: *last == Token::GlobStar,
+            },
+            [first, tail @ ..] if is_star(first) && literal(tail).is_some() => Shape::Suffix {
+                literal: literal(tail).unwrap_or_default(),
+                globstar: *first == Token::GlobStar,
+            },
             _ => Shape::Tokens(tokens),
         };
         Ok(Glob {
@@ -97,7 +118,14 @@ impl Glob {
             Shape::Exact(s) => s == text,
             Shape::AnySegment => !text.contains('/'),
             Shape::Anything => true,
-            Shape::Tokens(tokens) => run(tokens, text),
+            Shape::Prefix { literal, globstar } => text
+                .strip_prefix(literal.as_str())
+                .is_some_and(|rest| *globstar || !rest.contains('/')),
+            Shape::Suffix { literal, globstar } => text
+                .strip_suffix(literal.as_str())
+                .is_some_and(|head| *globstar || !head.contains('/')),
+            Shape::Tokens(tokens) if tokens.len() < 128 => run::<u128>(tokens, text),
+            Shape::Tokens(tokens) => run::<Wide>(tokens, text),
         }
     }
 }
@@ -128,65 +156,91 @@ fn tokenize(pattern: &str) -> Vec<Token> {
     out
 }
 
-/// A set of automaton states (token positions `0..=tokens.len()`).
+/// A set of automaton states (token positions `0..=tokens.len()`): a `u128` for patterns of
+/// fewer than 128 tokens, `Wide` words for the longest ones.
+trait States: Copy + PartialEq {
+    const EMPTY: Self;
+    fn insert(&mut self, i: usize);
+    fn contains(&self, i: usize) -> bool;
+    fn is_empty(&self) -> bool;
+    /// The lowest position in the set, removed.
+    fn pop(&mut self) -> Option<usize>;
+}
+
+impl States for u128 {
+    const EMPTY: u128 = 0;
+    fn insert(&mut self, i: usize) {
+        *self |= 1u128.checked_shl(i as u32).unwrap_or(0);
+    }
+    fn contains(&self, i: usize) -> bool {
+        self & 1u128.checked_shl(i as u32).unwrap_or(0) != 0
+    }
+    fn is_empty(&self) -> bool {
+        *self == 0
+    }
+    fn pop(&mut self) -> Option<usize> {
+        if *self == 0 {
+            return None;
+        }
+        let i = self.trailing_zeros() as usize;
+        *self &= *self - 1;
+        Some(i)
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct States([u64; WORDS]);
+struct Wide([u64; WORDS]);
 
-impl States {
-    const EMPTY: States = States([0; WORDS]);
-
+impl States for Wide {
+    const EMPTY: Wide = Wide([0; WORDS]);
     fn insert(&mut self, i: usize) {
         if let Some(w) = self.0.get_mut(i / 64) {
             *w |= 1u64 << (i % 64);
         }
     }
-
     fn contains(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w & (1u64 << (i % 64)) != 0)
     }
-
     fn is_empty(&self) -> bool {
         self.0.iter().all(|w| *w == 0)
     }
-
-    /// Positions in the set, in increasing order.
-    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().flat_map(|(wi, &w)| {
-            let mut bits = w;
-            std::iter::from_fn(move || {
-                if bits == 0 {
-                    return None;
-                }
-                let b = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                Some(wi * 64 + b)
-            })
-        })
+    fn pop(&mut self) -> Option<usize> {
+        let (wi, w) = self.0.iter_mut().enumerate().find(|(_, w)| **w != 0)?;
+        let b = w.trailing_zeros() as usize;
+        *w &= *w - 1;
+        Some(wi * 64 + b)
     }
 }
 
 /// Add the positions reachable without reading a character: past any star (which may match
 /// nothing). Epsilon moves only go forward, so one increasing pass suffices.
-fn close(tokens: &[Token], set: &mut States) {
-    for (i, t) in tokens.iter().enumerate() {
-        if set.contains(i) && matches!(t, Token::Star | Token::GlobStar | Token::GlobStarSlash) {
+fn close<S: States>(tokens: &[Token], set: &mut S) {
+    let mut todo = *set;
+    while let Some(i) = todo.pop() {
+        if matches!(
+            tokens.get(i),
+            Some(Token::Star | Token::GlobStar | Token::GlobStarSlash)
+        ) && !set.contains(i + 1)
+        {
             set.insert(i + 1);
+            todo.insert(i + 1);
         }
     }
 }
 
 /// The automaton: `at` holds positions before token `i`; `inside` holds the `**/` tokens that
 /// have read at least one character and still need the `/` that ends them.
-fn run(tokens: &[Token], text: &str) -> bool {
+fn run<S: States>(tokens: &[Token], text: &str) -> bool {
     let end = tokens.len();
-    let mut at = States::EMPTY;
-    let mut inside = States::EMPTY;
+    let mut at = S::EMPTY;
+    let mut inside = S::EMPTY;
     at.insert(0);
     close(tokens, &mut at);
     for c in text.chars() {
-        let mut next_at = States::EMPTY;
-        let mut next_inside = States::EMPTY;
-        for i in at.iter() {
+        let mut next_at = S::EMPTY;
+        let mut next_inside = S::EMPTY;
+        let mut current = at;
+        while let Some(i) = current.pop() {
             match tokens.get(i) {
                 Some(Token::Literal(l)) if *l == c => next_at.insert(i + 1),
                 Some(Token::One) if c != '/' => next_at.insert(i + 1),
@@ -201,7 +255,8 @@ fn run(tokens: &[Token], text: &str) -> bool {
                 _ => {}
             }
         }
-        for i in inside.iter() {
+        let mut waiting = inside;
+        while let Some(i) = waiting.pop() {
             next_inside.insert(i);
             if c == '/' {
                 next_at.insert(i + 1);
@@ -290,6 +345,36 @@ mod tests {
         assert!(!m("a?b", "a/b"));
         assert!(m("a?b", "aéb"));
         assert!(m("??", "ab"));
+    }
+
+    #[test]
+    fn prefix_and_suffix_shapes_agree_with_the_automaton() {
+        for (p, t) in [
+            ("model:*", "model:invoke"),
+            ("model:*", "model:a/b"),
+            ("model:*", "mode"),
+            ("secret://prod/**", "secret://prod/a/b"),
+            ("*.internal", "a.internal"),
+            ("*.internal", "a/b.internal"),
+            ("**.internal", "a/b.internal"),
+            ("**.internal", "internal"),
+        ] {
+            let g = Glob::new(p).unwrap();
+            assert!(!matches!(g.shape, Shape::Tokens(_)), "{p}");
+            assert_eq!(g.matches(t), run::<u128>(&tokenize(p), t), "{p} {t}");
+            assert_eq!(g.matches(t), run::<Wide>(&tokenize(p), t), "{p} {t}");
+        }
+    }
+
+    #[test]
+    fn long_patterns_use_the_wide_sets() {
+        let p = format!("{}?/**/z", "a*".repeat(100));
+        let g = Glob::new(&p).unwrap();
+        assert!(matches!(&g.shape, Shape::Tokens(t) if t.len() >= 128));
+        let t = format!("{}b/x/y/z", "a".repeat(100));
+        assert!(g.matches(&t));
+        assert!(!g.matches(&format!("{}/x/y/z", "a".repeat(100))));
+        assert!(run::<Wide>(&tokenize("src/**/*.ts"), "src/x/a.ts"));
     }
 
     #[test]

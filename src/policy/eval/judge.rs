@@ -11,6 +11,8 @@ use crate::report::{CheckStatus, Findings, Location};
 
 pub const CHECK_ID: &str = "policy.eval";
 pub const UNCHECKED_ID: &str = "policy.unchecked";
+/// Below this many requests, deciding on one thread is faster than sharing out.
+const PARALLEL_FROM: usize = 64;
 
 /// Judge every request with `chain` (whose first level is the run's policy, named `label`
 /// in details: `policy artifacts/policy/wpc.json`).
@@ -27,7 +29,7 @@ pub fn judge_requests(chain: &Chain, label: &str, requests: &[EvidenceRequest], 
             format!("the {label}'s {note}"),
         );
     }
-    for r in requests {
+    let judge = |r: &EvidenceRequest| {
         let decision = chain.decide(&r.request);
         let detail = format!(
             "{}: {} on {:?}{} under the {label}: {}",
@@ -37,7 +39,17 @@ pub fn judge_requests(chain: &Chain, label: &str, requests: &[EvidenceRequest], 
             context_text(&r.request),
             decision.describe(&root.policy_id)
         );
-        if decision.is_allow() {
+        (decision.is_allow(), detail)
+    };
+    // Decided in parallel when many (each decision is independent), recorded in order.
+    let judged: Vec<(bool, String)> = if requests.len() >= PARALLEL_FROM {
+        use rayon::prelude::*;
+        requests.par_iter().map(judge).collect()
+    } else {
+        requests.iter().map(judge).collect()
+    };
+    for (r, (allowed, detail)) in requests.iter().zip(judged) {
+        if allowed {
             f.push(CHECK_ID, CheckStatus::Pass, ReasonCode::Ok, r.location.clone(), detail);
         } else {
             f.push(
