@@ -99,3 +99,62 @@ fn context_text(request: &super::request::Request) -> String {
         format!(" ({})", parts.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::evidence::EvidenceRequest;
+    use super::super::parse::parse_policy;
+    use super::super::request::Request;
+    use super::*;
+    use crate::json::parse_str;
+
+    #[test]
+    fn decisions_become_checks_and_the_tier_a_warning() {
+        let p = parse_policy(
+            &parse_str(
+                r#"{"policy_version":"1","policy_id":"p","issuer_did":"did:key:z",
+                    "allowed_providers":["anthropic"],"minimum_model_identity_tier":"tee_measured"}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let chain = Chain::resolve(&p, &[]);
+        let item = |provider: &str, i: usize| EvidenceRequest {
+            item: format!("gateway receipt r{i}"),
+            location: Location::entry(format!("artifacts/receipts/r{i}.json")),
+            request: Request::new("model:invoke", provider).with("Model:Provider", provider),
+        };
+        let mut f = Findings::new();
+        judge_requests(&chain, "policy P", &[item("anthropic", 1), item("openai", 2)], &mut f);
+        let got: Vec<_> = f
+            .checks
+            .iter()
+            .map(|c| (c.id.as_str(), c.status, c.reason_code))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (UNCHECKED_ID, CheckStatus::Warn, ReasonCode::PolicyRuleUnchecked),
+                (CHECK_ID, CheckStatus::Pass, ReasonCode::Ok),
+                (CHECK_ID, CheckStatus::Fail, ReasonCode::PolicyDenied),
+            ]
+        );
+        assert!(f.checks[0].detail.contains("tee_measured"));
+        assert_eq!(
+            f.checks[2].detail,
+            "gateway receipt r2: model:invoke on \"openai\" (Model:Provider=openai) under the policy P: DENY: no statement allows"
+        );
+        assert_eq!(f.checks[2].location, Location::entry("artifacts/receipts/r2.json"));
+
+        // Many requests are decided in parallel and recorded in order.
+        let many: Vec<_> = (0..200)
+            .map(|i| item(if i % 3 == 0 { "openai" } else { "anthropic" }, i))
+            .collect();
+        let mut f = Findings::new();
+        judge_requests(&chain, "policy P", &many, &mut f);
+        for (i, c) in f.checks.iter().skip(1).enumerate() {
+            assert_eq!(c.status == CheckStatus::Fail, i % 3 == 0, "{i}");
+            assert!(c.detail.starts_with(&format!("gateway receipt r{i}:")));
+        }
+    }
+}
