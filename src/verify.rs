@@ -6,6 +6,7 @@
 //! verified on their own in `artifacts`.
 
 pub mod artifacts;
+pub mod policy;
 
 use crate::context::VerifyContext;
 use crate::json::{self, ParseError, Value};
@@ -24,6 +25,9 @@ pub struct Subject {
     pub urm: Option<Vec<u8>>,
     /// Artifact bytes for inclusion proofs (`--artifact`).
     pub artifact: Option<Vec<u8>>,
+    /// The policy a proof bundle is evaluated under (`--policy`, `--policy-parent`); shared
+    /// by every subject of a run.
+    pub policy: Option<std::sync::Arc<policy::GivenPolicy>>,
     /// The input's full size in bytes, when `bytes` holds only its first part: a reader that
     /// stops one byte past the size limit knows the real size from the file system, and a
     /// report of an oversized input names that size, not the limit plus one.
@@ -38,6 +42,7 @@ impl Subject {
             kind: None,
             urm: None,
             artifact: None,
+            policy: None,
             full_len: None,
         }
     }
@@ -159,7 +164,12 @@ fn verify_unpinned(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool
     }
     let report = match kind {
         Kind::ProofBundle => {
-            crate::clawsig::proof_bundle::verify_subject(&subject.path, &value, subject.urm.as_deref(), ctx)
+            let mut report =
+                crate::clawsig::proof_bundle::verify_subject(&subject.path, &value, subject.urm.as_deref(), ctx);
+            if let Some(given) = &subject.policy {
+                policy::judge_proof_bundle(&mut report, &value, given, ctx);
+            }
+            report
         }
         Kind::CommitSig => crate::clawsig::commit_sig::verify_subject(&subject.path, &value),
         Kind::InclusionProof => {
@@ -198,6 +208,8 @@ pub struct RunFlags {
     pub artifact: bool,
     /// `--expect-policy` was given.
     pub expect_policy: bool,
+    /// `--policy` was given.
+    pub policy: bool,
     /// `--expect-job`, `--expect-agent`, `--expect-sealer`, `--expect-run`.
     pub pins: crate::pins::Pins,
 }
@@ -211,6 +223,9 @@ impl RunFlags {
         }
         if self.expect_policy {
             out.push(("--expect-policy", &[Kind::AuditBundle, Kind::Policy]));
+        }
+        if self.policy {
+            out.push(("--policy", &[Kind::ProofBundle]));
         }
         out.extend(self.pins.given());
         out

@@ -140,7 +140,7 @@ fn chromium_shows_the_verdict_reason_code_and_key_facts_of_a_pass_and_a_fail_pag
     for fact in [
         "PASS testvectors/audit/valid/every-kind.audit.zip",
         "reason code OK",
-        "The audit bundle verified: 46 checks passed.",
+        "The audit bundle verified: 48 checks passed.",
         "bundle id ab_sample",
         "job job_rotate_db_secret",
         "run run_sample_001",

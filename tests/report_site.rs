@@ -150,7 +150,7 @@ fn a_fail_page_shows_the_spec_sections_with_the_triage_of_its_code() {
             "Self-reported activity",
             "Failure triage: APPROVAL_QUORUM_NOT_MET",
             "Evidence anchors",
-            "Every check (43)",
+            "Every check (45)",
         ]
     );
     // The triage comes from the one explanation table.

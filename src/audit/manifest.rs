@@ -65,6 +65,7 @@ pub fn kind_for_path(path: &str) -> Option<&'static str> {
         "token/cst.jwt" => Some("token"),
         "proof_bundle.json" => Some("proof_bundle"),
         "trust_pulse.json" => Some("trust_pulse"),
+        _ if one_json_file("policy/parents/") => Some("policy_parent"),
         _ if one_json_file("plans/") => Some("plan"),
         _ if one_json_file("approvals/") => Some("approval"),
         _ if one_json_file("receipts/") => Some("gateway_receipt"),
@@ -201,7 +202,7 @@ pub fn build_manifest(files: &[(String, Vec<u8>)]) -> Result<Value, String> {
             return Err(format!("{path}: the path {why}"));
         }
         entries.push(entry_value(path, bytes).ok_or_else(|| {
-            format!("{path} is not an artifact path (see spec 20 §2: artifacts/policy/wpc.json, artifacts/token/cst.jwt, artifacts/plans/<gate>.json, artifacts/approvals/<id>.json, artifacts/receipts/<id>.json, artifacts/proof_bundle.json, artifacts/trust_pulse.json, artifacts/attachments/…)")
+            format!("{path} is not an artifact path (see spec 20 §2: artifacts/policy/wpc.json, artifacts/policy/parents/<policy_id>.json, artifacts/token/cst.jwt, artifacts/plans/<gate>.json, artifacts/approvals/<id>.json, artifacts/receipts/<id>.json, artifacts/proof_bundle.json, artifacts/trust_pulse.json, artifacts/attachments/…)")
         })?);
         previous = Some(path);
     }

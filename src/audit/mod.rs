@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod container;
 pub mod manifest;
 pub mod merkle;
+pub mod policy_eval;
 pub mod prove;
 pub mod trust_pulse;
 pub mod verify;

@@ -69,6 +69,7 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
         );
         step_proof_bundle(bundle, &view, &mut f);
         step_trust_pulse(&container, ctx, &mut f);
+        super::policy_eval::step_policy_eval(&container, ctx, policy.as_ref(), &view, &mut f);
         facts.bundle_id = Some(cp.bundle_id.clone());
         facts.job_id = Some(cp.job_id.clone());
         facts.run_id = cp.run_id.clone();

@@ -12,6 +12,7 @@ use clawaudit::render::text::TextOptions;
 use clawaudit::report::{Kind, Report, Skipped, Status, SubjectReport, Tally};
 use clawaudit::timeutil::{format_rfc3339, parse_rfc3339};
 use clawaudit::trust::{Trust, TrustEntry};
+use clawaudit::verify::policy::GivenPolicy;
 use clawaudit::verify::{note_flags_not_applied, verify_subject_keeping, verify_walked, RunFlags, Subject, Verified};
 
 use super::read::{read_bounded, read_file, read_subject, read_trust};
@@ -125,6 +126,13 @@ pub struct VerifyArgs {
     /// Largest input file accepted, in bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024)]
     pub max_input_bytes: usize,
+    /// A signed WPC to evaluate a proof bundle's receipts under (signature and trust checked
+    /// as in a sealed bundle); a denied request fails with POLICY_DENIED.
+    #[arg(long, value_name = "WPC")]
+    pub policy: Option<PathBuf>,
+    /// A parent policy the --policy WPC inherits from (repeatable).
+    #[arg(long = "policy-parent", value_name = "WPC", requires = "policy")]
+    pub policy_parents: Vec<PathBuf>,
     /// WPC hash an audit bundle's policy (or a policy subject) must have.
     #[arg(long)]
     pub expect_policy: Option<String>,
@@ -305,6 +313,7 @@ fn run_subjects(
         let mut subject = read_stdin(args.kind.map(KindArg::kind), args.max_input_bytes)?;
         subject.urm = extras.urm.clone();
         subject.artifact = extras.artifact.clone();
+        subject.policy = extras.policy.clone();
         next.push((subject, false));
     }
     loop {
@@ -397,10 +406,11 @@ fn verify_chunk(subjects: &[(Subject, bool)], ctx: &VerifyContext) -> Vec<Verifi
     }
 }
 
-/// The documents every subject may need: `--urm` and `--artifact`, read once.
+/// The documents every subject may need: `--urm`, `--artifact` and `--policy`, read once.
 struct Extras {
     urm: Option<Vec<u8>>,
     artifact: Option<Vec<u8>>,
+    policy: Option<std::sync::Arc<GivenPolicy>>,
 }
 
 impl Extras {
@@ -409,6 +419,7 @@ impl Extras {
         Ok(Extras {
             urm: read(&args.urm)?,
             artifact: read(&args.artifact)?,
+            policy: given_policy(args)?,
         })
     }
 }
@@ -448,6 +459,7 @@ impl Sink {
         let flags = RunFlags {
             artifact: args.artifact.is_some(),
             expect_policy: args.expect_policy.is_some(),
+            policy: args.policy.is_some(),
             pins: ctx.pins.clone(),
         };
         let ci_files = args.sarif.is_some() || args.junit.is_some() || args.markdown.is_some();
@@ -648,6 +660,7 @@ fn load_subject(path: &Path, kind: Option<Kind>, extras: &Extras, max_bytes: usi
         None => sibling_urm(path, max_bytes)?,
     };
     subject.artifact = extras.artifact.clone();
+    subject.policy = extras.policy.clone();
     Ok(subject)
 }
 
@@ -668,4 +681,16 @@ fn sibling_urm(path: &Path, max_bytes: usize) -> Result<Option<Vec<u8>>, String>
     read_bounded(&candidate, max_bytes)
         .map(Some)
         .map_err(|e| format!("{}: {e}", candidate.display()))
+}
+
+/// `--policy` and `--policy-parent`, read once for every subject.
+fn given_policy(args: &VerifyArgs) -> Result<Option<std::sync::Arc<GivenPolicy>>, String> {
+    let Some(wpc) = &args.policy else {
+        return Ok(None);
+    };
+    let read = |p: &PathBuf| Ok((p.display().to_string(), read_file(p, args.max_input_bytes)?));
+    Ok(Some(std::sync::Arc::new(GivenPolicy {
+        wpc: read(wpc)?,
+        parents: args.policy_parents.iter().map(read).collect::<Result<_, String>>()?,
+    })))
 }

@@ -17,7 +17,9 @@
 
 pub mod approvals;
 pub mod cst;
+pub mod eval;
 pub mod extension;
+pub mod glob;
 pub mod wpc;
 
 use crate::reason::ReasonCode;

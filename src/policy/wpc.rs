@@ -283,6 +283,23 @@ pub fn check_policy_alone(value: &Value, ctx: &VerifyContext, f: &mut Findings) 
     judge_policy(value, ctx, &Artifact::alone("policy"), Bound::NoCheckpoint, f)
 }
 
+/// A policy that no checkpoint binds, signed and trusted like a sealed bundle's WPC
+/// (header, schema, hash, signature, trust, issuer, extension): a parent a sealed bundle
+/// carries for `inherits` (`artifacts/policy/parents/<policy_id>.json`, bound by the
+/// manifest), or the `--policy` a proof bundle is evaluated under. `kind` names it in
+/// details (`parent policy`, `policy`); `artifact` is its path. `--expect-policy` names a
+/// sealed bundle's WPC and does not apply here.
+pub fn check_policy_unbound(
+    value: &Value,
+    ctx: &VerifyContext,
+    kind: &str,
+    artifact: &str,
+    f: &mut Findings,
+) -> Option<PolicyInfo> {
+    let at = Artifact::new(kind, artifact);
+    judge_policy(value, ctx, &at, Bound::Manifest, f)
+}
+
 /// What a policy's hash is bound to besides `--expect-policy`.
 #[derive(Clone, Copy, Debug)]
 enum Bound<'a> {
@@ -290,6 +307,8 @@ enum Bound<'a> {
     Checkpoint(Option<&'a str>),
     /// No checkpoint: the policy is verified on its own.
     NoCheckpoint,
+    /// A policy no checkpoint binds (`check_policy_unbound`).
+    Manifest,
 }
 
 fn judge_policy(
@@ -313,6 +332,7 @@ fn judge_policy(
     match bound {
         Bound::Checkpoint(bound) => check_policy_binding(at, &hash, ctx, bound, f),
         Bound::NoCheckpoint => check_policy_expected(at, &hash, ctx, f),
+        Bound::Manifest => {}
     }
     let (extension, extension_error) = check_policy_extension(at, env.payload, f);
     Some(PolicyInfo {

@@ -1042,6 +1042,30 @@ impl ReasonCode {
                     "Issue the tokens and approvals again under the new policy hash, since any change to the WPC changes its hash.",
                 ],
             },
+            R::PolicyDenied => &Explanation {
+                title: "The run did something its policy does not allow",
+                meaning: "A request taken from the evidence (a model call, a tool call, a side effect or a secret operation) is denied by the run's Work Policy Contract: no statement allows it, a Deny statement matches it, or a parent policy it inherits from denies it or is missing. The detail names the item, the action, the resource and the deciding statements.",
+                causes: &[
+                    "The agent called a model, a provider or a tool, or reached a domain, that the policy does not list.",
+                    "A Deny statement of the policy matches the request, for example outside allowed hours or without human approval.",
+                    "The policy inherits from a parent policy that the bundle does not carry as artifacts/policy/parents/<policy_id>.json.",
+                ],
+                next_steps: &[
+                    "Reproduce the decision with clawaudit policy eval WPC.json --action A --resource R --context KEY=VALUE --explain, using the values in the detail.",
+                    "If the run was wrong, investigate what the agent did; if the policy was too narrow, issue a new policy before the next run, since the sealed run stays denied.",
+                ],
+            },
+            R::PolicyRuleUnchecked => &Explanation {
+                title: "A policy rule cannot be checked offline",
+                meaning: "The Work Policy Contract has a rule that offline evaluation cannot check from the evidence, such as a WPC v1 minimum_model_identity_tier: the verdict does not cover it. With --strict this warning fails the verification.",
+                causes: &[
+                    "The WPC v1 sets minimum_model_identity_tier, and the gateway receipts carry no model identity evidence that clawaudit verifies.",
+                ],
+                next_steps: &[
+                    "Check the rule by other means, such as the gateway's own enforcement logs, and record that you did.",
+                    "Move the requirement into statements clawaudit can evaluate, for example a WPC v2 condition on Model:Name.",
+                ],
+            },
             R::TokenMalformed => &Explanation {
                 title: "Scoped token is not a compact EdDSA JWS",
                 meaning: "The scoped token (CST) at artifacts/token/cst.jwt is not a compact JWS with the header alg EdDSA, typ JWT and a kid, so its claims and signature cannot be read.",

@@ -124,6 +124,10 @@ reason_codes! {
     MerkleRootMismatch => "MERKLE_ROOT_MISMATCH",
     PolicyHashMismatch => "POLICY_HASH_MISMATCH",
     PolicyExtensionInvalid => "POLICY_EXTENSION_INVALID",
+    /// A request taken from the evidence is denied by the run's WPC (issue 10).
+    PolicyDenied => "POLICY_DENIED",
+    /// A rule of the WPC that offline evaluation cannot check (a warn check).
+    PolicyRuleUnchecked => "POLICY_RULE_UNCHECKED",
     TokenMalformed => "TOKEN_MALFORMED",
     TokenUnknownKid => "TOKEN_UNKNOWN_KID",
     TtlTooLong => "TTL_TOO_LONG",

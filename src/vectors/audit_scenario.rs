@@ -8,7 +8,7 @@ use crate::audit::checkpoint::{payload_value, sign_payload, CheckpointFields};
 use crate::audit::manifest::build_manifest;
 use crate::audit::manifest::{POLICY_PATH, TOKEN_PATH};
 use crate::audit::merkle;
-use crate::clawsig::producer::{envelope_with_hash, Signer};
+use crate::clawsig::producer::{envelope_with_hash, sign_envelope, Signer};
 use crate::crypto::sha256_b64u;
 use crate::json::{Object, Value};
 use crate::policy::approvals::{self, build_approval, ApprovalRequest, Decision};
@@ -122,6 +122,12 @@ pub struct Scenario {
     pub approvals: Vec<Approval>,
     pub receipts: Vec<Receipt>,
     pub proof_bundle: bool,
+    /// Changes the binding of the proof bundle's gateway receipt before it is signed (a
+    /// span id for side-effect receipts to anchor to).
+    pub bundle_receipt_binding_edit: Option<ObjectEdit>,
+    /// Changes the proof bundle's payload (tool and side-effect receipts); the bundle is then
+    /// signed again by the agent.
+    pub proof_bundle_edit: Option<ObjectEdit>,
     pub trust_pulse: bool,
     /// Files under `artifacts/attachments/`.
     pub attachments: Vec<(String, Vec<u8>)>,
@@ -188,6 +194,8 @@ impl Scenario {
             ],
             receipts: vec![Receipt::new("rcpt_file_1", "nonce_file_1")],
             proof_bundle: true,
+            bundle_receipt_binding_edit: None,
+            proof_bundle_edit: None,
             trust_pulse: true,
             attachments: vec![("notes.txt".to_string(), b"rotation notes\n".to_vec())],
             manifest_edit: None,
@@ -323,10 +331,11 @@ impl Scenario {
         let run = audit_sample::RUN_ID;
         let (events, hashes) = audit_sample::proof_events();
         let first = hashes.first().cloned().unwrap_or_default();
-        let payload = audit_sample::receipt_payload(
-            "rcpt_bundle_1",
-            self.receipt_binding(run, "nonce_bundle_1", Some(&first)),
-        );
+        let mut binding = self.receipt_binding(run, "nonce_bundle_1", Some(&first));
+        if let Some(edit) = &self.bundle_receipt_binding_edit {
+            edit(&mut binding);
+        }
+        let payload = audit_sample::receipt_payload("rcpt_bundle_1", binding);
         let receipt = build_receipt(
             &self.keys.gateway,
             payload,
@@ -334,7 +343,19 @@ impl Scenario {
             Some(scope),
             audit_sample::RECEIPT_AT,
         )?;
-        Ok(audit_sample::proof_bundle(&self.keys, events, receipt))
+        let bundle = audit_sample::proof_bundle(&self.keys, events, receipt);
+        let Some(edit) = &self.proof_bundle_edit else {
+            return Ok(bundle);
+        };
+        let mut payload = bundle.get("payload").cloned().ok_or("proof bundle without payload")?;
+        payload.as_object_mut().map(edit).ok_or("proof bundle payload")?;
+        Ok(sign_envelope(
+            &self.keys.agent,
+            "proof_bundle",
+            payload,
+            audit_sample::RECEIPT_AT,
+            None,
+        ))
     }
 
     fn trust_pulse_file(&self) -> Value {

@@ -28,6 +28,8 @@ pub mod builders;
 pub mod clawsig;
 pub mod clawsig_sample;
 pub mod export_aggregate;
+pub mod policy_eval;
+pub mod policy_eval_cases;
 pub mod testkit;
 pub mod zip_forge;
 
@@ -108,6 +110,7 @@ pub fn build() -> Result<Vec<VectorFile>, String> {
     suite.extend(clawsig::suite()?);
     suite.extend(export_aggregate::suite()?);
     suite.extend(audit::suite()?);
+    suite.extend(policy_eval::suite()?);
     let manifest = serde_json::json!({
         "manifest_version": "1",
         "vectors": suite.entries,
@@ -161,6 +164,9 @@ pub fn check(read: ReadFile<'_>) -> Result<CheckOutcome, String> {
             out.problems.push(problem);
         }
     }
+    let (evaluated, problems) = policy_eval::check(read)?;
+    out.vectors_checked += evaluated;
+    out.problems.extend(problems);
     Ok(out)
 }
 
