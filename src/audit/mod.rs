@@ -8,6 +8,7 @@ pub mod container;
 pub mod manifest;
 pub mod merkle;
 pub mod prove;
+pub mod receipts;
 pub mod trust_pulse;
 pub mod verify;
 

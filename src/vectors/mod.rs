@@ -28,6 +28,7 @@ pub mod builders;
 pub mod clawsig;
 pub mod clawsig_sample;
 pub mod export_aggregate;
+pub mod rotation_sample;
 pub mod testkit;
 pub mod zip_forge;
 
