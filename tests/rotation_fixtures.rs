@@ -88,7 +88,7 @@ fn timeline_framing_faults() {
         "{{\"seq\":1,\"at\":\"2026-03-02T09:00:00Z\",\"type\":\"phase_end\",\"phase\":\"{}\"}}",
         "x".repeat(10 << 20)
     );
-    assert_invalid(&replace_line(1, &big), None, "line 1: is 10485823 bytes long");
+    assert_invalid(&replace_line(1, &big), None, "line 1: is 10485827 bytes long");
     assert_invalid(&with_events(|_| Vec::new()), None, "is empty");
     // Without the final LF the run is the same.
     let j = with_events(|t| t.trim_end_matches('\n').as_bytes().to_vec());
