@@ -9,6 +9,7 @@ pub mod manifest;
 pub mod merkle;
 pub mod prove;
 pub mod receipts;
+pub mod rotation_step;
 pub mod trust_pulse;
 pub mod verify;
 

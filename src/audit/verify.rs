@@ -53,7 +53,17 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
     let checkpoint = step_checkpoint(&container, ctx, &mut f);
     facts.bindings = step_manifest(&container, &manifest, checkpoint.as_ref(), &mut f);
 
-    if let Some(cp) = &checkpoint {
+    if let Some(cp) = checkpoint
+        .as_ref()
+        .filter(|_| super::rotation_step::is_rotation_run(&container))
+    {
+        let view = cp.view();
+        let rotation = super::rotation_step::judge_bundle(&container, ctx, &view, &mut f);
+        step_proof_bundle(run_proof_bundle(&container, ctx), &view, &mut f);
+        step_trust_pulse(&container, ctx, &mut f);
+        facts.rotation = Some(rotation.record_events(&mut f));
+        checkpoint_facts(cp, rotation.policy(), &mut facts);
+    } else if let Some(cp) = &checkpoint {
         let view = cp.view();
         let policy = step_policy(&container, ctx, &view, &mut f);
         let token = step_token(&container, ctx, policy.as_ref(), &view, &mut f);
@@ -70,27 +80,7 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
         );
         step_proof_bundle(bundle, &view, &mut f);
         step_trust_pulse(&container, ctx, &mut f);
-        facts.bundle_id = Some(cp.bundle_id.clone());
-        facts.job_id = Some(cp.job_id.clone());
-        facts.run_id = cp.run_id.clone();
-        facts.agent_did = cp.agent_did.clone();
-        facts.sealer_did = Some(cp.sealer_did.clone());
-        facts.created_at = Some(format_rfc3339(cp.created_at));
-        facts.counts.tree_size = Some(cp.tree_size);
-        facts.hashes.push(HashFact {
-            subject: HashSubject::MerkleRoot,
-            value_b64u: b64u_encode(&cp.root),
-            recipe: HashRecipe::MerkleRoot,
-            entry: Some(MANIFEST_NAME.to_string()),
-        });
-        if let Some(p) = &policy {
-            facts.hashes.push(HashFact {
-                subject: HashSubject::Policy,
-                value_b64u: p.hash_b64u.clone(),
-                recipe: HashRecipe::JcsSha256,
-                entry: Some(POLICY_PATH.to_string()),
-            });
-        }
+        checkpoint_facts(cp, policy.as_ref(), &mut facts);
         if let Some(t) = &token.token {
             facts.hashes.push(HashFact {
                 subject: HashSubject::TokenScope,
@@ -113,6 +103,32 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
     let mut report = SubjectReport::from_findings(path, Kind::AuditBundle, f);
     report.facts = facts;
     report
+}
+
+/// The facts every bundle with a readable checkpoint has: ids, times, the Merkle root and
+/// the policy hash.
+fn checkpoint_facts(cp: &CheckpointPayload, policy: Option<&PolicyInfo>, facts: &mut Facts) {
+    facts.bundle_id = Some(cp.bundle_id.clone());
+    facts.job_id = Some(cp.job_id.clone());
+    facts.run_id = cp.run_id.clone();
+    facts.agent_did = cp.agent_did.clone();
+    facts.sealer_did = Some(cp.sealer_did.clone());
+    facts.created_at = Some(format_rfc3339(cp.created_at));
+    facts.counts.tree_size = Some(cp.tree_size);
+    facts.hashes.push(HashFact {
+        subject: HashSubject::MerkleRoot,
+        value_b64u: b64u_encode(&cp.root),
+        recipe: HashRecipe::MerkleRoot,
+        entry: Some(MANIFEST_NAME.to_string()),
+    });
+    if let Some(p) = policy {
+        facts.hashes.push(HashFact {
+            subject: HashSubject::Policy,
+            value_b64u: p.hash_b64u.clone(),
+            recipe: HashRecipe::JcsSha256,
+            entry: Some(POLICY_PATH.to_string()),
+        });
+    }
 }
 
 /// Step 1: the ZIP container (spec 20 §4).
