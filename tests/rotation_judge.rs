@@ -42,42 +42,17 @@ fn first(j: &Judgement) -> Option<(ReasonCode, Option<u64>)> {
     j.first_violation().map(|v| (v.code, v.seq))
 }
 
-fn event(run: &mut RotationRun, seq: u64) -> &mut clawaudit::json::Object {
-    let i = run.event_index(seq).unwrap();
-    run.events[i].as_object_mut().unwrap()
-}
-
 fn set(run: &mut RotationRun, seq: u64, key: &str, value: serde_json::Value) {
-    event(run, seq).insert(key, Value::from_serde(&value));
+    run.set_event(seq, key, value).unwrap();
 }
 
-/// Insert an event before position `seq` (renumbering the rest), with `at` = that of the
-/// event it is inserted after.
+/// Insert an event at `seq`, dated like the event before it.
 fn insert(run: &mut RotationRun, seq: u64, body: serde_json::Value) {
-    let i = run.event_index(seq).unwrap();
-    let prev_at = run.events[i - 1].get("at").unwrap().as_str().unwrap().to_string();
-    let mut o = serde_json::Map::new();
-    o.insert("seq".into(), serde_json::json!(seq));
-    o.insert("at".into(), serde_json::json!(prev_at));
-    if let serde_json::Value::Object(b) = body {
-        o.extend(b);
-    }
-    run.events.insert(i, Value::from_serde(&serde_json::Value::Object(o)));
-    renumber(run);
+    run.insert_event(seq, None, body).unwrap();
 }
 
 fn remove(run: &mut RotationRun, seq: u64) {
-    let i = run.event_index(seq).unwrap();
-    run.events.remove(i);
-    renumber(run);
-}
-
-fn renumber(run: &mut RotationRun) {
-    for (i, e) in run.events.iter_mut().enumerate() {
-        e.as_object_mut()
-            .unwrap()
-            .insert("seq", Value::from_serde(&serde_json::json!(i + 1)));
-    }
+    run.remove_event(seq).unwrap();
 }
 
 #[test]
@@ -494,21 +469,15 @@ fn a_receipt_no_model_call_names_is_a_warning() {
     assert_eq!(j.warnings[0].0, "artifacts/receipts/rcpt_discover.json");
 }
 
-/// The sample's events up to and including `last_seq`, then `tail` (bodies, 1 minute apart).
+/// The sample's events up to and including `last_seq`, then `tail` (bodies, 1 minute apart
+/// from 09:30).
 fn truncated(last_seq: u64, tail: &[serde_json::Value]) -> RotationRun {
     let mut run = RotationRun::sample();
-    run.events.truncate(last_seq as usize);
-    // The run stopped in the stage phase: the revoke gate's approvals were never given.
-    run.approvals.retain(|a| a.plan != "revoke_old_secret");
-    run.receipts.retain(|r| r.token != "revoke");
+    run.stop_after(last_seq as usize);
     for (i, body) in tail.iter().enumerate() {
-        let mut o = serde_json::Map::new();
-        o.insert("seq".into(), serde_json::json!(last_seq as usize + i + 1));
-        o.insert("at".into(), serde_json::json!(format!("2026-03-02T09:3{i}:00Z")));
-        if let serde_json::Value::Object(b) = body {
-            o.extend(b.clone());
-        }
-        run.events.push(Value::from_serde(&serde_json::Value::Object(o)));
+        let seq = last_seq + i as u64 + 1;
+        run.insert_event(seq, Some(&format!("2026-03-02T09:3{i}:00Z")), body.clone())
+            .unwrap();
     }
     run
 }

@@ -97,7 +97,7 @@ fn the_sealed_sample_passes_with_its_outcome() {
     assert_eq!(j.outcome, Outcome::Complete);
     let outcome = report.checks.iter().find(|c| c.id == "rotation.outcome").unwrap();
     assert_eq!(outcome.status, CheckStatus::Pass);
-    assert!(outcome.detail.contains("complete (22 events judged)"));
+    assert!(outcome.detail.contains("complete (22 events judged, 0 violations)"));
     // The phase tokens and approvals were judged by the verifier's own checks.
     assert!(report
         .checks

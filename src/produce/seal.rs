@@ -120,6 +120,46 @@ pub fn job_id_from_scenario(artifacts: &[(String, Vec<u8>)]) -> Result<String, S
         .map_err(|e| format!("no job id given, and the scenario cannot be read: {e}"))
 }
 
+/// Seal a rotation fixture as `simulate rotation --seal-key` does (spec 30 §5): job id from
+/// the scenario, bundle id `<job_id>-simulation`, `created_at` the last event's time (so the
+/// file is reproducible), and `attachments` (name, bytes) under
+/// `artifacts/attachments/rotation-simulation/`. A violated run is sealed too: the bundle is
+/// authentic evidence of what happened.
+pub fn seal_rotation_simulation(
+    artifacts: &[(String, Vec<u8>)],
+    attachments: &[(&str, Vec<u8>)],
+    signer: &Signer,
+) -> Result<Vec<u8>, String> {
+    let job_id = job_id_from_scenario(artifacts)?;
+    let events = artifacts
+        .iter()
+        .find(|(p, _)| p == crate::audit::manifest::ROTATION_EVENTS_PATH)
+        .map(|(_, b)| b.as_slice())
+        .unwrap_or_default();
+    let last = crate::rotation::judge::last_event_at(events)
+        .ok_or("the timeline's last event has no readable time, so the simulation cannot be sealed reproducibly")?;
+    let mut files: Vec<(String, Vec<u8>)> = artifacts
+        .iter()
+        .filter(|(p, _)| !p.starts_with("artifacts/attachments/rotation-simulation/"))
+        .cloned()
+        .collect();
+    files.extend(attachments.iter().map(|(name, bytes)| {
+        (
+            format!("artifacts/attachments/rotation-simulation/{name}"),
+            bytes.clone(),
+        )
+    }));
+    let options = SealOptions {
+        bundle_id: Some(format!("{job_id}-simulation")),
+        job_id,
+        run_id: None,
+        agent_did: None,
+        created_at: format_rfc3339(last),
+        expires_at: None,
+    };
+    seal_entries(&files, signer, &options)
+}
+
 /// The default bundle id: a short digest of the job id and the root, so it is stable for
 /// the same inputs and differs between runs with different artifacts.
 pub fn default_bundle_id(job_id: &str, root: &merkle::Hash) -> String {

@@ -1558,6 +1558,19 @@ impl ReasonCode {
                     "Record every model call of the run as a model_call event naming its receipt.",
                 ],
             },
+            R::RotationNotComplete => &Explanation {
+                title: "Rotation run stopped before it completed",
+                meaning: "A warning: the rotation run broke no rule, but its outcome is halted_safe (stopped before revoking, every touched consumer healthy) or incomplete (a consumer left unverified or failing), not complete.",
+                causes: &[
+                    "A canary failed its health check and the run rolled back, as the runbook says.",
+                    "The run was stopped after a partial rollout, or before the revoke phase.",
+                    "A consumer was deployed to and never health-checked.",
+                ],
+                next_steps: &[
+                    "Read the outcome in the detail and the rollback posture of the last step in simulate's steps.ndjson.",
+                    "For incomplete, check the consumers left unverified before anything else.",
+                ],
+            },
         }
     }
 }

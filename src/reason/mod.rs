@@ -167,6 +167,8 @@ reason_codes! {
     RotationRevokeBeforeRollout => "ROTATION_REVOKE_BEFORE_ROLLOUT",
     RotationOverlapTooShort => "ROTATION_OVERLAP_TOO_SHORT",
     RotationReceiptUnreferenced => "ROTATION_RECEIPT_UNREFERENCED",
+    /// A warning: the run broke no rule but did not complete (halted_safe or incomplete).
+    RotationNotComplete => "ROTATION_NOT_COMPLETE",
 }
 
 impl fmt::Display for ReasonCode {

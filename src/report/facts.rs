@@ -43,6 +43,8 @@ pub struct RotationFact {
     pub first_violation_seq: Option<u64>,
     /// Events judged.
     pub events: u64,
+    /// Violations counted (the report lists at most `rotation::model::MAX_RECORDED_VIOLATIONS`).
+    pub violations: u64,
 }
 
 /// Counts of what a subject holds.

@@ -17,6 +17,8 @@ mod env;
 pub mod fixture;
 pub mod judge;
 pub mod model;
+pub mod output;
 pub mod plan;
 mod replay;
 mod state;
+pub mod whatif;

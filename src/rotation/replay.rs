@@ -96,10 +96,29 @@ impl<'e, 'a> Replay<'e, 'a> {
                     phase: self.open.as_ref().map(|p| p.name.clone()),
                     findings,
                     state: self.state.snapshot(),
-                    rollback: self.state.rollback(),
+                    rollback: self.rollback(),
                 });
             }
         }
+    }
+
+    /// The rollback posture, with the approvals of the satisfied gates it rests on besides
+    /// the events.
+    fn rollback(&self) -> super::model::Rollback {
+        let mut r = self.state.rollback();
+        if r.evidence.is_empty() {
+            return r;
+        }
+        for gate in self
+            .phases
+            .iter()
+            .filter_map(|p| p.gate.as_ref())
+            .filter(|g| g.satisfied)
+        {
+            r.evidence
+                .extend(gate.counted.iter().map(|id| format!("artifacts/approvals/{id}.json")));
+        }
+        r
     }
 
     /// The outcome and the facts, after the last event.

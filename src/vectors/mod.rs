@@ -28,7 +28,10 @@ pub mod builders;
 pub mod clawsig;
 pub mod clawsig_sample;
 pub mod export_aggregate;
+pub mod rotation;
+mod rotation_check;
 pub mod rotation_sample;
+pub mod rotation_two;
 pub mod testkit;
 pub mod zip_forge;
 
@@ -63,6 +66,12 @@ pub struct VectorEntry {
 pub struct Expected {
     pub status: String,
     pub reason_code: String,
+    /// Rotation fixtures: the judge's outcome (spec 30 §4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Rotation fixtures: `{"code","seq"}` of the first violation, or null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_violation: Option<Option<serde_json::Value>>,
 }
 
 impl VectorEntry {
@@ -77,6 +86,8 @@ impl VectorEntry {
             expected: Expected {
                 status: if code == ReasonCode::Ok { "PASS" } else { "FAIL" }.to_string(),
                 reason_code: code.as_str().to_string(),
+                outcome: None,
+                first_violation: None,
             },
         }
     }
@@ -109,6 +120,7 @@ pub fn build() -> Result<Vec<VectorFile>, String> {
     suite.extend(clawsig::suite()?);
     suite.extend(export_aggregate::suite()?);
     suite.extend(audit::suite()?);
+    suite.extend(rotation::suite()?);
     let manifest = serde_json::json!({
         "manifest_version": "1",
         "vectors": suite.entries,
@@ -173,6 +185,9 @@ fn check_vector(read: ReadFile<'_>, v: &serde_json::Value) -> Result<(), String>
     };
     let name = field("name")?;
     let path = field("path")?;
+    if field("kind")? == "rotation" {
+        return rotation_check::check_rotation_vector(read, v, name, path);
+    }
     let at = parse_rfc3339(field("at")?).ok_or(format!("{name}: bad at"))?;
     let kind = Kind::from_name(field("kind")?).ok_or(format!("{name}: unknown kind"))?;
     let expected_status = v.pointer("/expected/status").and_then(|x| x.as_str()).unwrap_or("");

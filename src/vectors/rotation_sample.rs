@@ -418,3 +418,116 @@ impl RotationRun {
             .position(|e| e.get("seq").and_then(Value::as_u64) == Some(seq))
     }
 }
+
+/// Edits of the timeline, for tests and vectors: each keeps `seq` 1, 2, 3, … in order.
+impl RotationRun {
+    /// Set field `key` of the event with this seq.
+    pub fn set_event(&mut self, seq: u64, key: &str, value: serde_json::Value) -> Result<(), String> {
+        let i = self.event_index(seq).ok_or_else(|| format!("no event has seq {seq}"))?;
+        let o = self
+            .events
+            .get_mut(i)
+            .and_then(Value::as_object_mut)
+            .ok_or("an event is not an object")?;
+        o.insert(key, v(value));
+        Ok(())
+    }
+
+    /// Insert `body` as the event at `seq` (later events move up), dated `at` when given,
+    /// else like the event before it.
+    pub fn insert_event(&mut self, seq: u64, at: Option<&str>, body: serde_json::Value) -> Result<(), String> {
+        let i = usize::try_from(seq).map_err(|e| e.to_string())?.saturating_sub(1);
+        let when = match at {
+            Some(t) => t.to_string(),
+            None => i
+                .checked_sub(1)
+                .and_then(|p| self.events.get(p))
+                .and_then(|e| e.get("at"))
+                .and_then(Value::as_str)
+                .ok_or("no event before it to take the time from")?
+                .to_string(),
+        };
+        let mut o = serde_json::Map::new();
+        o.insert("seq".into(), serde_json::json!(seq));
+        o.insert("at".into(), serde_json::json!(when));
+        if let serde_json::Value::Object(b) = body {
+            o.extend(b);
+        }
+        if i > self.events.len() {
+            return Err(format!("seq {seq} is past the end of the timeline"));
+        }
+        self.events.insert(i, v(serde_json::Value::Object(o)));
+        self.renumber();
+        Ok(())
+    }
+
+    pub fn remove_event(&mut self, seq: u64) -> Result<(), String> {
+        let i = self.event_index(seq).ok_or_else(|| format!("no event has seq {seq}"))?;
+        self.events.remove(i);
+        self.renumber();
+        Ok(())
+    }
+
+    fn renumber(&mut self) {
+        for (i, e) in self.events.iter_mut().enumerate() {
+            if let Some(o) = e.as_object_mut() {
+                o.insert("seq", v(serde_json::json!(i + 1)));
+            }
+        }
+    }
+
+    /// Keep the first `n` events: a run that stopped there (the gate approvals and receipts
+    /// of phases it never started are dropped with them).
+    pub fn stop_after(&mut self, n: usize) {
+        self.events.truncate(n);
+        let started: Vec<String> = self
+            .events
+            .iter()
+            .filter(|e| e.get("type").and_then(Value::as_str) == Some("phase_start"))
+            .filter_map(|e| e.get("token").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        let proposed: Vec<String> = self
+            .events
+            .iter()
+            .filter(|e| e.get("type").and_then(Value::as_str) == Some("plan_proposed"))
+            .filter_map(|e| e.get("plan").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        let end = self
+            .events
+            .last()
+            .and_then(|e| e.get("at"))
+            .and_then(Value::as_str)
+            .and_then(crate::timeutil::parse_rfc3339);
+        let before_end = |a: &RunApproval| {
+            end.zip(crate::timeutil::parse_rfc3339(&a.timestamp))
+                .is_some_and(|(end, t)| t <= end)
+        };
+        self.approvals.retain(|a| proposed.contains(&a.plan) && before_end(a));
+        self.receipts.retain(|r| started.contains(&r.token));
+    }
+}
+
+impl RotationRun {
+    /// The runbook's run with `extra` more health checks of the canary on the new version
+    /// (after its first check, all at 09:23): a long, valid timeline for benchmarks.
+    pub fn long_run(extra: usize) -> RotationRun {
+        let mut run = RotationRun::sample();
+        let check = serde_json::json!({"type": "tool_call", "tool": "health_check", "effect": health("payments-api", "v8", true)});
+        let mut events = Vec::with_capacity(run.events.len() + extra);
+        let (head, tail) = run.events.split_at(run.events.len().min(10));
+        events.extend_from_slice(head);
+        for _ in 0..extra {
+            let mut o = serde_json::Map::new();
+            o.insert("seq".into(), serde_json::json!(0));
+            o.insert("at".into(), serde_json::json!(at("09:23")));
+            if let serde_json::Value::Object(b) = &check {
+                o.extend(b.clone());
+            }
+            events.push(v(serde_json::Value::Object(o)));
+        }
+        events.extend_from_slice(tail);
+        run.events = events;
+        run.renumber();
+        run
+    }
+}

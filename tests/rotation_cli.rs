@@ -1,0 +1,217 @@
+//! `clawaudit simulate rotation` end to end: outputs, exit codes, usage errors (exit 2,
+//! nothing written), `--seal-key`, and, for every shipped fixture, `verify` of the sealed
+//! run agreeing with the simulation (outcome and first code).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test: failing loudly is the point
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use clawaudit::crypto::{b64u_encode, sha256};
+use clawaudit::vectors::audit_sample::SampleKeys;
+
+const TRUST: &str = "testvectors/rotation/trust.json";
+const AT: &str = "2026-03-02T12:00:00Z";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testvectors/rotation")
+        .join(name)
+}
+
+fn simulate(name: &str, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("clawaudit")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["simulate", "rotation"])
+        .arg(fixture(name))
+        .args(["--trust", TRUST, "--at", AT, "--out"])
+        .arg(out)
+        .args(extra)
+        .assert()
+}
+
+fn code(a: &assert_cmd::assert::Assert) -> i32 {
+    a.get_output().status.code().unwrap()
+}
+
+fn stdout(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(a.get_output().stdout.clone()).unwrap()
+}
+
+/// The vectors' sealer key as a key file (its seed is derived from a public label).
+fn sealer_key(dir: &Path) -> PathBuf {
+    let keys = SampleKeys::new();
+    let seed = sha256(b"clawaudit test seed:audit sample sealer");
+    let text = serde_json::json!({"key_version": "1", "did": keys.sealer.did(), "secret_key_b64u": b64u_encode(&seed)});
+    let path = dir.join("sealer.key.json");
+    std::fs::write(&path, text.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn a_complete_run_writes_every_output_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let a = simulate("complete", &out, &[]);
+    assert_eq!(code(&a), 0);
+    assert_eq!(
+        stdout(&a),
+        "outcome: complete (22 events, 0 violations; gate report: GO)\n"
+    );
+    let steps = std::fs::read_to_string(out.join("steps.ndjson")).unwrap();
+    assert_eq!(steps.lines().count(), 22);
+    let first: serde_json::Value = serde_json::from_str(steps.lines().next().unwrap()).unwrap();
+    assert_eq!(first["type"], "phase_start");
+    assert_eq!(first["rollback"]["action"], "nothing to roll back");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["outcome"], "complete");
+    assert_eq!(summary["first_violation"], serde_json::Value::Null);
+    assert_eq!(
+        summary["phases"][1]["gate"]["counted"],
+        serde_json::json!(["apr_stage_alice", "apr_stage_bob"])
+    );
+    let gate: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("gate-report.json")).unwrap()).unwrap();
+    assert_eq!(gate["recommendation"], "GO");
+    assert!(gate["note"].as_str().unwrap().contains("does not replace a human GO"));
+    assert!(std::fs::read_to_string(out.join("gate-report.md"))
+        .unwrap()
+        .contains("**Recommendation: GO**"));
+    assert!(!out.join("matrix.json").exists());
+}
+
+#[test]
+fn exit_codes_follow_the_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    assert_eq!(code(&simulate("halted-safe-partial-rollout", &out, &[])), 0);
+    assert_eq!(
+        code(&simulate("halted-safe-partial-rollout", &out, &["--require-complete"])),
+        1
+    );
+    assert_eq!(code(&simulate("complete", &out, &["--require-complete"])), 0);
+    assert_eq!(code(&simulate("incomplete-canary-unverified", &out, &[])), 1);
+    let a = simulate("no-rollback", &out, &[]);
+    assert_eq!(code(&a), 1);
+    assert!(
+        stdout(&a).starts_with("seq   14  ROTATION_NO_ROLLBACK  "),
+        "{}",
+        stdout(&a)
+    );
+    let a = simulate("no-rollback", &out, &["--format", "json"]);
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&a)).unwrap();
+    assert_eq!(summary["first_violation"]["code"], "ROTATION_NO_ROLLBACK");
+    assert_eq!(summary["first_violation"]["seq"], 14);
+}
+
+#[test]
+fn inject_says_the_facts_are_simulated_and_matrix_lists_what_was_not_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let a = simulate("complete", &out, &["--inject", "drop_approval@apr_stage_bob"]);
+    assert_eq!(code(&a), 1);
+    let text = stdout(&a);
+    assert!(
+        text.starts_with("what-if run with drop_approval@apr_stage_bob: injected facts are simulated, not signed"),
+        "{text}"
+    );
+    assert!(text.contains("seq    7  ROTATION_GATE_NOT_SATISFIED"), "{text}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["injected"]["faults"],
+        serde_json::json!(["drop_approval@apr_stage_bob"])
+    );
+    let a = simulate("complete", &out, &["--matrix"]);
+    assert_eq!(code(&a), 0, "the exit code is the run's without faults");
+    assert!(
+        stdout(&a).ends_with("matrix: 14 of 15 faults caught\n  not caught: health_fail@4 (outcome complete)\n"),
+        "{}",
+        stdout(&a)
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("matrix.json")).unwrap()).unwrap();
+    assert_eq!((m["caught"].as_u64(), m["total"].as_u64()), (Some(14), Some(15)));
+}
+
+#[test]
+fn usage_errors_exit_2_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    for extra in [
+        &["--inject", "nope@1"][..],
+        &["--inject", "health_fail"],
+        &["--format", "yaml"],
+        &["--seal-key", "missing.key.json"],
+    ] {
+        let a = simulate("complete", &out, extra);
+        assert_eq!(code(&a), 2, "{extra:?}");
+        assert!(!out.exists(), "{extra:?} wrote {}", out.display());
+    }
+    let key = sealer_key(dir.path());
+    let a = simulate(
+        "complete",
+        &out,
+        &["--inject", "health_fail@10", "--seal-key", key.to_str().unwrap()],
+    );
+    assert_eq!(code(&a), 2);
+    assert!(!out.exists());
+    let a = simulate("no-such-fixture", &out, &[]);
+    assert_eq!(code(&a), 2);
+    assert!(!out.exists());
+    // OUT_DIR under a regular file cannot be created.
+    let file = dir.path().join("plain");
+    std::fs::write(&file, b"x").unwrap();
+    let a = simulate("complete", &file.join("out"), &[]);
+    assert_eq!(code(&a), 2);
+}
+
+fn verify(bundle: &Path) -> (i32, serde_json::Value) {
+    let a = Command::cargo_bin("clawaudit")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("verify")
+        .arg(bundle)
+        .args(["--trust", TRUST, "--at", AT, "--format", "json"])
+        .assert();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&a)).unwrap();
+    (code(&a), v)
+}
+
+/// Issue 8's "done when": for every shipped fixture, the simulation and `verify` of the same
+/// run sealed agree on the outcome and the first code.
+#[test]
+fn every_shipped_fixture_simulates_and_verifies_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = sealer_key(dir.path());
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("testvectors/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for v in manifest["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["kind"] == "rotation")
+    {
+        let name = v["name"].as_str().unwrap();
+        let out = dir.path().join(name);
+        let a = simulate(name, &out, &["--seal-key", key.to_str().unwrap(), "--format", "json"]);
+        let summary: serde_json::Value = serde_json::from_str(&stdout(&a)).unwrap();
+        assert_eq!(summary["outcome"], v["expected"]["outcome"], "{name}");
+        let (verify_code, report) = verify(&out.join("run.audit.zip"));
+        let subject = &report["subjects"][0];
+        let sim_code = summary["first_violation"]["code"].as_str().unwrap_or("OK");
+        assert_eq!(subject["reason_code"], sim_code, "{name}: {subject}");
+        let violated = summary["outcome"] == "violated";
+        assert_eq!(verify_code, i32::from(violated), "{name}");
+        // Simulation exit: 0 for complete and halted_safe, 1 otherwise.
+        let sim_exit = i32::from(!matches!(summary["outcome"].as_str(), Some("complete" | "halted_safe")));
+        assert_eq!(code(&a), sim_exit, "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 23);
+}
