@@ -215,3 +215,46 @@ fn every_shipped_fixture_simulates_and_verifies_alike() {
     }
     assert_eq!(checked, 23);
 }
+
+/// Spec 30 §2: `policy sign` refuses a policy whose rotation rules are invalid (exit 2,
+/// nothing written), and signs the valid runbook policy.
+#[test]
+fn policy_sign_refuses_invalid_rotation_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = SampleKeys::new();
+    let seed = sha256(b"clawaudit test seed:audit sample policy issuer");
+    let key = dir.path().join("issuer.key.json");
+    let key_text =
+        serde_json::json!({"key_version": "1", "did": keys.policy_issuer.did(), "secret_key_b64u": b64u_encode(&seed)});
+    std::fs::write(&key, key_text.to_string()).unwrap();
+    let good = clawaudit::vectors::rotation_sample::policy_payload(&keys.policy_issuer);
+    let good: serde_json::Value = serde_json::from_str(&clawaudit::json::jcs::to_string(&good)).unwrap();
+    let sign = |payload: &serde_json::Value, name: &str| {
+        let input = dir.path().join(format!("{name}.payload.json"));
+        std::fs::write(&input, payload.to_string()).unwrap();
+        let out = dir.path().join(format!("{name}.wpc.json"));
+        let a = Command::cargo_bin("clawaudit")
+            .unwrap()
+            .args(["policy", "sign"])
+            .arg(&input)
+            .arg("--key")
+            .arg(&key)
+            .args(["--issued-at", "2026-03-01T12:00:00Z", "-o"])
+            .arg(&out)
+            .assert();
+        (
+            code(&a),
+            out.exists(),
+            String::from_utf8(a.get_output().stderr.clone()).unwrap(),
+        )
+    };
+    assert_eq!(sign(&good, "good").0, 0);
+    let mut bad = good.clone();
+    bad["metadata"]["clawaudit"]["phases"][1]["gate"] = serde_json::json!("no_such_gate");
+    let (code, written, stderr) = sign(&bad, "bad-gate");
+    assert_eq!((code, written), (2, false));
+    assert!(stderr.contains("approval_gates does not declare"), "{stderr}");
+    let mut bad = good.clone();
+    bad["metadata"]["clawaudit"]["rotation_rules"]["no_overlap_secrets"] = serde_json::json!(["secret://not/a/target"]);
+    assert_eq!(sign(&bad, "bad-overlap").0, 2);
+}
