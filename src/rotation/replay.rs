@@ -264,14 +264,18 @@ impl<'e, 'a> Replay<'e, 'a> {
         let gate = declared.gate.as_deref().map(|g| self.check_gate(ev, g, out));
         // Rule 3.
         let info = self.check_token(ev, phase, token, &token_file, jws, out);
-        self.phases.push(PhaseFact {
-            name: phase.to_string(),
-            start_seq: ev.seq,
-            end_seq: None,
-            token: token.to_string(),
-            token_valid: info.1,
-            gate,
-        });
+        // One fact per policy phase (its first start): a timeline that restarts phases is
+        // already PHASE_ORDER, and the facts stay bounded by the policy, not the events.
+        if !self.phases.iter().any(|f| f.name == phase) {
+            self.phases.push(PhaseFact {
+                name: phase.to_string(),
+                start_seq: ev.seq,
+                end_seq: None,
+                token: token.to_string(),
+                token_valid: info.1,
+                gate,
+            });
+        }
         self.open = Some(OpenPhase {
             index,
             name: phase.to_string(),
