@@ -258,3 +258,41 @@ fn policy_sign_refuses_invalid_rotation_rules() {
     bad["metadata"]["clawaudit"]["rotation_rules"]["no_overlap_secrets"] = serde_json::json!(["secret://not/a/target"]);
     assert_eq!(sign(&bad, "bad-overlap").0, 2);
 }
+
+/// A sealed `.audit.zip` is a fixture too; an archive that cannot be read is a FAIL (exit 1).
+#[test]
+fn a_sealed_bundle_is_a_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = sealer_key(dir.path());
+    let first = dir.path().join("first");
+    assert_eq!(
+        code(&simulate("no-rollback", &first, &["--seal-key", key.to_str().unwrap()])),
+        1
+    );
+    let again = dir.path().join("again");
+    let a = Command::cargo_bin("clawaudit")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["simulate", "rotation"])
+        .arg(first.join("run.audit.zip"))
+        .args(["--trust", TRUST, "--at", AT, "--out"])
+        .arg(&again)
+        .assert();
+    assert_eq!(code(&a), 1);
+    assert_eq!(
+        std::fs::read(first.join("steps.ndjson")).unwrap(),
+        std::fs::read(again.join("steps.ndjson")).unwrap()
+    );
+    let junk = dir.path().join("junk.audit.zip");
+    std::fs::write(&junk, b"PK\x03\x04 not really").unwrap();
+    let a = Command::cargo_bin("clawaudit")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["simulate", "rotation"])
+        .arg(&junk)
+        .args(["--trust", TRUST, "--at", AT, "--out"])
+        .arg(dir.path().join("junk-out"))
+        .assert();
+    assert_eq!(code(&a), 1);
+    assert!(stdout(&a).contains("ROTATION_FIXTURE_INVALID"), "{}", stdout(&a));
+}
