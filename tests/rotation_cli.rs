@@ -296,3 +296,29 @@ fn a_sealed_bundle_is_a_fixture() {
     assert_eq!(code(&a), 1);
     assert!(stdout(&a).contains("ROTATION_FIXTURE_INVALID"), "{}", stdout(&a));
 }
+
+/// `clawaudit seal` takes a rotation fixture's job id from its scenario.
+#[test]
+fn seal_reads_the_job_id_from_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = sealer_key(dir.path());
+    let bundle = dir.path().join("run.audit.zip");
+    let a = Command::cargo_bin("clawaudit")
+        .unwrap()
+        .arg("seal")
+        .arg(fixture("complete"))
+        .arg("--key")
+        .arg(&key)
+        .args(["--created-at", "2026-03-02T10:35:00Z", "-o"])
+        .arg(&bundle)
+        .assert();
+    assert_eq!(code(&a), 0, "{}", String::from_utf8_lossy(&a.get_output().stderr));
+    let (exit, report) = verify(&bundle);
+    assert_eq!(exit, 0, "{report}");
+    let subject = &report["subjects"][0];
+    assert_eq!(subject["reason_code"], "OK");
+    assert!(
+        subject.to_string().contains("job-rotate-stripe-2026-03-02"),
+        "{subject}"
+    );
+}
