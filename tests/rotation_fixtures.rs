@@ -196,6 +196,10 @@ fn nothing_after_the_first_unreadable_line_is_judged() {
     assert_eq!(steps.len(), 9);
     assert_eq!(j.events, 9);
     assert_eq!(j.violations.len(), 1);
+    assert!(
+        j.warnings.is_empty(),
+        "no receipt is unreferenced in a timeline read only in part"
+    );
     assert_invalid(&j, None, "line 10");
 }
 

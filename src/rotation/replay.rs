@@ -39,6 +39,8 @@ pub(crate) struct Replay<'e, 'a> {
     referenced_receipts: HashSet<String>,
     phases: Vec<PhaseFact>,
     last_seq: u64,
+    /// The timeline could not be read to its end (then no receipt is called unreferenced).
+    unreadable: bool,
 }
 
 impl<'e, 'a> Replay<'e, 'a> {
@@ -58,6 +60,7 @@ impl<'e, 'a> Replay<'e, 'a> {
             referenced_receipts: HashSet::new(),
             phases: Vec::new(),
             last_seq: 0,
+            unreadable: false,
         }
     }
 
@@ -74,6 +77,7 @@ impl<'e, 'a> Replay<'e, 'a> {
             let (ev, findings) = match result {
                 Ok(pair) => pair,
                 Err(e) => {
+                    self.unreadable = true;
                     judgement.record(Violation {
                         seq: e.seq,
                         code: ReasonCode::RotationFixtureInvalid,
@@ -128,7 +132,7 @@ impl<'e, 'a> Replay<'e, 'a> {
             .files
             .paths_under("artifacts/receipts/")
             .into_iter()
-            .filter(|p| !self.referenced_receipts.contains(*p))
+            .filter(|p| !self.unreadable && !self.referenced_receipts.contains(*p))
             .collect();
         receipts.sort_unstable();
         for p in receipts {
