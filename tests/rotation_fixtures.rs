@@ -227,6 +227,19 @@ fn missing_files_and_bad_scenarios() {
     );
     let j = with_file("artifacts/policy/wpc.json", None);
     assert_invalid(&j, None, "artifacts/policy/wpc.json: is missing");
+    // A run-wide token has no place in a rotation run.
+    let token = RotationRun::sample()
+        .files()
+        .unwrap()
+        .into_iter()
+        .find(|(p, _)| p.ends_with("discover.jwt"))
+        .unwrap()
+        .1;
+    assert_invalid(
+        &with_file("artifacts/token/cst.jwt", Some(token)),
+        None,
+        "artifacts/token/cst.jwt: is not part of a rotation run",
+    );
     let scenario = |text: &str| with_file(SCENARIO, Some(text.as_bytes().to_vec()));
     let s = "secret://prod/payments/stripe_api_key";
     let base = |consumers: &str| {

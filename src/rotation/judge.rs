@@ -12,7 +12,7 @@ use super::fixture::{parse_scenario, Event, EventLines, FixtureError, FixtureFil
 use super::model::{Judgement, Outcome, StepRecord, Violation};
 use super::plan::parse_change_set;
 use super::replay::Replay;
-use crate::audit::manifest::{POLICY_PATH, ROTATION_EVENTS_PATH, ROTATION_SCENARIO_PATH};
+use crate::audit::manifest::{POLICY_PATH, ROTATION_EVENTS_PATH, ROTATION_SCENARIO_PATH, TOKEN_PATH};
 use crate::context::VerifyContext;
 use crate::json::{self, Value};
 use crate::policy::approvals::{check_each_approval, check_plan_in_run};
@@ -147,6 +147,25 @@ fn read_policy_and_scenario(input: &RunInput<'_>, f: &mut Findings) -> (Option<P
         .collect();
     for p in &missing {
         fixture_invalid(f, &FixtureError::file(p, "is missing; a rotation fixture requires it"));
+    }
+    // Spec 30 §1: a rotation run's tokens are its phase tokens, never judged otherwise.
+    if input.files.get(TOKEN_PATH).is_some() {
+        fixture_invalid(
+            f,
+            &FixtureError::file(
+                TOKEN_PATH,
+                "is not part of a rotation run: its tokens are the phase tokens under artifacts/rotation/tokens/",
+            ),
+        );
+    }
+    if let Some(bound) = input.checkpoint.and_then(|c| c.token_scope_hash.as_deref()) {
+        fixture_invalid(
+            f,
+            &FixtureError::file(
+                crate::audit::container::CHECKPOINT_NAME,
+                format!("binds token scope hash {bound}, but a rotation run has no run-wide token to bind"),
+            ),
+        );
     }
     let policy = input
         .files
