@@ -36,6 +36,7 @@ pub mod produce;
 pub mod reason;
 pub mod render;
 pub mod report;
+pub mod rotation;
 pub mod schema_rules;
 pub mod signed_jcs;
 pub mod timeutil;

@@ -16,6 +16,12 @@ pub const MANIFEST_VERSION: &str = "1";
 pub const POLICY_PATH: &str = "artifacts/policy/wpc.json";
 /// Where a sealed bundle keeps its CST (spec 20 §2).
 pub const TOKEN_PATH: &str = "artifacts/token/cst.jwt";
+/// A rotation run's recorded inventory (spec 30 §1).
+pub const ROTATION_SCENARIO_PATH: &str = "artifacts/rotation/scenario.json";
+/// A rotation run's timeline (spec 30 §1); its presence makes a bundle a rotation run.
+pub const ROTATION_EVENTS_PATH: &str = "artifacts/rotation/events.ndjson";
+/// The folder of a rotation run's phase tokens, `<name>.jwt` each.
+pub const ROTATION_TOKENS_DIR: &str = "artifacts/rotation/tokens/";
 
 /// One listed artifact.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,17 +61,21 @@ impl Manifest {
 /// The artifact kind a bundle path denotes (spec 20 §2 table), or `None` for any other path.
 pub fn kind_for_path(path: &str) -> Option<&'static str> {
     let rest = path.strip_prefix("artifacts/")?;
-    let one_json_file = |dir: &str| {
+    let one_file = |dir: &str, ext: &str| {
         rest.strip_prefix(dir)
-            .and_then(|f| f.strip_suffix(".json"))
+            .and_then(|f| f.strip_suffix(ext))
             .is_some_and(|stem| !stem.is_empty() && !stem.contains('/'))
     };
+    let one_json_file = |dir: &str| one_file(dir, ".json");
     match rest {
         "policy/wpc.json" => Some("policy"),
         "token/cst.jwt" => Some("token"),
         "proof_bundle.json" => Some("proof_bundle"),
         "trust_pulse.json" => Some("trust_pulse"),
         _ if one_json_file("policy/parents/") => Some("policy_parent"),
+        "rotation/scenario.json" => Some("rotation_scenario"),
+        "rotation/events.ndjson" => Some("rotation_events"),
+        _ if one_file("rotation/tokens/", ".jwt") => Some("rotation_token"),
         _ if one_json_file("plans/") => Some("plan"),
         _ if one_json_file("approvals/") => Some("approval"),
         _ if one_json_file("receipts/") => Some("gateway_receipt"),
@@ -239,7 +249,23 @@ mod tests {
         assert_eq!(kind_for_path("artifacts/proof_bundle.json"), Some("proof_bundle"));
         assert_eq!(kind_for_path("artifacts/trust_pulse.json"), Some("trust_pulse"));
         assert_eq!(kind_for_path("artifacts/attachments/logs/a.txt"), Some("attachment"));
+        assert_eq!(
+            kind_for_path("artifacts/rotation/scenario.json"),
+            Some("rotation_scenario")
+        );
+        assert_eq!(
+            kind_for_path("artifacts/rotation/events.ndjson"),
+            Some("rotation_events")
+        );
+        assert_eq!(
+            kind_for_path("artifacts/rotation/tokens/discover.jwt"),
+            Some("rotation_token")
+        );
         for other in [
+            "artifacts/rotation/tokens/.jwt",
+            "artifacts/rotation/tokens/a/b.jwt",
+            "artifacts/rotation/tokens/a.json",
+            "artifacts/rotation/other.json",
             "artifacts/policy/other.json",
             "artifacts/plans/x.txt",
             "artifacts/plans/.json",

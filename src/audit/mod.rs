@@ -9,6 +9,8 @@ pub mod manifest;
 pub mod merkle;
 pub mod policy_eval;
 pub mod prove;
+pub mod receipts;
+pub mod rotation_step;
 pub mod trust_pulse;
 pub mod verify;
 

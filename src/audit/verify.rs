@@ -4,13 +4,14 @@
 //! report lists every finding. Each step is a function of what it needs: the container, the
 //! checkpoint payload, the policy and token found by earlier steps.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::checkpoint::{check_checkpoint, CheckpointPayload};
 use super::container::{check_archive_size, read_container, Container, CHECKPOINT_NAME, MANIFEST_NAME};
 use super::manifest::{kind_for_path, parse_manifest, Manifest, POLICY_PATH, TOKEN_PATH};
 use super::merkle;
-use crate::clawsig::gateway_receipts::{verify_gateway_receipt, GatewayReceiptInfo};
+use super::receipts::{check_receipt_bindings, check_receipt_replay, ReceiptSeen};
+use crate::clawsig::gateway_receipts::verify_gateway_receipt;
 use crate::clawsig::proof_bundle::{verify_proof_bundle, ProofBundleOptions, ProofBundleOutcome};
 use crate::context::VerifyContext;
 use crate::crypto::{b64u_encode, sha256_b64u};
@@ -18,12 +19,12 @@ use crate::json::{self, Value};
 use crate::policy::approvals::{self, ApprovalsOutcome};
 use crate::policy::cst::{self, TokenInfo, TokenOutcome};
 use crate::policy::wpc::{self, PolicyInfo};
-use crate::policy::{node, CheckpointView};
+use crate::policy::CheckpointView;
 use crate::reason::ReasonCode;
 use crate::report::{
     Binding, CheckStatus, Facts, Findings, HashFact, HashRecipe, HashSubject, Kind, Location, SubjectReport,
 };
-use crate::timeutil::{format_rfc3339, secs_to_ms};
+use crate::timeutil::format_rfc3339;
 
 pub const PROOF_BUNDLE_PATH: &str = "artifacts/proof_bundle.json";
 
@@ -52,7 +53,17 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
     let checkpoint = step_checkpoint(&container, ctx, &mut f);
     facts.bindings = step_manifest(&container, &manifest, checkpoint.as_ref(), &mut f);
 
-    if let Some(cp) = &checkpoint {
+    if let Some(cp) = checkpoint
+        .as_ref()
+        .filter(|_| super::rotation_step::is_rotation_run(&container))
+    {
+        let view = cp.view();
+        let rotation = super::rotation_step::judge_bundle(&container, ctx, &view, &mut f);
+        step_proof_bundle(run_proof_bundle(&container, ctx), &view, &mut f);
+        step_trust_pulse(&container, ctx, &mut f);
+        facts.rotation = Some(rotation.record_events(&mut f));
+        checkpoint_facts(cp, rotation.policy(), &mut facts);
+    } else if let Some(cp) = &checkpoint {
         let view = cp.view();
         let policy = step_policy(&container, ctx, &view, &mut f);
         let token = step_token(&container, ctx, policy.as_ref(), &view, &mut f);
@@ -70,27 +81,7 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
         step_proof_bundle(bundle, &view, &mut f);
         step_trust_pulse(&container, ctx, &mut f);
         super::policy_eval::step_policy_eval(&container, ctx, policy.as_ref(), &view, &mut f);
-        facts.bundle_id = Some(cp.bundle_id.clone());
-        facts.job_id = Some(cp.job_id.clone());
-        facts.run_id = cp.run_id.clone();
-        facts.agent_did = cp.agent_did.clone();
-        facts.sealer_did = Some(cp.sealer_did.clone());
-        facts.created_at = Some(format_rfc3339(cp.created_at));
-        facts.counts.tree_size = Some(cp.tree_size);
-        facts.hashes.push(HashFact {
-            subject: HashSubject::MerkleRoot,
-            value_b64u: b64u_encode(&cp.root),
-            recipe: HashRecipe::MerkleRoot,
-            entry: Some(MANIFEST_NAME.to_string()),
-        });
-        if let Some(p) = &policy {
-            facts.hashes.push(HashFact {
-                subject: HashSubject::Policy,
-                value_b64u: p.hash_b64u.clone(),
-                recipe: HashRecipe::JcsSha256,
-                entry: Some(POLICY_PATH.to_string()),
-            });
-        }
+        checkpoint_facts(cp, policy.as_ref(), &mut facts);
         if let Some(t) = &token.token {
             facts.hashes.push(HashFact {
                 subject: HashSubject::TokenScope,
@@ -113,6 +104,32 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
     let mut report = SubjectReport::from_findings(path, Kind::AuditBundle, f);
     report.facts = facts;
     report
+}
+
+/// The facts every bundle with a readable checkpoint has: ids, times, the Merkle root and
+/// the policy hash.
+fn checkpoint_facts(cp: &CheckpointPayload, policy: Option<&PolicyInfo>, facts: &mut Facts) {
+    facts.bundle_id = Some(cp.bundle_id.clone());
+    facts.job_id = Some(cp.job_id.clone());
+    facts.run_id = cp.run_id.clone();
+    facts.agent_did = cp.agent_did.clone();
+    facts.sealer_did = Some(cp.sealer_did.clone());
+    facts.created_at = Some(format_rfc3339(cp.created_at));
+    facts.counts.tree_size = Some(cp.tree_size);
+    facts.hashes.push(HashFact {
+        subject: HashSubject::MerkleRoot,
+        value_b64u: b64u_encode(&cp.root),
+        recipe: HashRecipe::MerkleRoot,
+        entry: Some(MANIFEST_NAME.to_string()),
+    });
+    if let Some(p) = policy {
+        facts.hashes.push(HashFact {
+            subject: HashSubject::Policy,
+            value_b64u: p.hash_b64u.clone(),
+            recipe: HashRecipe::JcsSha256,
+            entry: Some(POLICY_PATH.to_string()),
+        });
+    }
 }
 
 /// Step 1: the ZIP container (spec 20 §4).
@@ -392,14 +409,6 @@ pub fn run_proof_bundle(container: &Container, ctx: &VerifyContext) -> Option<Re
     Some(Ok(verify_proof_bundle(&value, ctx, &opts)))
 }
 
-/// One gateway receipt and where it came from.
-struct ReceiptSeen<'a> {
-    info: &'a GatewayReceiptInfo,
-    /// The file path, or `artifacts/proof_bundle.json` for receipts inside the bundle.
-    source: String,
-    in_bundle: bool,
-}
-
 /// Step 7: every gateway receipt (files, and those inside the proof bundle) against the
 /// policy, token, subject and each other. Returns the links judged: WPC hash and token scope
 /// hash → each receipt's binding of them.
@@ -454,134 +463,6 @@ pub fn step_receipts(
         );
     }
     links
-}
-
-/// One receipt's bindings: policy, token scope, token window, run. The policy and scope
-/// bindings are also pushed to `links`, named by `receipts.bindings` when they hold (the
-/// check that reports the receipts' bindings as a whole) and by the failing check when not.
-fn check_receipt_bindings(
-    r: &ReceiptSeen,
-    policy: Option<&PolicyInfo>,
-    token: Option<&TokenInfo>,
-    view: &CheckpointView,
-    f: &mut Findings,
-    links: &mut Vec<Binding>,
-) {
-    let src = r.source.as_str();
-    let id = &r.info.receipt_id;
-    let mut link = |from: &str, field: &str, failing_check: &str, holds: bool| {
-        let check_id = if holds { "receipts.bindings" } else { failing_check };
-        links.push(Binding::new(from, format!("receipt {field} ({src})"), check_id, holds));
-    };
-    if let Some(bound) = &r.info.policy_hash {
-        let holds = policy.map(|p| p.hash_b64u.as_str()) == Some(bound.as_str());
-        link(node::WPC_HASH, "binding.policy_hash", "receipts.policy", holds);
-        if !holds {
-            f.fail_in_entry(
-                "receipts.policy",
-                ReasonCode::ReceiptPolicyMismatch,
-                src,
-                match policy {
-                    Some(p) => format!(
-                        "gateway receipt {id} is bound to policy {bound}, not the bundle's WPC {}",
-                        p.hash_b64u
-                    ),
-                    None => format!("gateway receipt {id} is bound to policy {bound}, but the bundle has no WPC"),
-                },
-            );
-        }
-    }
-    if let Some(bound) = &r.info.token_scope_hash_b64u {
-        let holds = token.map(|t| t.scope_hash_b64u.as_str()) == Some(bound.as_str());
-        link(
-            node::TOKEN_SCOPE_HASH,
-            "binding.token_scope_hash_b64u",
-            "receipts.scope",
-            holds,
-        );
-        if !holds {
-            f.fail_in_entry(
-                "receipts.scope",
-                ReasonCode::ReceiptScopeMismatch,
-                src,
-                match token {
-                    Some(t) => format!(
-                        "gateway receipt {id} is bound to token scope {bound}, not the bundle token's {}",
-                        t.scope_hash_b64u
-                    ),
-                    None => {
-                        format!("gateway receipt {id} is bound to token scope {bound}, but the bundle has no token")
-                    }
-                },
-            );
-        }
-    }
-    if let (Some(t), Some(ts)) = (token, r.info.timestamp) {
-        let (from, to) = (secs_to_ms(t.iat), secs_to_ms(t.exp));
-        if ts < from || ts > to {
-            f.fail_in_entry(
-                "receipts.token_window",
-                ReasonCode::ReceiptOutsideTokenWindow,
-                src,
-                format!(
-                    "gateway receipt {id} is dated {}, outside the token's window {} to {}",
-                    format_rfc3339(ts),
-                    format_rfc3339(from),
-                    format_rfc3339(to)
-                ),
-            );
-        }
-    }
-    if let (Some(want), Some(got)) = (&view.run_id, &r.info.run_id) {
-        if want != got {
-            f.fail_in_entry(
-                "receipts.run",
-                ReasonCode::ReceiptBindingMismatch,
-                src,
-                format!("gateway receipt {id} is bound to run {got}, but the checkpoint's subject is run {want}"),
-            );
-        }
-    }
-}
-
-/// Duplicate `receipt_id` or `binding.nonce` is a replay. The same receipt carried both as a
-/// file and inside the proof bundle (identical payload) is one receipt, not a replay.
-fn check_receipt_replay(seen: &[ReceiptSeen], f: &mut Findings) {
-    let mut ids: HashMap<&str, &ReceiptSeen> = HashMap::new();
-    let mut nonces: HashMap<&str, &ReceiptSeen> = HashMap::new();
-    for r in seen {
-        let same_receipt =
-            |first: &ReceiptSeen| first.in_bundle != r.in_bundle && first.info.payload_jcs == r.info.payload_jcs;
-        if let Some(first) = ids.get(r.info.receipt_id.as_str()) {
-            if !same_receipt(first) {
-                f.fail_in_entry(
-                    "receipts.replay",
-                    ReasonCode::ReceiptReplay,
-                    &r.source,
-                    format!(
-                        "receipt_id {} is used by {} and {}",
-                        r.info.receipt_id, first.source, r.source
-                    ),
-                );
-            }
-            continue;
-        }
-        ids.insert(r.info.receipt_id.as_str(), r);
-        if let Some(nonce) = r.info.nonce.as_deref() {
-            if let Some(first) = nonces.get(nonce) {
-                if !same_receipt(first) {
-                    f.fail_in_entry(
-                        "receipts.replay",
-                        ReasonCode::ReceiptReplay,
-                        &r.source,
-                        format!("binding nonce {nonce} is used by {} and {}", first.source, r.source),
-                    );
-                }
-            } else {
-                nonces.insert(nonce, r);
-            }
-        }
-    }
 }
 
 /// Step 8: the proof bundle's own verdict, and its agent and run against the subject.

@@ -13,6 +13,7 @@ mod read;
 pub mod receipt;
 pub mod report;
 pub mod seal;
+pub mod simulate;
 pub mod token;
 pub mod vectors;
 pub mod verify;
@@ -61,6 +62,9 @@ pub enum Command {
     Seal(seal::SealArgs),
     /// Write the inclusion proof of one artifact of a sealed bundle.
     Prove(prove::ProveArgs),
+    /// Replay a recorded run and judge it (`simulate rotation`, spec 30).
+    #[command(subcommand)]
+    Simulate(simulate::SimulateCommand),
     /// Generate or check the repository's own test vectors (testvectors/).
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
@@ -104,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Seal(args) => seal::run(args),
         Command::Prove(args) => prove::run(args),
+        Command::Simulate(cmd) => simulate::run(cmd),
         Command::Vectors(cmd) => vectors::run(cmd),
         Command::Keygen(args) => keygen::run(args),
         Command::Policy(cmd) => policy::run(cmd),

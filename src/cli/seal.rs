@@ -7,13 +7,14 @@ use clap::Args;
 use super::produce::read_artifacts_dir;
 use super::produce::write_output;
 use super::{usage_error, EXIT_PASS};
-use clawaudit::produce::seal::{seal_checked, seal_entries, SealOptions};
+use clawaudit::produce::seal::{job_id_from_scenario, seal_checked, seal_entries, SealOptions};
 
 #[derive(Args, Debug)]
 #[command(
     after_help = "DIR holds artifacts/… exactly as they will appear in the ZIP (artifacts/policy/wpc.json, artifacts/token/cst.jwt,\n\
 artifacts/plans/<gate>.json, artifacts/approvals/<id>.json, artifacts/receipts/<id>.json, artifacts/proof_bundle.json,\n\
-artifacts/trust_pulse.json, artifacts/attachments/…). The same inputs, key, --bundle-id and --created-at give a byte-identical file.\n\n\
+artifacts/trust_pulse.json, artifacts/attachments/…; a rotation run: artifacts/rotation/scenario.json, events.ndjson,\n\
+tokens/<name>.jwt). The same inputs, key, --bundle-id and --created-at give a byte-identical file.\n\n\
 A bundle that could never verify is refused (exit 2, nothing written): one its own verifier refuses for a container,\n\
 checkpoint or manifest reason, or with approvals or a token dated after --created-at. What the run itself did wrong\n\
 (a quorum not met, a receipt bound to another policy) is sealed: the bundle records what happened.\n\n\
@@ -25,9 +26,10 @@ pub struct SealArgs {
     /// Sealer key file ({"key_version":"1","did":…,"secret_key_b64u":…}).
     #[arg(long)]
     pub key: PathBuf,
-    /// Job the run belongs to (checkpoint subject.job_id).
+    /// Job the run belongs to (checkpoint subject.job_id). Default for a rotation fixture:
+    /// the job_id of artifacts/rotation/scenario.json.
     #[arg(long)]
-    pub job_id: String,
+    pub job_id: Option<String>,
     /// Run id (checkpoint subject.run_id).
     #[arg(long)]
     pub run_id: Option<String>,
@@ -61,8 +63,12 @@ pub fn run(args: SealArgs) -> u8 {
 fn run_inner(args: SealArgs) -> Result<(), String> {
     let signer = super::produce::load_key_file(&args.key)?;
     let artifacts = read_artifacts_dir(&args.dir)?;
+    let job_id = match args.job_id {
+        Some(j) => j,
+        None => job_id_from_scenario(&artifacts)?,
+    };
     let options = SealOptions {
-        job_id: args.job_id,
+        job_id,
         run_id: args.run_id,
         agent_did: args.agent_did,
         bundle_id: args.bundle_id,

@@ -18,7 +18,7 @@ use crate::json::{Object, Value};
 use crate::reason::ReasonCode;
 use crate::report::{ApprovalFact, Binding, Findings, GateFact, HashFact, HashRecipe, HashSubject};
 use crate::signed_jcs::{jcs_hash, parse_jcs_header, sign_jcs};
-use crate::timeutil::{format_rfc3339, parse_rfc3339};
+use crate::timeutil::{format_rfc3339, parse_rfc3339, Millis};
 use crate::trust::ApproverEntry;
 
 use super::extension::ApprovalGate;
@@ -373,6 +373,33 @@ pub fn check_approvals(
     ctx: &VerifyContext,
     f: &mut Findings,
 ) -> ApprovalsOutcome {
+    judge_approvals(approvals, plans, policy, checkpoint, ctx, f, true)
+}
+
+/// Step 6 in a rotation run (spec 20 §5 step 8a, spec 30 §4): every approval on its own, in
+/// path order, exactly as `check_approvals` judges it; gate quorum is left to the rotation
+/// judge ([`gate_at`]), which knows when each phase began.
+pub fn check_each_approval(
+    approvals: &[(String, Value)],
+    plans: &[(String, Value)],
+    policy: Option<&PolicyInfo>,
+    checkpoint: &CheckpointView,
+    ctx: &VerifyContext,
+    f: &mut Findings,
+) -> ApprovalsOutcome {
+    judge_approvals(approvals, plans, policy, checkpoint, ctx, f, false)
+}
+
+/// Every approval, then (with `quorum`) every plan's gate.
+fn judge_approvals(
+    approvals: &[(String, Value)],
+    plans: &[(String, Value)],
+    policy: Option<&PolicyInfo>,
+    checkpoint: &CheckpointView,
+    ctx: &VerifyContext,
+    f: &mut Findings,
+    quorum: bool,
+) -> ApprovalsOutcome {
     let mut plan_order: Vec<&(String, Value)> = plans.iter().collect();
     plan_order.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let plan_views: Vec<PlanView> = plan_order
@@ -418,6 +445,9 @@ pub fn check_approvals(
         bindings: judged.iter().map(|j| j.plan_link(&side.plans)).collect(),
         gates: Vec::new(),
     };
+    if !quorum {
+        return out;
+    }
     let mut by_plan: HashMap<&str, Vec<&JudgedApproval>> = HashMap::new();
     for j in &judged {
         by_plan.entry(j.view.plan_hash).or_default().push(j);
@@ -939,8 +969,25 @@ fn check_gate<'a>(
     f: &mut Findings,
 ) -> Option<Quorum<'a>> {
     let at = Artifact::new("plan", plan.path);
-    let fields = plan_format(&at, plan.value, f)?;
-    if fields.job_id != side.checkpoint.job_id {
+    let (fields, gate) = plan_gate(&at, plan.value, side.policy, &side.checkpoint.job_id, f)?;
+    if denied(&at, fields.gate_id, applying, f) {
+        return None;
+    }
+    let quorum = Quorum::count(fields, gate, applying, side, on);
+    quorum.record(&at, f);
+    Some(quorum)
+}
+
+/// A plan's format and job (`gate.plan`), then its gate in the policy (`gate.exists`).
+fn plan_gate<'a, 'p>(
+    at: &Artifact,
+    plan: &'a Value,
+    policy: Option<&'p PolicyInfo>,
+    job_id: &str,
+    f: &mut Findings,
+) -> Option<(PlanFields<'a>, &'p ApprovalGate)> {
+    let fields = plan_format(at, plan, f)?;
+    if fields.job_id != job_id {
         at.fail(
             f,
             "gate.plan",
@@ -948,18 +995,195 @@ fn check_gate<'a>(
             format!(
                 "the {} is for job {}, but the bundle's job is \"{}\"",
                 at.label,
-                crate::clawsig::envelope::describe(plan.value.get("job_id")),
-                short(&side.checkpoint.job_id)
+                crate::clawsig::envelope::describe(plan.get("job_id")),
+                short(job_id)
             ),
         );
     }
-    let gate = declared_gate(&at, fields.gate_id, side.policy, f)?;
-    if denied(&at, fields.gate_id, applying, f) {
-        return None;
+    let gate = declared_gate(at, fields.gate_id, policy, f)?;
+    Some((fields, gate))
+}
+
+/// A plan of a rotation run on its own (spec 30 §4, findings with `seq: null`): the plan
+/// format, its job, and its gate in the policy, with the codes and check ids of step 6. Its
+/// quorum is judged by [`gate_at`] when a phase starts. Returns whether every check passed.
+pub fn check_plan_in_run(
+    path: &str,
+    plan: &Value,
+    policy: Option<&PolicyInfo>,
+    job_id: &str,
+    f: &mut Findings,
+) -> bool {
+    let first = f.checks.len();
+    let at = Artifact::new("plan", path);
+    plan_gate(&at, plan, policy, job_id, f).is_some() && !failed_since(f, first)
+}
+
+/// When the approvals of a gate count (spec 30 §4 rule 2): after the plan was proposed, not
+/// after the phase start, and (approvals, not denials) at most `approval_ttl_seconds` before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApprovalWindow {
+    /// The `plan_proposed` event's time.
+    pub proposed_at: Millis,
+    /// The `phase_start` event's time.
+    pub phase_start: Millis,
+}
+
+/// The verdict on a gate at a phase start: whether it is satisfied, who counted, and why
+/// each other approval of the plan did not.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GateVerdict {
+    pub satisfied: bool,
+    /// Trusted explicit denials in the window, by approval path (a deny always wins).
+    pub denied_by: Vec<String>,
+    /// The receipt ids of the approvals that counted.
+    pub counted: Vec<String>,
+    /// `(receipt id, why)` for every other approval of the plan.
+    pub not_counted: Vec<(String, String)>,
+    /// One sentence: the quorum (as `gate.quorum` words it), or the deny.
+    pub detail: String,
+}
+
+/// The quorum of the gate of the plan at `plan_path`, counted over the approvals of that plan
+/// that fall in `window` (spec 30 §4 rule 2), with the spec 20 step 6 rules of
+/// `check_approvals`: each approval is judged exactly as there (its findings are not
+/// recorded again here; the caller recorded them with [`check_each_approval`]).
+#[allow(clippy::too_many_arguments)]
+pub fn gate_at(
+    approvals: &[(String, Value)],
+    plans: &[(String, Value)],
+    policy: Option<&PolicyInfo>,
+    checkpoint: &CheckpointView,
+    ctx: &VerifyContext,
+    plan_path: &str,
+    window: ApprovalWindow,
+) -> GateVerdict {
+    let plan_views: Vec<PlanView> = plans.iter().map(|(p, v)| PlanView::read(p, v)).collect();
+    let Some(plan) = plan_views.iter().find(|p| p.path == plan_path) else {
+        return GateVerdict {
+            detail: format!("{plan_path} is not in the run"),
+            ..GateVerdict::default()
+        };
+    };
+    let side = BundleSide {
+        policy,
+        policy_hash: policy.map(|p| p.hash_b64u.as_str()),
+        plans: plan_views.iter().map(|p| (p.hash.as_str(), p)).collect(),
+        checkpoint,
+    };
+    let on = Judging {
+        ctx,
+        bundle: Some(side),
+    };
+    let mut order: Vec<&(String, Value)> = approvals.iter().collect();
+    order.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let (mut scratch, mut seen) = (Findings::new(), HashSet::new());
+    let judged: Vec<JudgedApproval> = order
+        .into_iter()
+        .filter_map(|(path, v)| {
+            check_one_approval(&Artifact::new("approval", path), path, v, &on, &mut seen, &mut scratch)
+        })
+        .filter(|j| j.view.plan_hash == plan.hash)
+        .collect();
+    let Some(side) = &on.bundle else {
+        return GateVerdict::default();
+    };
+    let Some((fields, gate)) = plan_gate(
+        &Artifact::new("plan", plan.path),
+        plan.value,
+        policy,
+        &checkpoint.job_id,
+        &mut scratch,
+    ) else {
+        return GateVerdict {
+            detail: format!("the gate of {plan_path} cannot be judged: {}", first_detail(&scratch)),
+            ..GateVerdict::default()
+        };
+    };
+    let mut verdict = GateVerdict::default();
+    let mut in_window: Vec<&JudgedApproval> = Vec::with_capacity(judged.len());
+    for j in &judged {
+        match outside_window(j, gate, window) {
+            Some(why) if !is_deny_in_window(j, window) => {
+                verdict.not_counted.push((j.view.receipt_id.to_string(), why))
+            }
+            _ => in_window.push(j),
+        }
     }
-    let quorum = Quorum::count(fields, gate, applying, side, on);
-    quorum.record(&at, f);
-    Some(quorum)
+    let mut deny = Findings::new();
+    if denied(&Artifact::new("plan", plan.path), fields.gate_id, &in_window, &mut deny) {
+        verdict.denied_by = in_window
+            .iter()
+            .filter(|a| a.authentic && a.view.approval_type == "explicit_deny")
+            .map(|a| a.path.to_string())
+            .collect();
+        verdict.detail = first_detail(&deny);
+        return verdict;
+    }
+    in_window.retain(|j| outside_window(j, gate, window).is_none());
+    let quorum = Quorum::count(fields, gate, &in_window, side, &on);
+    verdict.satisfied = quorum.met();
+    for (a, why) in &quorum.votes {
+        match why {
+            None => verdict.counted.push(a.view.receipt_id.to_string()),
+            Some(w) => verdict.not_counted.push((a.view.receipt_id.to_string(), w.clone())),
+        }
+    }
+    let mut detail = quorum.detail();
+    let outside: Vec<String> = verdict
+        .not_counted
+        .iter()
+        .filter(|(id, _)| !quorum.votes.iter().any(|(a, _)| a.view.receipt_id == id))
+        .map(|(id, why)| format!("{} ({why})", short(id)))
+        .collect();
+    if !outside.is_empty() {
+        detail.push_str(&format!("; outside the approval window: {}", outside.join("; ")));
+    }
+    verdict.detail = detail;
+    verdict
+}
+
+fn first_detail(f: &Findings) -> String {
+    f.first_failure().map(|c| c.detail.clone()).unwrap_or_default()
+}
+
+/// A trusted deny dated after the proposal and not after the phase start (any age).
+fn is_deny_in_window(j: &JudgedApproval, window: ApprovalWindow) -> bool {
+    j.view.approval_type == "explicit_deny"
+        && parse_rfc3339(j.view.timestamp).is_some_and(|t| t > window.proposed_at && t <= window.phase_start)
+}
+
+/// Why an approval falls outside the window of the gate, if it does.
+fn outside_window(j: &JudgedApproval, gate: &ApprovalGate, window: ApprovalWindow) -> Option<String> {
+    let Some(t) = parse_rfc3339(j.view.timestamp) else {
+        return Some("its timestamp is not an RFC 3339 date-time".into());
+    };
+    if t <= window.proposed_at {
+        return Some(format!(
+            "given at {}, not after the plan was proposed at {}",
+            format_rfc3339(t),
+            format_rfc3339(window.proposed_at)
+        ));
+    }
+    if t > window.phase_start {
+        return Some(format!(
+            "given at {}, after the phase started at {}",
+            format_rfc3339(t),
+            format_rfc3339(window.phase_start)
+        ));
+    }
+    let ttl_ms = gate
+        .approval_ttl_seconds
+        .map(|s| i64::try_from(s).unwrap_or(i64::MAX).saturating_mul(1000));
+    match ttl_ms {
+        Some(ttl) if window.phase_start.saturating_sub(t) > ttl => Some(format!(
+            "given at {}, more than approval_ttl_seconds {} before the phase started at {}",
+            format_rfc3339(t),
+            gate.approval_ttl_seconds.unwrap_or_default(),
+            format_rfc3339(window.phase_start)
+        )),
+        _ => None,
+    }
 }
 
 /// The gate a plan is for, as the policy declares it (`gate.exists`).

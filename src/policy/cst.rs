@@ -348,6 +348,9 @@ struct TokenJudging<'a> {
     /// The bundle's checkpoint; `None` for a token verified on its own, which has no policy
     /// either: the checks that need them are recorded as not checked.
     checkpoint: Option<&'a CheckpointView>,
+    /// A phase token of a rotation run (spec 30 §1): the checkpoint binds no scope hash for
+    /// it (the Merkle root covers its file), so its scope hash is judged against its claim only.
+    phase_token: bool,
 }
 
 /// What step 5 found besides its checks.
@@ -370,7 +373,37 @@ pub fn check_token(
     artifact: &str,
     f: &mut Findings,
 ) -> TokenOutcome {
-    judge_token(jws, ctx, policy, Some(checkpoint), &Artifact::new("token", artifact), f)
+    judge_token(
+        jws,
+        ctx,
+        policy,
+        Some(checkpoint),
+        &Artifact::new("token", artifact),
+        false,
+        f,
+    )
+}
+
+/// Spec 30 §4 rule 3: a phase token of a rotation run (`artifacts/rotation/tokens/<name>.jwt`),
+/// checked as step 5 checks the token, with the same checks and codes, except that the
+/// checkpoint binds no token scope hash for it. `checkpoint.job_id` is the scenario's job.
+pub fn check_phase_token(
+    jws: &[u8],
+    ctx: &VerifyContext,
+    policy: Option<&PolicyInfo>,
+    checkpoint: &CheckpointView,
+    artifact: &str,
+    f: &mut Findings,
+) -> TokenOutcome {
+    judge_token(
+        jws,
+        ctx,
+        policy,
+        Some(checkpoint),
+        &Artifact::new("phase token", artifact),
+        true,
+        f,
+    )
 }
 
 /// A token verified on its own (`clawaudit verify cst.jwt`): its form, kid, signature, claims,
@@ -378,7 +411,7 @@ pub fn check_token(
 /// policy pin and constraints, the checkpoint's scope binding, the job binding, causality)
 /// is recorded as not checked.
 pub fn check_token_alone(jws: &[u8], ctx: &VerifyContext, f: &mut Findings) -> TokenOutcome {
-    judge_token(jws, ctx, None, None, &Artifact::alone("token"), f)
+    judge_token(jws, ctx, None, None, &Artifact::alone("token"), false, f)
 }
 
 fn judge_token(
@@ -387,6 +420,7 @@ fn judge_token(
     policy: Option<&PolicyInfo>,
     checkpoint: Option<&CheckpointView>,
     at: &Artifact,
+    phase_token: bool,
     f: &mut Findings,
 ) -> TokenOutcome {
     let token = match decode_compact(jws) {
@@ -426,6 +460,7 @@ fn judge_token(
         constraints: extension.map(|e| e.token_constraints.clone()).unwrap_or_default(),
         max_ttl: max_token_ttl_seconds(extension),
         checkpoint,
+        phase_token,
     };
     check_token_ttl(at, &view, &on, f);
     let mut bindings = Vec::with_capacity(2);
@@ -613,6 +648,16 @@ fn check_token_scope(
             ),
         );
         return (Some(scope_hash), on.checkpoint.map(|_| false));
+    }
+    if on.phase_token {
+        at.pass(
+            f,
+            "token.scope_hash",
+            format!(
+                "the {label}'s claims give scope hash {scope_hash}; the checkpoint's Merkle root covers the token file"
+            ),
+        );
+        return (Some(scope_hash), None);
     }
     let Some(checkpoint) = on.checkpoint else {
         at.pass(

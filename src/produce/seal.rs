@@ -16,7 +16,9 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use crate::audit::checkpoint::{parse_payload, payload_value, sign_checkpoint, CheckpointFields};
 use crate::audit::container::{ContainerLimits, CHECKPOINT_NAME, MANIFEST_NAME};
-use crate::audit::manifest::{build_manifest, manifest_from_value, POLICY_PATH, TOKEN_PATH};
+use crate::audit::manifest::{
+    build_manifest, kind_for_path, manifest_from_value, POLICY_PATH, ROTATION_SCENARIO_PATH, TOKEN_PATH,
+};
 use crate::audit::merkle;
 use crate::audit::verify::verify_audit_bundle;
 use crate::clawsig::producer::Signer;
@@ -102,6 +104,60 @@ pub fn bindings_for(artifacts: &[(String, Vec<u8>)]) -> Result<(Option<String>, 
         None => None,
     };
     Ok((policy, token))
+}
+
+/// The job a rotation fixture records (`artifacts/rotation/scenario.json`'s `job_id`, spec
+/// 30 §1): what `seal` uses when no job id is given. An error when the artifacts have no
+/// readable scenario.
+pub fn job_id_from_scenario(artifacts: &[(String, Vec<u8>)]) -> Result<String, String> {
+    let bytes = artifacts
+        .iter()
+        .find(|(p, _)| p == ROTATION_SCENARIO_PATH)
+        .map(|(_, b)| b.as_slice())
+        .ok_or_else(|| format!("no job id given, and there is no {ROTATION_SCENARIO_PATH} to read one from"))?;
+    crate::rotation::fixture::parse_scenario(bytes, &json::ParseLimits::default())
+        .map(|s| s.job_id)
+        .map_err(|e| format!("no job id given, and the scenario cannot be read: {e}"))
+}
+
+/// Seal a rotation fixture as `simulate rotation --seal-key` does (spec 30 §5): job id from
+/// the scenario, bundle id `<job_id>-simulation`, `created_at` the last event's time (so the
+/// file is reproducible), and `attachments` (name, bytes) under
+/// `artifacts/attachments/rotation-simulation/`. A violated run is sealed too: the bundle is
+/// authentic evidence of what happened.
+pub fn seal_rotation_simulation(
+    artifacts: &[(String, Vec<u8>)],
+    attachments: &[(&str, Vec<u8>)],
+    signer: &Signer,
+) -> Result<Vec<u8>, String> {
+    let job_id = job_id_from_scenario(artifacts)?;
+    let events = artifacts
+        .iter()
+        .find(|(p, _)| p == crate::audit::manifest::ROTATION_EVENTS_PATH)
+        .map(|(_, b)| b.as_slice())
+        .unwrap_or_default();
+    let last = crate::rotation::judge::last_event_at(events)
+        .ok_or("the timeline's last event has no readable time, so the simulation cannot be sealed reproducibly")?;
+    let mut files: Vec<(String, Vec<u8>)> = artifacts
+        .iter()
+        .filter(|(p, _)| !p.starts_with("artifacts/attachments/rotation-simulation/"))
+        .cloned()
+        .collect();
+    files.extend(attachments.iter().map(|(name, bytes)| {
+        (
+            format!("artifacts/attachments/rotation-simulation/{name}"),
+            bytes.clone(),
+        )
+    }));
+    let options = SealOptions {
+        bundle_id: Some(format!("{job_id}-simulation")),
+        job_id,
+        run_id: None,
+        agent_did: None,
+        created_at: format_rfc3339(last),
+        expires_at: None,
+    };
+    seal_entries(&files, signer, &options)
 }
 
 /// The default bundle id: a short digest of the job id and the root, so it is stable for
@@ -236,7 +292,7 @@ fn dated_after(path: &str, bytes: &[u8], created_at: Millis) -> Option<Millis> {
     let at = if path.starts_with("artifacts/approvals/") {
         let value = json::parse(bytes, &json::ParseLimits::default()).ok()?;
         parse_rfc3339(value.get("payload")?.get("timestamp")?.as_str()?)?
-    } else if path == TOKEN_PATH {
+    } else if path == TOKEN_PATH || kind_for_path(path) == Some("rotation_token") {
         let jws = cst::decode_compact(bytes).ok()?;
         secs_to_ms(jws.claims.get("iat")?.as_i64()?)
     } else {

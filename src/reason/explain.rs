@@ -1375,6 +1375,226 @@ impl ReasonCode {
                     "Verify the bundle of the expected run, or seal it again with --run-id.",
                 ],
             },
+            R::RotationFixtureInvalid => &Explanation {
+                title: "Rotation fixture cannot be read",
+                meaning: "A file of a recorded credential-rotation run (artifacts/rotation/scenario.json, events.ndjson, a phase token reference, or a plan's rotation change_set) is missing, malformed or names something that does not exist, so the run was not judged past that point.",
+                causes: &[
+                    "A required file (policy, scenario, events, a phase token) is absent from the fixture.",
+                    "An events line is not one strict JSON object: a byte order mark, a CRLF line end, a blank line, a duplicate key or an unknown field.",
+                    "The seq numbers have a gap or repeat, or an event's time goes back.",
+                    "An event names a phase, gate, plan, token, consumer or secret that the policy, the scenario or the fixture does not have.",
+                ],
+                next_steps: &[
+                    "Read the detail: it names the file and the line (or seq) that could not be read.",
+                    "Record the run again with the producer; never edit a recorded timeline by hand to make it pass.",
+                ],
+            },
+            R::RotationPhaseOrder => &Explanation {
+                title: "Rotation phases out of order",
+                meaning: "A phase of the rotation started out of the policy's order, twice, or before the previous phase ended, or an event happened outside every started phase.",
+                causes: &[
+                    "The agent skipped a phase, for example it began revoking without staging the new secret.",
+                    "A phase was restarted after it ended, or a tool ran between two phases.",
+                ],
+                next_steps: &[
+                    "Compare the phase_start events with the order of phases in the policy.",
+                    "Treat a skipped phase as an unapproved change and review what the run did.",
+                ],
+            },
+            R::RotationGateNotSatisfied => &Explanation {
+                title: "Rotation phase started without its approvals",
+                meaning: "A gated phase began although its gate's quorum was not met at that moment: too few trusted, independent explicit approvals of the gate's plan dated after the plan was proposed, not after the phase start and within the gate's approval_ttl_seconds.",
+                causes: &[
+                    "The phase started before the second approver signed, or no plan was proposed for the gate.",
+                    "Approvals were given before the plan was proposed, or expired before the phase began.",
+                    "An approval came from the requester, the agent, an approver outside the group, or a person who already approved.",
+                ],
+                next_steps: &[
+                    "Read the detail: it names the gate's plan and each approval that did not count at the phase start, and why.",
+                    "Treat the phase's actions as unapproved and have the change board review them.",
+                ],
+            },
+            R::RotationTokenReused => &Explanation {
+                title: "Phase token used by more than one phase",
+                meaning: "A rotation phase started under a token file or token jti that an earlier phase already used; each phase must run under its own freshly issued token.",
+                causes: &[
+                    "The agent kept the token of the previous phase instead of asking for a new one.",
+                    "One token was minted with a lifetime long enough to cover several phases.",
+                ],
+                next_steps: &[
+                    "Check which phases share the token in the detail.",
+                    "Issue one short-lived token per phase, scoped to that phase's secrets.",
+                ],
+            },
+            R::RotationOutsideTokenWindow => &Explanation {
+                title: "Rotation event outside its phase token's lifetime",
+                meaning: "An event of a rotation phase, its phase_start and phase_end included, is dated before the phase token's iat or after its exp.",
+                causes: &[
+                    "The phase ran longer than its token lived, and the agent kept acting after expiry.",
+                    "The token was issued after the phase had already started.",
+                ],
+                next_steps: &[
+                    "Compare the event time in the detail with the token's window.",
+                    "Re-issue the token for the phase instead of extending it, and keep phases shorter than the token lifetime.",
+                ],
+            },
+            R::RotationTokenScopeMissing => &Explanation {
+                title: "Phase token does not cover a secret operation",
+                meaning: "The policy sets token_constraints.require_secret_scope, and a tool read, wrote or revoked a secret although the phase token's scope lacks the string secret:<op>:<secret>.",
+                causes: &[
+                    "The token was minted with a generic scope instead of one naming each secret and operation.",
+                    "The agent touched a secret the phase was not issued for.",
+                ],
+                next_steps: &[
+                    "Compare the operation and secret in the detail with the token's scope.",
+                    "Mint each phase token with exactly the secret scopes that phase needs.",
+                ],
+            },
+            R::RotationToolNotAllowed => &Explanation {
+                title: "Tool not allowed in this rotation phase",
+                meaning: "A tool_call used a tool that the policy's tools_allow list for the current phase does not contain.",
+                causes: &[
+                    "The agent used a write tool in the read-only discover phase, or a revoke tool while staging.",
+                    "The policy's tools_allow list is missing a tool the runbook needs.",
+                ],
+                next_steps: &[
+                    "Check the tool and phase named in the detail.",
+                    "Fix the agent, or amend and re-sign the policy if the tool is legitimately needed.",
+                ],
+            },
+            R::RotationTargetNotAllowed => &Explanation {
+                title: "Secret is not a target of this rotation",
+                meaning: "A tool_call's effect concerns a secret that is not in the policy's target_secrets.",
+                causes: &[
+                    "The agent touched a secret outside the approved rotation.",
+                    "The policy lists the secret under another name.",
+                ],
+                next_steps: &[
+                    "Review what the run did to the secret named in the detail.",
+                    "Rotate only secrets that the signed policy names as targets.",
+                ],
+            },
+            R::RotationSecretOpNotAllowed => &Explanation {
+                title: "Secret operation not allowed in this phase",
+                meaning: "A tool_call read, wrote or revoked a secret although the current phase's secrets permissions in the policy forbid that operation.",
+                causes: &[
+                    "A write happened in the read-only discover phase, or a revoke during staging.",
+                    "The phase permissions in the policy are stricter than the runbook the agent followed.",
+                ],
+                next_steps: &[
+                    "Compare the operation in the detail with the phase's read, write and revoke permissions.",
+                    "Move the operation to the phase that allows it.",
+                ],
+            },
+            R::RotationOffPlan => &Explanation {
+                title: "Rotation did something its approved plan does not say",
+                meaning: "A secret version, deploy, revoke or session invalidation did not match the change_set of the plan the gate approved: another secret, consumer or version than the approvers signed off.",
+                causes: &[
+                    "The agent deployed to a consumer the plan does not list, or revoked another version than approved.",
+                    "The plan was changed after approval, or the wrong plan was proposed.",
+                ],
+                next_steps: &[
+                    "Compare the event in the detail with the plan's change_set.",
+                    "Treat the off-plan change as unapproved: the two-person rule did not cover it.",
+                ],
+            },
+            R::RotationCanarySkipped => &Explanation {
+                title: "New secret version rolled out without a canary",
+                meaning: "With canary_required, the first deploy of a new secret version went to a consumer outside the plan's canary list, or the version reached another consumer before a canary consumer passed a health check on it.",
+                causes: &[
+                    "The agent deployed to every consumer at once.",
+                    "The canary health check was skipped or came after the wider rollout.",
+                ],
+                next_steps: &[
+                    "Find the first deploy of the new version in the timeline.",
+                    "Deploy to a canary first and expand only after its health check passes.",
+                ],
+            },
+            R::RotationUnhealthyRollout => &Explanation {
+                title: "Rollout continued without a health check",
+                meaning: "A new secret version was deployed to another consumer while the consumer of the previous deploy had not yet been health-checked on the version deployed there.",
+                causes: &[
+                    "The agent deployed consumers back to back without checking each one.",
+                    "A health check was recorded for another version or consumer.",
+                ],
+                next_steps: &[
+                    "Look for the missing health check between the deploys named in the detail.",
+                    "Check each consumer after deploying to it, before moving on.",
+                ],
+            },
+            R::RotationNoRollback => &Explanation {
+                title: "Failed health check not followed by a rollback",
+                meaning: "After a consumer failed a health check on the new secret version, the next deploy or revoke of that secret was not the rollback of that consumer to the old version.",
+                causes: &[
+                    "The agent kept rolling out after a failure.",
+                    "The agent revoked the old version although a consumer was failing on the new one.",
+                ],
+                next_steps: &[
+                    "Roll the failing consumer back to the old version.",
+                    "Find the cause of the failure before trying the rollout again.",
+                ],
+            },
+            R::RotationNoOverlap => &Explanation {
+                title: "New version created for a secret without two-key overlap",
+                meaning: "A new version was created for a secret whose scenario entry says supports_versions false, and the policy does not list it in no_overlap_secrets, so the old and new keys cannot be active together.",
+                causes: &[
+                    "The secret store cannot hold two versions and the policy did not plan for it.",
+                    "The scenario's inventory of the secret is wrong.",
+                ],
+                next_steps: &[
+                    "Either list the secret in no_overlap_secrets with a planned outage, or use a store that keeps two versions.",
+                    "Review the consumers of the secret for an interruption during the run.",
+                ],
+            },
+            R::RotationRevokeBeforeRollout => &Explanation {
+                title: "Old secret revoked before the rollout finished",
+                meaning: "The old version of a secret was revoked while some consumer of it in the scenario was not on the new version with a passing last health check.",
+                causes: &[
+                    "The agent revoked the old version before every consumer had moved.",
+                    "A consumer failed its last health check, or was never checked.",
+                ],
+                next_steps: &[
+                    "Check the consumers named in the detail: they may now be broken.",
+                    "Re-issue a credential for them and revoke only after the rollout is verified everywhere.",
+                ],
+            },
+            R::RotationOverlapTooShort => &Explanation {
+                title: "Old secret revoked too soon after the rollout",
+                meaning: "The old version of a secret was revoked less than the policy's overlap_seconds_min after the last deploy of the new version.",
+                causes: &[
+                    "The agent revoked right after deploying, leaving caches and long requests no time to move.",
+                    "The recorded event times are wrong.",
+                ],
+                next_steps: &[
+                    "Compare the revoke and last deploy times in the detail with overlap_seconds_min.",
+                    "Wait out the overlap before revoking.",
+                ],
+            },
+            R::RotationReceiptUnreferenced => &Explanation {
+                title: "Receipt file named by no model call",
+                meaning: "A warning: the rotation fixture holds a gateway receipt that no model_call event of its timeline names, so the receipt was not tied to a phase.",
+                causes: &[
+                    "The recorder stored a receipt of a model call it did not log as an event.",
+                    "A receipt of another run was copied into the fixture.",
+                ],
+                next_steps: &[
+                    "Check which run the receipt belongs to.",
+                    "Record every model call of the run as a model_call event naming its receipt.",
+                ],
+            },
+            R::RotationNotComplete => &Explanation {
+                title: "Rotation run stopped before it completed",
+                meaning: "A warning: the rotation run broke no rule, but its outcome is halted_safe (stopped before revoking, every touched consumer healthy) or incomplete (a consumer left unverified or failing), not complete.",
+                causes: &[
+                    "A canary failed its health check and the run rolled back, as the runbook says.",
+                    "The run was stopped after a partial rollout, or before the revoke phase.",
+                    "A consumer was deployed to and never health-checked.",
+                ],
+                next_steps: &[
+                    "Read the outcome in the detail and the rollback posture of the last step in simulate's steps.ndjson.",
+                    "For incomplete, check the consumers left unverified before anything else.",
+                ],
+            },
         }
     }
 }

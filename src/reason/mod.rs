@@ -153,6 +153,26 @@ reason_codes! {
     AgentPinMismatch => "AGENT_PIN_MISMATCH",
     SealerPinMismatch => "SEALER_PIN_MISMATCH",
     RunPinMismatch => "RUN_PIN_MISMATCH",
+    // Credential-rotation runs (spec 30 §1, §4).
+    RotationFixtureInvalid => "ROTATION_FIXTURE_INVALID",
+    RotationPhaseOrder => "ROTATION_PHASE_ORDER",
+    RotationGateNotSatisfied => "ROTATION_GATE_NOT_SATISFIED",
+    RotationTokenReused => "ROTATION_TOKEN_REUSED",
+    RotationOutsideTokenWindow => "ROTATION_OUTSIDE_TOKEN_WINDOW",
+    RotationTokenScopeMissing => "ROTATION_TOKEN_SCOPE_MISSING",
+    RotationToolNotAllowed => "ROTATION_TOOL_NOT_ALLOWED",
+    RotationTargetNotAllowed => "ROTATION_TARGET_NOT_ALLOWED",
+    RotationSecretOpNotAllowed => "ROTATION_SECRET_OP_NOT_ALLOWED",
+    RotationOffPlan => "ROTATION_OFF_PLAN",
+    RotationCanarySkipped => "ROTATION_CANARY_SKIPPED",
+    RotationUnhealthyRollout => "ROTATION_UNHEALTHY_ROLLOUT",
+    RotationNoRollback => "ROTATION_NO_ROLLBACK",
+    RotationNoOverlap => "ROTATION_NO_OVERLAP",
+    RotationRevokeBeforeRollout => "ROTATION_REVOKE_BEFORE_ROLLOUT",
+    RotationOverlapTooShort => "ROTATION_OVERLAP_TOO_SHORT",
+    RotationReceiptUnreferenced => "ROTATION_RECEIPT_UNREFERENCED",
+    /// A warning: the run broke no rule but did not complete (halted_safe or incomplete).
+    RotationNotComplete => "ROTATION_NOT_COMPLETE",
 }
 
 impl fmt::Display for ReasonCode {

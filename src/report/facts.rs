@@ -30,6 +30,21 @@ pub struct Facts {
     pub bindings: Vec<Binding>,
     /// Approval gates and the approvals given for each.
     pub gates: Vec<GateFact>,
+    /// A sealed rotation run's judgement (spec 20 §5 step 8a).
+    pub rotation: Option<RotationFact>,
+}
+
+/// How the rotation judge found a sealed rotation run (spec 30 §4).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RotationFact {
+    /// `complete`, `halted_safe`, `incomplete` or `violated`.
+    pub outcome: String,
+    pub first_violation_code: Option<crate::reason::ReasonCode>,
+    pub first_violation_seq: Option<u64>,
+    /// Events judged.
+    pub events: u64,
+    /// Violations counted (the report lists at most `rotation::model::MAX_RECORDED_VIOLATIONS`).
+    pub violations: u64,
 }
 
 /// Counts of what a subject holds.

@@ -7,7 +7,7 @@
 
 pub mod facts;
 
-pub use facts::{ApprovalFact, Binding, Counts, Facts, GateFact, HashFact, HashRecipe, HashSubject};
+pub use facts::{ApprovalFact, Binding, Counts, Facts, GateFact, HashFact, HashRecipe, HashSubject, RotationFact};
 
 use crate::reason::ReasonCode;
 

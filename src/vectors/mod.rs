@@ -30,6 +30,10 @@ pub mod clawsig_sample;
 pub mod export_aggregate;
 pub mod policy_eval;
 pub mod policy_eval_cases;
+pub mod rotation;
+mod rotation_check;
+pub mod rotation_sample;
+pub mod rotation_two;
 pub mod testkit;
 pub mod zip_forge;
 
@@ -64,6 +68,12 @@ pub struct VectorEntry {
 pub struct Expected {
     pub status: String,
     pub reason_code: String,
+    /// Rotation fixtures: the judge's outcome (spec 30 §4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Rotation fixtures: `{"code","seq"}` of the first violation, or null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_violation: Option<Option<serde_json::Value>>,
 }
 
 impl VectorEntry {
@@ -78,6 +88,8 @@ impl VectorEntry {
             expected: Expected {
                 status: if code == ReasonCode::Ok { "PASS" } else { "FAIL" }.to_string(),
                 reason_code: code.as_str().to_string(),
+                outcome: None,
+                first_violation: None,
             },
         }
     }
@@ -111,6 +123,7 @@ pub fn build() -> Result<Vec<VectorFile>, String> {
     suite.extend(export_aggregate::suite()?);
     suite.extend(audit::suite()?);
     suite.extend(policy_eval::suite()?);
+    suite.extend(rotation::suite()?);
     let manifest = serde_json::json!({
         "manifest_version": "1",
         "vectors": suite.entries,
@@ -178,6 +191,9 @@ fn check_vector(read: ReadFile<'_>, v: &serde_json::Value) -> Result<(), String>
     };
     let name = field("name")?;
     let path = field("path")?;
+    if field("kind")? == "rotation" {
+        return rotation_check::check_rotation_vector(read, v, name, path);
+    }
     let at = parse_rfc3339(field("at")?).ok_or(format!("{name}: bad at"))?;
     let kind = Kind::from_name(field("kind")?).ok_or(format!("{name}: unknown kind"))?;
     let expected_status = v.pointer("/expected/status").and_then(|x| x.as_str()).unwrap_or("");
