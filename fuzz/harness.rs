@@ -41,13 +41,32 @@ impl Bound {
         per_kib: Duration::from_millis(30),
     };
 
-    fn check(self, what: &str, len: usize, started: Instant) {
-        let allowed = self.constant + self.per_kib * u32::try_from(len.div_ceil(1024)).unwrap_or(u32::MAX);
-        let took = started.elapsed();
+    fn allowed(self, len: usize) -> Duration {
+        self.constant + self.per_kib * u32::try_from(len.div_ceil(1024)).unwrap_or(u32::MAX)
+    }
+
+    /// Run `f` on an input of `len` bytes and check its time. A run over the bound is run twice
+    /// more and fails only if every run is over it: a slow input is slow each time, while a
+    /// pause of a loaded machine (seen: a 131-byte trust file "taking" 204 ms once, 0.1–0.5 ms
+    /// on every rerun) is not.
+    pub fn run<T>(self, what: &str, len: usize, mut f: impl FnMut() -> T) -> T {
+        let allowed = self.allowed(len);
+        let started = Instant::now();
+        let out = f();
+        let mut fastest = started.elapsed();
+        for _ in 0..2 {
+            if fastest <= allowed {
+                break;
+            }
+            let again = Instant::now();
+            drop(f());
+            fastest = fastest.min(again.elapsed());
+        }
         assert!(
-            took <= allowed,
-            "{what}: {len} bytes took {took:?}, more than {allowed:?}"
+            fastest <= allowed,
+            "{what}: {len} bytes took at least {fastest:?} in three runs, more than {allowed:?}"
         );
+        out
     }
 }
 
@@ -81,9 +100,7 @@ pub fn assert_consistent(report: &SubjectReport) {
 fn verify_as(name: &str, data: &[u8], kind: Option<Kind>, ctx: &VerifyContext, bound: Bound) -> SubjectReport {
     let mut subject = Subject::new(name, data.to_vec());
     subject.kind = kind;
-    let started = Instant::now();
-    let report = verify_subject(&subject, ctx);
-    bound.check(name, data.len(), started);
+    let report = bound.run(name, data.len(), || verify_subject(&subject, ctx));
     assert_consistent(&report);
     report
 }
@@ -92,9 +109,7 @@ fn verify_as(name: &str, data: &[u8], kind: Option<Kind>, ctx: &VerifyContext, b
 /// input chooses, and at the middle) agrees with the single pass exactly.
 pub fn json_parse(data: &[u8], bound: Bound) {
     let limits = ParseLimits::default();
-    let started = Instant::now();
-    let single = json::parse_split_at(data, &limits, None);
-    bound.check("json_parse", data.len(), started);
+    let single = bound.run("json_parse", data.len(), || json::parse_split_at(data, &limits, None));
     let chosen = data.first().map(|&b| (usize::from(b) * data.len()) / 256);
     for split in [chosen, Some(data.len() / 2)] {
         let two = json::parse_split_at(data, &limits, split);
@@ -171,9 +186,9 @@ pub fn inclusion_proof(data: &[u8], bound: Bound) {
 
 /// Any bytes as a trust file: accepted or refused, never a panic, and the same answer twice.
 pub fn trust_file(data: &[u8], bound: Bound) {
-    let started = Instant::now();
-    let first = Trust::from_bytes(data).map_err(|e| e.to_string());
-    bound.check("trust_file", data.len(), started);
+    let first = bound.run("trust_file", data.len(), || {
+        Trust::from_bytes(data).map_err(|e| e.to_string())
+    });
     let second = Trust::from_bytes(data).map_err(|e| e.to_string());
     assert_eq!(first.is_ok(), second.is_ok());
     if let (Err(a), Err(b)) = (&first, &second) {
@@ -223,9 +238,7 @@ fn by_local_headers(data: &[u8]) -> Entries {
 /// No ZIP parser differential: when clawaudit accepts an archive, the zip crate and a
 /// local-header streaming read return the same names and bytes.
 pub fn zip_differential(data: &[u8], bound: Bound) {
-    let started = Instant::now();
-    let ours = by_clawaudit(data);
-    bound.check("zip_differential", data.len(), started);
+    let ours = bound.run("zip_differential", data.len(), || by_clawaudit(data));
     if let Some(ours) = ours {
         assert_eq!(
             by_zip_crate(data).as_ref(),

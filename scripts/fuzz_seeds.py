@@ -35,6 +35,8 @@ def main():
     vectors = ROOT / "testvectors"
     manifest = json.loads((vectors / "manifest.json").read_text())
     for v in manifest["vectors"]:
+        if (vectors / v["path"]).is_dir():
+            continue  # a rotation fixture folder
         data = (vectors / v["path"]).read_bytes()
         kind = v["kind"]
         if kind == "audit-bundle":
@@ -92,7 +94,7 @@ def main():
             walk(json.loads(path.read_text()))
         except (ValueError, UnicodeDecodeError):
             pass
-    words = sorted(k for k in keys if k.isascii() and '"' not in k and "\\" not in k and 0 < len(k) <= 32)
+    words = sorted(k for k in keys if k.isascii() and k.isprintable() and '"' not in k and "\\" not in k and 0 < len(k) <= 32)
     (DICT / "clawsig.dict").write_text(
         "\n".join(json_tokens + ['"\\"%s\\""' % w for w in words]) + "\n"
     )

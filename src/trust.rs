@@ -55,6 +55,15 @@ pub struct Trust {
     pub source: TrustSource,
 }
 
+/// An approver as a merge conflict names it.
+fn describe(e: &ApproverEntry) -> String {
+    format!(
+        "{:?} in groups [{}]",
+        e.subject.as_deref().unwrap_or("(no subject)"),
+        e.groups.join(", ")
+    )
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum TrustSource {
     /// No trust file was given: every allowlist is empty.
@@ -81,6 +90,50 @@ fn has(list: &[TrustEntry], did: &str) -> bool {
 impl Trust {
     pub fn empty() -> Trust {
         Trust::default()
+    }
+
+    /// Add every root of `other` (`verify --trust A --trust B`). A DID already trusted in a
+    /// role stays as it is; an approver DID that the two files give a different subject or
+    /// groups is refused, since which one holds could not be told.
+    pub fn merge(&mut self, other: Trust) -> Result<(), String> {
+        let roles = [
+            (&mut self.gateways, other.gateways),
+            (&mut self.attesters, other.attesters),
+            (&mut self.execution_attesters, other.execution_attesters),
+            (&mut self.derivation_attesters, other.derivation_attesters),
+            (&mut self.audit_result_attesters, other.audit_result_attesters),
+            (&mut self.log_signers, other.log_signers),
+            (&mut self.sealers, other.sealers),
+            (&mut self.policy_issuers, other.policy_issuers),
+            (&mut self.token_issuers, other.token_issuers),
+        ];
+        for (mine, theirs) in roles {
+            for entry in theirs {
+                if !mine.iter().any(|e| e.did == entry.did) {
+                    mine.push(entry);
+                }
+            }
+        }
+        for entry in other.approvers {
+            match self.approvers.iter().find(|e| e.did == entry.did) {
+                None => self.approvers.push(entry),
+                Some(e) if e.subject == entry.subject && e.groups == entry.groups => {}
+                Some(e) => {
+                    return Err(format!(
+                        "approver {} is {} in one trust file and {} in another",
+                        entry.did,
+                        describe(e),
+                        describe(&entry)
+                    ))
+                }
+            }
+        }
+        if self.source == TrustSource::None {
+            self.source = other.source;
+        } else if other.source != TrustSource::None && other.source != self.source {
+            self.source = TrustSource::TrustFile;
+        }
+        Ok(())
     }
 
     pub fn is_gateway(&self, did: &str) -> bool {
@@ -290,6 +343,25 @@ fn parse_entry(role: &str, item: &Value, extra_keys: &[&str]) -> Result<ParsedEn
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn merging_trust_files_unites_their_roots_and_refuses_an_approver_described_twice() {
+        let a = Trust::from_bytes(br#"{"trust_version":"1","sealers":[{"did":"did:key:z6MkonSLcGbrW3vtmQr4SbdfSr7vYeQXjUzezixUid9FHwbH"}],"approvers":[{"did":"did:key:z6MkuC5WLrbc5UmP7JDipYTLaBkhhiY6gmxZ1sftFvie6g68","subject":"alice@example.com","groups":["change-board"]}]}"#).unwrap();
+        let b = Trust::from_bytes(br#"{"trust_version":"1","sealers":[{"did":"did:key:z6MkonSLcGbrW3vtmQr4SbdfSr7vYeQXjUzezixUid9FHwbH","name":"again"}],"gateways":[{"did":"did:key:z6MkimBqjEX3HCpq2MqFfDne997Z6NmErtqFTupjcBNMd3da"}],"approvers":[{"did":"did:key:z6MkuC5WLrbc5UmP7JDipYTLaBkhhiY6gmxZ1sftFvie6g68","subject":"alice@example.com","groups":["change-board"]}]}"#).unwrap();
+        let mut merged = a.clone();
+        merged.merge(b).unwrap();
+        assert_eq!(merged.sealers.len(), 1, "a DID trusted twice in one role is one root");
+        assert_eq!(merged.gateways.len(), 1);
+        assert_eq!(merged.approvers.len(), 1);
+        // The same approver key as another person: which one holds cannot be told.
+        let c = Trust::from_bytes(br#"{"trust_version":"1","approvers":[{"did":"did:key:z6MkuC5WLrbc5UmP7JDipYTLaBkhhiY6gmxZ1sftFvie6g68","subject":"mallory@example.com","groups":["change-board"]}]}"#).unwrap();
+        let mut conflicted = a;
+        let err = conflicted.merge(c).unwrap_err();
+        assert!(
+            err.contains("mallory@example.com") && err.contains("alice@example.com"),
+            "{err}"
+        );
+    }
     use super::*;
 
     const DID: &str = "did:key:z6MkneMkZqwqRiU5mJzSG3kDwzt9P8C59N4NGTfBLfSGE7c7";

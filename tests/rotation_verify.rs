@@ -149,6 +149,8 @@ fn a_halted_run_passes_with_a_warning() {
     assert_eq!(j.outcome, Outcome::HaltedSafe);
     let outcome = report.checks.iter().find(|c| c.id == "rotation.outcome").unwrap();
     assert_eq!(outcome.status, CheckStatus::Warn);
+    // A warn carries its own code (spec 40 §2), never OK.
+    assert_eq!(outcome.reason_code, clawaudit::reason::ReasonCode::RotationNotComplete);
 }
 
 #[test]

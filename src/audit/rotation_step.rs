@@ -104,7 +104,8 @@ impl RotationStep {
             _ => f.push(
                 "rotation.outcome",
                 CheckStatus::Warn,
-                ReasonCode::Ok,
+                // A warn check carries its own code (spec 40 §2), never OK.
+                ReasonCode::RotationNotComplete,
                 Location::entry(ROTATION_EVENTS_PATH),
                 detail,
             ),

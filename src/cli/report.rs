@@ -49,10 +49,14 @@ fn run_inner(args: &ReportArgs) -> Result<u8, String> {
     let run = verify_run(&args.verify)?;
     print!("{}", render_stdout(&args.verify, &run.report));
     write_ci_files(&args.verify, &run.report)?;
-    let trust_sha256_hex = match &args.verify.trust {
-        Some(path) => Some(hex(&clawaudit::crypto::sha256(&read_file(path, MAX_TRUST_FILE_BYTES)?))),
-        None => None,
-    };
+    // Several trust files: each one's digest, in the order given.
+    let digests = args
+        .verify
+        .trust
+        .iter()
+        .map(|path| Ok(hex(&clawaudit::crypto::sha256(&read_file(path, MAX_TRUST_FILE_BYTES)?))))
+        .collect::<Result<Vec<String>, String>>()?;
+    let trust_sha256_hex = (!digests.is_empty()).then(|| digests.join(", "));
     let by_path: HashMap<&str, &Subject> = run.subjects.iter().rev().map(|(s, _)| (s.path.as_str(), s)).collect();
     let extras: Vec<SubjectExtras> = run
         .report

@@ -95,9 +95,10 @@ pub struct VerifyArgs {
     /// any case), or `-` for one subject on standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Trust roots: a clawaudit trust.json or a Clawsig verifier config.
+    /// Trust roots: a clawaudit trust.json or a Clawsig verifier config. Repeatable: the
+    /// files' roots are merged (an approver two files describe differently is an error).
     #[arg(long)]
-    pub trust: Option<PathBuf>,
+    pub trust: Vec<PathBuf>,
     /// Verification time (RFC 3339). Default: now.
     #[arg(long)]
     pub at: Option<String>,
@@ -589,10 +590,12 @@ fn context(args: &VerifyArgs) -> Result<VerifyContext, String> {
         Some(text) => parse_rfc3339(text).ok_or_else(|| format!("--at '{text}' is not an RFC 3339 date-time"))?,
         None => now_ms(),
     };
-    let mut trust = match &args.trust {
-        Some(path) => read_trust(path)?,
-        None => Trust::empty(),
-    };
+    let mut trust = Trust::empty();
+    for path in &args.trust {
+        trust
+            .merge(read_trust(path)?)
+            .map_err(|e| format!("--trust {}: {e}", path.display()))?;
+    }
     for did in &args.log_signers {
         clawaudit::crypto::parse_did_key(did).map_err(|e| format!("--log-signers: {e}"))?;
         trust.log_signers.push(TrustEntry {

@@ -34,6 +34,7 @@ pub mod rotation;
 mod rotation_check;
 pub mod rotation_sample;
 pub mod rotation_two;
+pub mod samples;
 pub mod testkit;
 pub mod zip_forge;
 
@@ -124,6 +125,7 @@ pub fn build() -> Result<Vec<VectorFile>, String> {
     suite.extend(audit::suite()?);
     suite.extend(policy_eval::suite()?);
     suite.extend(rotation::suite()?);
+    suite.extend(samples::suite()?);
     let manifest = serde_json::json!({
         "manifest_version": "1",
         "vectors": suite.entries,
