@@ -10,12 +10,13 @@
 use super::container::Container;
 use super::manifest::ROTATION_EVENTS_PATH;
 use crate::context::VerifyContext;
+use crate::policy::eval::evidence::RotationEvent;
 use crate::policy::wpc::PolicyInfo;
 use crate::policy::CheckpointView;
 use crate::reason::ReasonCode;
 use crate::report::{CheckStatus, Findings, Location, RotationFact};
 use crate::rotation::fixture::FixtureFiles;
-use crate::rotation::judge::{judge_run, RunInput, RunResult};
+use crate::rotation::judge::{judge_run_for_policy, RunInput, RunResult};
 use crate::rotation::model::Outcome;
 
 /// Whether the bundle is a rotation run.
@@ -42,16 +43,13 @@ pub fn judge_bundle(
             .filter(|n| n.starts_with("artifacts/"))
             .filter_map(|n| container.get(n).map(|b| (n.to_string(), b.to_vec()))),
     );
-    let result = judge_run(
-        RunInput {
-            files: &files,
-            ctx,
-            checkpoint: Some(view),
-            expire_token: &[],
-            events: None,
-        },
-        None,
-    );
+    let result = judge_run_for_policy(RunInput {
+        files: &files,
+        ctx,
+        checkpoint: Some(view),
+        expire_token: &[],
+        events: None,
+    });
     f.checks.extend(result.artifact_checks.checks.iter().cloned());
     RotationStep { result }
 }
@@ -59,6 +57,24 @@ pub fn judge_bundle(
 impl RotationStep {
     pub fn policy(&self) -> Option<&PolicyInfo> {
         self.result.policy.as_ref()
+    }
+
+    /// The judged tool calls as the requests' evidence for step 8b (`tool:execute` on the
+    /// tool, `secret:<op>` on the secret), each located at its event of
+    /// `artifacts/rotation/events.ndjson`.
+    pub fn policy_events(&self) -> Vec<RotationEvent<'_>> {
+        self.result
+            .tool_calls
+            .iter()
+            .map(|t| RotationEvent {
+                entry: ROTATION_EVENTS_PATH,
+                seq: t.seq,
+                time: t.at,
+                tool_name: Some(t.tool.as_str()),
+                secret: t.secret.as_ref().map(|(op, id)| (op.as_str(), id.as_str())),
+                gate_satisfied: t.gate_satisfied,
+            })
+            .collect()
     }
 
     /// Step 8a proper: every event finding (typed event locations), the warnings, and the

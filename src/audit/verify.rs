@@ -62,6 +62,9 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
         step_proof_bundle(run_proof_bundle(&container, ctx), &view, &mut f);
         step_trust_pulse(&container, ctx, &mut f);
         facts.rotation = Some(rotation.record_events(&mut f));
+        // Step 8b after the judge (issue 10): its finding at an event comes first.
+        let events = rotation.policy_events();
+        super::policy_eval::step_policy_eval_with(&container, ctx, rotation.policy(), &view, &events, &mut f);
         checkpoint_facts(cp, rotation.policy(), &mut facts);
     } else if let Some(cp) = &checkpoint {
         let view = cp.view();

@@ -14,6 +14,8 @@ pub(crate) struct OpenPhase {
     pub name: String,
     /// The token, when it could be read (rule 3's window and scope need it).
     pub token: Option<TokenInfo>,
+    /// The phase has a gate, and it was satisfied at the phase start.
+    pub gate_satisfied: bool,
 }
 
 /// A finding of the event being judged.

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::env::Env;
 use super::fixture::{parse_scenario, Event, EventLines, FixtureError, FixtureFiles, Scenario};
-use super::model::{Judgement, Outcome, StepRecord, Violation};
+use super::model::{Judgement, Outcome, StepRecord, ToolCallFact, Violation};
 use super::plan::parse_change_set;
 use super::replay::Replay;
 use crate::audit::manifest::{POLICY_PATH, ROTATION_EVENTS_PATH, ROTATION_SCENARIO_PATH, TOKEN_PATH};
@@ -43,11 +43,25 @@ pub struct RunResult {
     pub judgement: Judgement,
     pub artifact_checks: Findings,
     pub policy: Option<PolicyInfo>,
+    /// The judged tool calls, in timeline order, for [`judge_run_for_policy`] (empty
+    /// otherwise).
+    pub tool_calls: Vec<ToolCallFact>,
 }
 
 /// Judge a rotation run. `sink` receives one record per event (with its state snapshot)
 /// when given; without it no snapshot is built. Never panics; deterministic.
 pub fn judge_run(input: RunInput<'_>, sink: Option<&mut dyn FnMut(StepRecord)>) -> RunResult {
+    judge(input, sink, false)
+}
+
+/// Judge a rotation run as [`judge_run`] does, keeping what the evaluation of the WPC's
+/// statements needs of every judged tool call (`RunResult::tool_calls`; O(tool calls), see
+/// `Replay::collect_tool_calls`).
+pub fn judge_run_for_policy(input: RunInput<'_>) -> RunResult {
+    judge(input, None, true)
+}
+
+fn judge(input: RunInput<'_>, sink: Option<&mut dyn FnMut(StepRecord)>, collect: bool) -> RunResult {
     let mut f = Findings::new();
     let mut judgement = empty_judgement();
     let (policy, scenario) = read_policy_and_scenario(&input, &mut f);
@@ -83,12 +97,17 @@ pub fn judge_run(input: RunInput<'_>, sink: Option<&mut dyn FnMut(StepRecord)>) 
         },
     };
     let mut replay = Replay::new(&env);
+    if collect {
+        replay.collect_tool_calls();
+    }
     replay.run(events, &mut judgement, sink);
+    let tool_calls = replay.take_tool_calls();
     replay.finish(&mut judgement);
     RunResult {
         judgement,
         artifact_checks: f,
         policy,
+        tool_calls,
     }
 }
 
@@ -116,6 +135,7 @@ fn finish_unjudged(mut judgement: Judgement, f: Findings, policy: Option<PolicyI
         judgement,
         artifact_checks: f,
         policy,
+        tool_calls: Vec::new(),
     }
 }
 

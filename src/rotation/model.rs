@@ -4,7 +4,9 @@
 //! writes `steps.ndjson` and `summary.json` from it, `verify` turns it into checks, and an
 //! HTML report can draw a timeline from the same records.
 
+use super::fixture::SecretOp;
 use crate::reason::ReasonCode;
+use crate::timeutil::Millis;
 
 /// How a rotation run ended (spec 30 §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,4 +170,22 @@ impl Judgement {
             self.violations.push(v);
         }
     }
+}
+
+/// One judged `tool_call`, as the evaluation of the WPC's statements needs it (issue 10):
+/// `tool:execute` on `tool`, and `secret:<op>` on the secret of its effect, with
+/// `Request:HasHumanApproval` from `gate_satisfied`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolCallFact {
+    pub seq: u64,
+    pub at: Millis,
+    pub tool: String,
+    /// The effect's secret operation (spec 30 §1's table) and secret id; `None` for a call
+    /// without an effect or with a `health_check`, which reads nothing secret.
+    pub secret: Option<(SecretOp, String)>,
+    /// Whether the call lies in a phase whose gate was satisfied at that phase's start. A
+    /// phase without a gate is `false` (issue 10: "true for events of a phase whose gate was
+    /// satisfied, false otherwise": no human approved anything for it), and so is a call
+    /// outside every phase.
+    pub gate_satisfied: bool,
 }

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use super::context::{check_window, event_error, violation, OpenPhase};
 use super::env::Env;
 use super::fixture::{plan_path, receipt_path, token_path, Event, EventKind, FixtureError};
-use super::model::{GateFact, Judgement, PhaseFact, StepRecord, Violation};
+use super::model::{GateFact, Judgement, PhaseFact, StepRecord, ToolCallFact, Violation};
 use super::plan::ChangeSet;
 use super::state::RunState;
 use crate::audit::receipts::{check_receipt_bindings, ReceiptSeen};
@@ -41,6 +41,8 @@ pub(crate) struct Replay<'e, 'a> {
     last_seq: u64,
     /// The timeline could not be read to its end (then no receipt is called unreferenced).
     unreadable: bool,
+    /// The judged tool calls, when collected ([`Replay::collect_tool_calls`]).
+    tool_calls: Option<Vec<ToolCallFact>>,
 }
 
 impl<'e, 'a> Replay<'e, 'a> {
@@ -61,7 +63,23 @@ impl<'e, 'a> Replay<'e, 'a> {
             phases: Vec::new(),
             last_seq: 0,
             unreadable: false,
+            tool_calls: None,
         }
+    }
+
+    /// Keep one [`ToolCallFact`] per judged `tool_call` (for `verify`'s policy evaluation).
+    /// This is the one part of the replay's memory that grows with the timeline: O(tool
+    /// calls), a few dozen bytes each, bounded by the timeline's size (the container's entry
+    /// limit). It is acceptable because the evaluation step holds one request per tool call
+    /// anyway (its requests are judged in evidence order after the judge's findings); the
+    /// judge's own state stays proportional to consumers and secrets.
+    pub fn collect_tool_calls(&mut self) {
+        self.tool_calls = Some(Vec::new());
+    }
+
+    /// The collected tool calls (empty when not collected).
+    pub fn take_tool_calls(&mut self) -> Vec<ToolCallFact> {
+        self.tool_calls.take().unwrap_or_default()
     }
 
     /// Judge every event; the first unreadable one ends the replay with its
@@ -192,6 +210,18 @@ impl<'e, 'a> Replay<'e, 'a> {
                     revoke: self.revoke.as_ref(),
                 };
                 super::effects::tool_call(&view, &mut self.state, ev, tool, effect.as_ref(), &mut out)?;
+                let gate_satisfied = self.open.as_ref().is_some_and(|p| p.gate_satisfied);
+                if let Some(list) = self.tool_calls.as_mut() {
+                    list.push(ToolCallFact {
+                        seq: ev.seq,
+                        at: ev.at,
+                        tool: tool.clone(),
+                        secret: effect
+                            .as_ref()
+                            .and_then(|e| e.op().map(|op| (op, e.secret().to_string()))),
+                        gate_satisfied,
+                    });
+                }
             }
             EventKind::ModelCall { receipt } => {
                 self.in_phase(ev, &mut out);
@@ -266,6 +296,7 @@ impl<'e, 'a> Replay<'e, 'a> {
         self.last_started = Some(self.last_started.map_or(index, |l| l.max(index)));
         // Rule 2.
         let gate = declared.gate.as_deref().map(|g| self.check_gate(ev, g, out));
+        let gate_satisfied = gate.as_ref().is_some_and(|g| g.satisfied);
         // Rule 3.
         let info = self.check_token(ev, phase, token, &token_file, jws, out);
         // One fact per policy phase (its first start): a timeline that restarts phases is
@@ -284,6 +315,7 @@ impl<'e, 'a> Replay<'e, 'a> {
             index,
             name: phase.to_string(),
             token: info.0,
+            gate_satisfied,
         });
         self.check_window(ev, out);
         Ok(())

@@ -32,6 +32,7 @@ pub mod policy_eval;
 pub mod policy_eval_cases;
 pub mod rotation;
 mod rotation_check;
+pub mod rotation_policy;
 pub mod rotation_sample;
 pub mod rotation_two;
 pub mod samples;

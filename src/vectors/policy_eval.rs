@@ -8,8 +8,8 @@
 //!   (`POLICY_DENIED`), and a valid twin that differs only in what makes it allowed. They
 //!   are manifest entries, verified like every audit vector (same `at`, same trust file).
 //!
-//! The rotation-run secret-write vector (a v2 `secret:write` requiring approval) is added
-//! when rotation runs land; `policy_eval::RotationEvent` is the entry point.
+//! The rotation-run secret-write vectors (a v2 `secret:write` requiring approval) are
+//! rotation fixtures: `super::rotation_policy`.
 
 use serde_json::json;
 

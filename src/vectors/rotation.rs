@@ -16,6 +16,9 @@ pub struct RotationVector {
     pub outcome: Outcome,
     /// The first violation's code and seq (`None` for a run that broke no rule).
     pub first: Option<(ReasonCode, Option<u64>)>,
+    /// The sealed run's verdict code when it is not the judge's: a WPC statement denying a
+    /// request the rotation rules allow (`verify`'s step 8b, after the judge).
+    pub verify_code: Option<ReasonCode>,
 }
 
 fn json(text: &str) -> serde_json::Value {
@@ -73,6 +76,7 @@ fn outcome_vectors() -> Result<Vec<RotationVector>, String> {
         run,
         outcome,
         first: None,
+        verify_code: None,
     };
     let rollback = edited(|r| {
         r.set_event(10, "effect", health("payments-api", "v8", false))?;
@@ -118,6 +122,7 @@ fn rule_vectors() -> Result<Vec<RotationVector>, String> {
         run,
         outcome: Outcome::Violated,
         first: Some((code, Some(seq))),
+        verify_code: None,
     };
     Ok(vec![
         v(
@@ -295,10 +300,35 @@ fn rule_vectors() -> Result<Vec<RotationVector>, String> {
     ])
 }
 
+/// The runs under a v2 WPC (`super::rotation_policy`): the judge finds them `complete`;
+/// `verify` denies the fault's unapproved secret write.
+fn policy_vectors() -> Result<Vec<RotationVector>, String> {
+    let v = |name, run, code| RotationVector {
+        name,
+        run,
+        outcome: Outcome::Complete,
+        first: None,
+        verify_code: Some(code),
+    };
+    Ok(vec![
+        v(
+            "policy-denied-unapproved-write",
+            super::rotation_policy::unapproved_write()?,
+            ReasonCode::PolicyDenied,
+        ),
+        v(
+            "policy-allowed-approved-write",
+            super::rotation_policy::approved_write()?,
+            ReasonCode::Ok,
+        ),
+    ])
+}
+
 /// Every shipped fixture.
 pub fn vectors() -> Result<Vec<RotationVector>, String> {
     let mut all = outcome_vectors()?;
     all.extend(rule_vectors()?);
+    all.extend(policy_vectors()?);
     Ok(all)
 }
 
@@ -330,7 +360,9 @@ pub fn suite() -> Result<Suite, String> {
         for (path, bytes) in vector.run.files()? {
             suite.file(&format!("{dir}/{path}"), bytes);
         }
-        let code = vector.first.map_or(ReasonCode::Ok, |(c, _)| c);
+        let code = vector
+            .verify_code
+            .unwrap_or_else(|| vector.first.map_or(ReasonCode::Ok, |(c, _)| c));
         let mut entry = VectorEntry::new(
             vector.name,
             crate::report::Kind::AuditBundle,
