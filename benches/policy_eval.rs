@@ -103,7 +103,7 @@ fn bench_sealed_step(c: &mut Criterion) {
         ..CheckpointView::default()
     };
     let mut f = Findings::new();
-    step_policy_eval(&container, &ctx, Some(&policy), &view, &mut f);
+    step_policy_eval(&container, &ctx, Some(&policy), &view, None, &mut f);
     let decisions = f.checks.iter().filter(|c| c.id == "policy.eval").count();
     assert_eq!(decisions, 1002, "1 001 receipt files and the proof bundle's receipt");
     assert!(f.checks.iter().all(|c| c.status == CheckStatus::Pass));
@@ -112,7 +112,32 @@ fn bench_sealed_step(c: &mut Criterion) {
     g.bench_function("sealed_step_1001_receipts", |b| {
         b.iter(|| {
             let mut f = Findings::new();
-            step_policy_eval(&container, &ctx, Some(&policy), &view, &mut f);
+            step_policy_eval(&container, &ctx, Some(&policy), &view, None, &mut f);
+            f.checks.len()
+        })
+    });
+    // In `verify` the step gets the receipt files step 7 already parsed: its own cost.
+    let mut parsed: Vec<(String, clawaudit::json::Value)> = container
+        .names()
+        .filter(|n| n.starts_with("artifacts/receipts/"))
+        .map(|n| {
+            (
+                n.to_string(),
+                clawaudit::json::parse(container.get(n).unwrap(), &ctx.limits.json).unwrap(),
+            )
+        })
+        .collect();
+    parsed.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut check = Findings::new();
+    step_policy_eval(&container, &ctx, Some(&policy), &view, Some(&parsed), &mut check);
+    assert_eq!(
+        check.checks, f.checks,
+        "the step gives the same checks from parsed files"
+    );
+    g.bench_function("sealed_step_1001_receipts_parsed_by_step_7", |b| {
+        b.iter(|| {
+            let mut f = Findings::new();
+            step_policy_eval(&container, &ctx, Some(&policy), &view, Some(&parsed), &mut f);
             f.checks.len()
         })
     });

@@ -32,15 +32,20 @@ pub const PROOF_BUNDLE_PATH: &str = "artifacts/proof_bundle.json";
 /// Where a sealed bundle keeps the parents of its WPC.
 pub const PARENTS_DIR: &str = "artifacts/policy/parents/";
 
-/// Step 8b without rotation events.
+/// The gateway receipt files of the bundle, already parsed by step 7 (path, document, in
+/// path order), or `None` to read them from the container here.
+pub type ReceiptFiles<'a> = Option<&'a [(String, Value)]>;
+
+/// Step 8b without rotation events, over the receipt files step 7 parsed.
 pub fn step_policy_eval(
     container: &Container,
     ctx: &VerifyContext,
     policy: Option<&PolicyInfo>,
     view: &CheckpointView,
+    receipt_files: ReceiptFiles<'_>,
     f: &mut Findings,
 ) {
-    step_policy_eval_with(container, ctx, policy, view, &[], f);
+    step_policy_eval_with(container, ctx, policy, view, receipt_files, &[], f);
 }
 
 /// Step 8b. `rotation` holds the events of a rotation run (spec 30), built by the rotation
@@ -50,6 +55,7 @@ pub fn step_policy_eval_with(
     ctx: &VerifyContext,
     policy: Option<&PolicyInfo>,
     view: &CheckpointView,
+    receipt_files: ReceiptFiles<'_>,
     rotation: &[RotationEvent],
     f: &mut Findings,
 ) {
@@ -68,7 +74,7 @@ pub fn step_policy_eval_with(
         .as_deref()
         .or_else(|| proof_payload.and_then(|p| p.get("agent_did")).and_then(Value::as_str))
         .unwrap_or("");
-    let mut requests = receipt_file_requests(container, ctx, agent);
+    let mut requests = receipt_file_requests(container, ctx, agent, receipt_files);
     if let Some(p) = proof_payload {
         requests.extend(evidence::proof_bundle_requests(p, Some(PROOF_BUNDLE_PATH), agent));
     }
@@ -102,9 +108,28 @@ fn paths_of_kind<'c>(container: &'c Container, kind: &str) -> Vec<&'c str> {
 /// Below this many receipt files, reading them on one thread is faster than sharing out.
 const PARALLEL_FROM: usize = 64;
 
-/// The request of every gateway receipt file, in path order (read in parallel when many: each
-/// file is parsed again here, the dominant cost of this step).
-fn receipt_file_requests(container: &Container, ctx: &VerifyContext, agent: &str) -> Vec<EvidenceRequest> {
+/// The request of every gateway receipt file, in path order: from the documents step 7 parsed
+/// when given (the same files: step 7 reads every `gateway_receipt` entry that parses, in path
+/// order), else read here (in parallel when many).
+fn receipt_file_requests(
+    container: &Container,
+    ctx: &VerifyContext,
+    agent: &str,
+    parsed: ReceiptFiles<'_>,
+) -> Vec<EvidenceRequest> {
+    if let Some(files) = parsed {
+        let one = |(path, value): &(String, Value)| EvidenceRequest {
+            item: format!("gateway receipt {path}"),
+            location: Location::entry(path.as_str()),
+            request: evidence::gateway_receipt_request(value, agent),
+        };
+        return if files.len() >= PARALLEL_FROM {
+            use rayon::prelude::*;
+            files.par_iter().map(one).collect()
+        } else {
+            files.iter().map(one).collect()
+        };
+    }
     let paths = paths_of_kind(container, "gateway_receipt");
     let one = |path: &&str| {
         let path = *path;

@@ -64,7 +64,7 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
         facts.rotation = Some(rotation.record_events(&mut f));
         // Step 8b after the judge (issue 10): its finding at an event comes first.
         let events = rotation.policy_events();
-        super::policy_eval::step_policy_eval_with(&container, ctx, rotation.policy(), &view, &events, &mut f);
+        super::policy_eval::step_policy_eval_with(&container, ctx, rotation.policy(), &view, None, &events, &mut f);
         checkpoint_facts(cp, rotation.policy(), &mut facts);
     } else if let Some(cp) = &checkpoint {
         let view = cp.view();
@@ -72,7 +72,7 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
         let token = step_token(&container, ctx, policy.as_ref(), &view, &mut f);
         let step6 = step_approvals(&container, ctx, policy.as_ref(), &view, &mut f);
         let bundle = run_proof_bundle(&container, ctx);
-        let receipt_links = step_receipts(
+        let (receipt_links, receipt_files) = step_receipts(
             &container,
             ctx,
             policy.as_ref(),
@@ -83,7 +83,7 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
         );
         step_proof_bundle(bundle, &view, &mut f);
         step_trust_pulse(&container, ctx, &mut f);
-        super::policy_eval::step_policy_eval(&container, ctx, policy.as_ref(), &view, &mut f);
+        super::policy_eval::step_policy_eval(&container, ctx, policy.as_ref(), &view, Some(&receipt_files), &mut f);
         checkpoint_facts(cp, policy.as_ref(), &mut facts);
         if let Some(t) = &token.token {
             facts.hashes.push(HashFact {
@@ -413,8 +413,8 @@ pub fn run_proof_bundle(container: &Container, ctx: &VerifyContext) -> Option<Re
 }
 
 /// Step 7: every gateway receipt (files, and those inside the proof bundle) against the
-/// policy, token, subject and each other. Returns the links judged: WPC hash and token scope
-/// hash → each receipt's binding of them.
+/// policy, token, subject and each other. Returns the links judged (WPC hash and token scope
+/// hash → each receipt's binding of them) and the receipt files it parsed, for step 8b.
 pub fn step_receipts(
     container: &Container,
     ctx: &VerifyContext,
@@ -423,7 +423,7 @@ pub fn step_receipts(
     view: &CheckpointView,
     bundle: Option<&Result<ProofBundleOutcome, Findings>>,
     f: &mut Findings,
-) -> Vec<Binding> {
+) -> (Vec<Binding>, Vec<(String, Value)>) {
     let files = artifacts_of_kind(container, "gateway_receipt", ctx, f);
     let mut verified = Vec::new();
     for (path, value) in &files {
@@ -465,7 +465,7 @@ pub fn step_receipts(
             ),
         );
     }
-    links
+    (links, files)
 }
 
 /// Step 8: the proof bundle's own verdict, and its agent and run against the subject.
