@@ -16,7 +16,7 @@ use crate::reason::ReasonCode;
 use crate::report::{CheckStatus, Findings, Location, RotationFact};
 use crate::rotation::fixture::FixtureFiles;
 use crate::rotation::judge::{judge_run, RunInput, RunResult};
-use crate::rotation::model::Outcome;
+use crate::rotation::model::{Outcome, StepRecord};
 
 /// Whether the bundle is a rotation run.
 pub fn is_rotation_run(container: &Container) -> bool {
@@ -36,13 +36,26 @@ pub fn judge_bundle(
     view: &CheckpointView,
     f: &mut Findings,
 ) -> RotationStep {
+    let result = judge_container(container, ctx, view, None);
+    f.checks.extend(result.artifact_checks.checks.iter().cloned());
+    RotationStep { result }
+}
+
+/// The judge over the bundle's `artifacts/…` entries, with `sink` receiving one record per
+/// event (the report's timeline), exactly as `verify` judges them.
+pub fn judge_container(
+    container: &Container,
+    ctx: &VerifyContext,
+    view: &CheckpointView,
+    sink: Option<&mut dyn FnMut(StepRecord)>,
+) -> RunResult {
     let files = FixtureFiles::new(
         container
             .names()
             .filter(|n| n.starts_with("artifacts/"))
             .filter_map(|n| container.get(n).map(|b| (n.to_string(), b.to_vec()))),
     );
-    let result = judge_run(
+    judge_run(
         RunInput {
             files: &files,
             ctx,
@@ -50,10 +63,8 @@ pub fn judge_bundle(
             expire_token: &[],
             events: None,
         },
-        None,
-    );
-    f.checks.extend(result.artifact_checks.checks.iter().cloned());
-    RotationStep { result }
+        sink,
+    )
 }
 
 impl RotationStep {

@@ -92,7 +92,8 @@ pub fn judge_run(input: RunInput<'_>, sink: Option<&mut dyn FnMut(StepRecord)>) 
     }
 }
 
-fn empty_judgement() -> Judgement {
+/// A judgement before anything was judged: `violated` until the replay says otherwise.
+pub fn empty_judgement() -> Judgement {
     Judgement {
         job_id: None,
         policy_hash_b64u: None,
