@@ -298,12 +298,7 @@ fn a_long_rotation_timeline_shows_1000_rows_and_counts_the_rest() {
     for _ in 0..1200 {
         run.insert_event(2, None, read.clone()).unwrap();
     }
-    let fixture = tmp.path().join("long");
-    for (path, bytes) in run.files().unwrap() {
-        let p = fixture.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    }
+    let fixture = write_fixture(&run, &tmp.path().join("long"));
     let events = std::fs::read_to_string(fixture.join("artifacts/rotation/events.ndjson")).unwrap();
     assert_eq!(events.lines().count(), 1222);
     let bundle = seal_fixture(tmp.path(), &fixture, "long");
@@ -323,4 +318,41 @@ fn a_long_rotation_timeline_shows_1000_rows_and_counts_the_rest() {
         &text[text.len().saturating_sub(3000)..]
     );
     assert!(html.len() < 4 << 20, "{} bytes", html.len());
+}
+
+/// The timeline's text comes from the run (tool names, the judge's details that quote
+/// them): hostile strings there stay text on the page.
+#[test]
+fn hostile_strings_in_a_rotation_timeline_stay_text() {
+    use clawaudit::vectors::rotation_sample::RotationRun;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut run = RotationRun::sample();
+    let tool = format!("{SCRIPT}{IMG}");
+    run.insert_event(
+        2,
+        None,
+        serde_json::json!({"type": "tool_call", "tool": tool, "effect": null}),
+    )
+    .unwrap();
+    let fixture = write_fixture(&run, &tmp.path().join("hostile"));
+    let bundle = seal_fixture(tmp.path(), &fixture, "hostile");
+    let site = tmp.path().join("site");
+    let out = rotation_report(&[&bundle], &site);
+    assert!(out.status.code().is_some(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pages = read_site(&site);
+    let dom = assert_safe_page(&pages[1].0, &pages[1].1);
+    let rows = timeline_rows(&pages[1].1);
+    let row = rows.iter().find(|r| r.cells[0] == "2").unwrap();
+    assert_eq!(row.cells[3], format!("tool {tool}, no effect on a secret"));
+    assert!(dom.text.contains(&tool));
+}
+
+/// A rotation run's files written as a fixture folder.
+fn write_fixture(run: &clawaudit::vectors::rotation_sample::RotationRun, dir: &Path) -> PathBuf {
+    for (path, bytes) in run.files().unwrap() {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    dir.to_path_buf()
 }

@@ -145,3 +145,51 @@ fn consumer(c: &ConsumerSnapshot) -> ConsumerState {
         .to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)] // a test: failing loudly is the point
+    use super::*;
+    use crate::rotation::model::{Outcome, Rollback, StateSnapshot};
+
+    fn record(seq: u64) -> StepRecord {
+        StepRecord {
+            seq,
+            recorded_seq: seq,
+            at: "2026-03-02T09:00:00Z".into(),
+            event_type: "tool_call",
+            phase: None,
+            what: "w".into(),
+            findings: Vec::new(),
+            state: StateSnapshot::default(),
+            rollback: Rollback {
+                action: "nothing to roll back".into(),
+                evidence: Vec::new(),
+            },
+        }
+    }
+
+    fn built(n: u64) -> RotationTimeline {
+        let mut b = TimelineBuilder::new();
+        for seq in 1..=n {
+            b.push(&record(seq));
+        }
+        let mut j = crate::rotation::judge::empty_judgement();
+        j.outcome = Outcome::Complete;
+        b.finish("artifacts/rotation/events.ndjson", &j)
+    }
+
+    #[test]
+    fn a_timeline_keeps_its_first_1000_rows_and_counts_the_rest() {
+        let t = built(1000);
+        assert_eq!((t.steps.len(), t.more), (1000, 0));
+        let t = built(1001);
+        assert_eq!((t.steps.len(), t.more), (1000, 1));
+        assert_eq!(t.steps[999].seq, 1000);
+        assert_eq!(t.steps[0].phase, "(no phase open)");
+        assert_eq!(t.steps[0].rollback, "nothing to roll back");
+        // Complete with no warnings: GO (spec 30 §5).
+        assert_eq!(t.recommendation.as_deref(), Some("GO"));
+        assert_eq!(t.outcome, "complete");
+    }
+}
