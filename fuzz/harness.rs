@@ -7,6 +7,8 @@
 //!   check's code (always a code of the enum: the type says so);
 //! - parsing on two threads gives the single pass's value or error, byte for byte;
 //! - parse → serialize → parse is stable: JSS and JCS output are fixed points;
+//! - the rotation judge gives the same judgement twice, and its outcome is `violated` exactly
+//!   when it found a violation;
 //! - time is bounded by the input's size (`Bound`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test harness: a failed property must stop the run
@@ -16,9 +18,13 @@ use std::io::Read;
 use std::time::{Duration, Instant};
 
 use clawaudit::audit::container::{read_container, ContainerLimits};
+use clawaudit::audit::manifest::{ROTATION_EVENTS_PATH, ROTATION_SCENARIO_PATH};
 use clawaudit::context::VerifyContext;
 use clawaudit::json::{self, ParseLimits, Value};
 use clawaudit::report::{CheckStatus, Kind, Status, SubjectReport};
+use clawaudit::rotation::fixture::FixtureFiles;
+use clawaudit::rotation::judge::{judge_run, RunInput};
+use clawaudit::rotation::model::{Judgement, Outcome};
 use clawaudit::timeutil::parse_rfc3339;
 use clawaudit::trust::Trust;
 use clawaudit::verify::{verify_subject, Subject};
@@ -253,11 +259,116 @@ pub fn zip_differential(data: &[u8], bound: Bound) {
     }
 }
 
+/// The shipped rotation fixture the rotation targets vary (`testvectors/rotation/complete`,
+/// read once: from the repository root for the replay test, from `fuzz/` for cargo-fuzz),
+/// every file by its path under the fixture (`artifacts/…`).
+fn rotation_fixture() -> &'static [(String, Vec<u8>)] {
+    static FILES: std::sync::OnceLock<Vec<(String, Vec<u8>)>> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = [
+            manifest.join("testvectors/rotation/complete"),
+            manifest.join("../testvectors/rotation/complete"),
+        ]
+        .into_iter()
+        .find(|p| p.is_dir())
+        .expect("testvectors/rotation/complete");
+        let mut files = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    let rel = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+                    files.push((rel, std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        files
+    })
+}
+
+fn rotation_context() -> VerifyContext {
+    let at = parse_rfc3339("2026-03-02T12:00:00Z").unwrap();
+    let trust = Trust::from_bytes(include_bytes!("../testvectors/rotation/trust.json")).unwrap();
+    VerifyContext::new(at, trust)
+}
+
+/// The fixture with `replaced` files in place of its own.
+fn rotation_files(replaced: &[(&str, &[u8])]) -> FixtureFiles {
+    FixtureFiles::new(
+        rotation_fixture()
+            .iter()
+            .map(|(path, bytes)| match replaced.iter().find(|(p, _)| p == path) {
+                Some((_, b)) => (path.clone(), b.to_vec()),
+                None => (path.clone(), bytes.clone()),
+            }),
+    )
+}
+
+/// The judge twice over `files` (with its step records): the same judgement and steps each
+/// time, within the bound, and `violated` exactly when there is a violation.
+fn judge_twice(what: &str, files: &FixtureFiles, len: usize, bound: Bound) {
+    let ctx = rotation_context();
+    let run = || {
+        let mut steps = Vec::new();
+        let mut sink = |s| steps.push(s);
+        let input = RunInput {
+            files,
+            ctx: &ctx,
+            checkpoint: None,
+            expire_token: &[],
+            events: None,
+        };
+        let judgement = judge_run(input, Some(&mut sink)).judgement;
+        (judgement, steps)
+    };
+    let (first, first_steps) = bound.run(what, len, run);
+    let (second, second_steps) = run();
+    assert_eq!(first, second, "{what}: two judgements of the same run differ");
+    assert_eq!(first_steps, second_steps, "{what}: two replays of the same run differ");
+    assert_outcome_consistent(&first);
+}
+
+/// `violated` if and only if there is a violation (counted, listed, and by code).
+pub fn assert_outcome_consistent(j: &Judgement) {
+    let violated = j.outcome == Outcome::Violated;
+    assert_eq!(
+        violated,
+        j.violations_total > 0,
+        "outcome {} with {} violations",
+        j.outcome.as_str(),
+        j.violations_total
+    );
+    assert_eq!(j.violations.is_empty(), j.violations_total == 0, "{j:?}");
+    assert_eq!(j.violations_by_code.is_empty(), j.violations_total == 0, "{j:?}");
+}
+
+/// Any bytes as the timeline of the shipped `complete` rotation fixture.
+pub fn rotation_events(data: &[u8], bound: Bound) {
+    let files = rotation_files(&[(ROTATION_EVENTS_PATH, data)]);
+    judge_twice("rotation_events", &files, data.len(), bound);
+}
+
+/// The input split at its first 0xFF byte (a byte no UTF-8 text holds) into a scenario and
+/// a timeline (no 0xFF: all scenario, empty timeline), in the `complete` fixture.
+pub fn rotation_judge(data: &[u8], bound: Bound) {
+    let (scenario, events) = match data.iter().position(|&b| b == 0xFF) {
+        Some(i) => (data.get(..i).unwrap_or_default(), data.get(i + 1..).unwrap_or_default()),
+        None => (data, &[][..]),
+    };
+    let files = rotation_files(&[(ROTATION_SCENARIO_PATH, scenario), (ROTATION_EVENTS_PATH, events)]);
+    judge_twice("rotation_judge", &files, data.len(), bound);
+}
+
 /// A target's body.
 pub type Target = fn(&[u8], Bound);
 
 /// Every target by name, for the replay test.
-pub const TARGETS: [(&str, Target); 8] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("json_parse", json_parse),
     ("jss_jcs_roundtrip", jss_jcs_roundtrip),
     ("verify_json_subject", verify_json_subject),
@@ -266,4 +377,6 @@ pub const TARGETS: [(&str, Target); 8] = [
     ("trust_file", trust_file),
     ("inclusion_proof", inclusion_proof),
     ("zip_differential", zip_differential),
+    ("rotation_events", rotation_events),
+    ("rotation_judge", rotation_judge),
 ];

@@ -35,10 +35,17 @@ def main():
     vectors = ROOT / "testvectors"
     manifest = json.loads((vectors / "manifest.json").read_text())
     for v in manifest["vectors"]:
-        if (vectors / v["path"]).is_dir():
-            continue  # a rotation fixture folder
-        data = (vectors / v["path"]).read_bytes()
         kind = v["kind"]
+        if kind == "rotation":
+            # A fixture folder: its timeline alone, and scenario + 0xFF + timeline (the
+            # rotation_judge target splits its input at the first 0xFF byte).
+            rotation = vectors / v["path"] / "artifacts" / "rotation"
+            events = (rotation / "events.ndjson").read_bytes()
+            scenario = (rotation / "scenario.json").read_bytes()
+            add("rotation_events", events)
+            add("rotation_judge", scenario + b"\xff" + events)
+            continue
+        data = (vectors / v["path"]).read_bytes()
         if kind == "audit-bundle":
             add("audit_container", data)
             add("zip_differential", data)
@@ -94,6 +101,7 @@ def main():
             walk(json.loads(path.read_text()))
         except (ValueError, UnicodeDecodeError):
             pass
+    # libFuzzer's dictionary format has no escape for a line break: printable words only.
     words = sorted(k for k in keys if k.isascii() and k.isprintable() and '"' not in k and "\\" not in k and 0 < len(k) <= 32)
     (DICT / "clawsig.dict").write_text(
         "\n".join(json_tokens + ['"\\"%s\\""' % w for w in words]) + "\n"

@@ -58,4 +58,30 @@ fn the_properties_can_fail() {
     };
     let big = vec![b' '; 1 << 20];
     assert!(std::panic::catch_unwind(|| harness::json_parse(&big, none)).is_err());
+    // A judgement that is `complete` with a violation, or `violated` without one.
+    let mut clean = clawaudit::rotation::judge::empty_judgement();
+    clean.outcome = clawaudit::rotation::model::Outcome::Complete;
+    harness::assert_outcome_consistent(&clean);
+    let mut violated_without = clean.clone();
+    violated_without.outcome = clawaudit::rotation::model::Outcome::Violated;
+    assert!(std::panic::catch_unwind(|| harness::assert_outcome_consistent(&violated_without)).is_err());
+    let mut complete_with = clean.clone();
+    complete_with.violations.push(clawaudit::rotation::model::Violation {
+        seq: Some(3),
+        code: clawaudit::reason::ReasonCode::RotationTokenReused,
+        detail: "reused".into(),
+    });
+    complete_with.violations_total = 1;
+    complete_with
+        .violations_by_code
+        .push((clawaudit::reason::ReasonCode::RotationTokenReused, 1));
+    assert!(std::panic::catch_unwind(|| harness::assert_outcome_consistent(&complete_with)).is_err());
+    // The rotation targets judge the shipped fixture: a zero time bound fails them.
+    let events = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testvectors/rotation/complete/artifacts/rotation/events.ndjson"),
+    )
+    .unwrap();
+    assert!(std::panic::catch_unwind(|| harness::rotation_events(&events, none)).is_err());
+    assert!(std::panic::catch_unwind(|| harness::rotation_judge(&events, none)).is_err());
 }

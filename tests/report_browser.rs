@@ -18,7 +18,10 @@ use serde_json::Value;
 
 #[path = "support/site.rs"]
 mod site;
-use site::{assert_safe_page, hostile_bundle, tokenize, CSP};
+use site::{
+    assert_safe_page, hostile_bundle, marked_seqs, sealed_rotation, timeline_rows, tokenize, CSP, ROTATION_AT,
+    ROTATION_TRUST,
+};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -81,22 +84,40 @@ impl Site {
     fn build() -> Site {
         let tmp = tempfile::tempdir().unwrap();
         let hostile = hostile_bundle(tmp.path());
-        let dir = tmp.path().join("site");
-        let out = Command::cargo_bin("clawaudit")
-            .unwrap()
-            .current_dir(root())
-            .args([
-                "report",
+        let subjects = [
+            PathBuf::from("testvectors/audit/valid/every-kind.audit.zip"),
+            PathBuf::from("testvectors/audit/invalid/quorum-one-short.audit.zip"),
+            hostile,
+        ];
+        Site::report(
+            tmp,
+            &[
                 "--at",
                 "2026-02-18T00:01:00Z",
                 "--trust",
                 "testvectors/audit/trust.json",
-            ])
-            .args([
-                "testvectors/audit/valid/every-kind.audit.zip",
-                "testvectors/audit/invalid/quorum-one-short.audit.zip",
-            ])
-            .arg(&hostile)
+            ],
+            &subjects,
+        )
+    }
+
+    /// A site of one sealed rotation run that broke its rules (`token-reused`): its page
+    /// has the rotation timeline with violations marked.
+    fn rotation() -> Site {
+        let tmp = tempfile::tempdir().unwrap();
+        let bundle = sealed_rotation(tmp.path(), "token-reused");
+        Site::report(tmp, &["--at", ROTATION_AT, "--trust", ROTATION_TRUST], &[bundle])
+    }
+
+    /// `clawaudit report ARGS SUBJECTS -o <tmp>/site`, which must exit 1 (a subject FAILs).
+    fn report(tmp: tempfile::TempDir, args: &[&str], subjects: &[PathBuf]) -> Site {
+        let dir = tmp.path().join("site");
+        let out = Command::cargo_bin("clawaudit")
+            .unwrap()
+            .current_dir(root())
+            .arg("report")
+            .args(args)
+            .args(subjects)
             .arg("-o")
             .arg(&dir)
             .output()
@@ -185,6 +206,33 @@ fn the_dom_chromium_builds_from_a_hostile_bundle_has_no_element_attribute_or_lin
     assert_safe_page("index (Chromium DOM)", &index);
 }
 
+/// The rotation timeline as Chromium builds it (spec 40 §1 item 5): the outcome and the
+/// recommendation on top, one row per event (22 in events.ndjson), the violations marked in
+/// the rows of their seqs (18 to 22: the reused stage token's window ends at 09:35).
+#[test]
+fn chromium_shows_the_rotation_timeline_with_its_violations_in_place() {
+    let Some(chromium) = chromium() else { return };
+    let _one = one_at_a_time();
+    let site = Site::rotation();
+    let dom = dump_dom(&chromium, &site.page("token-reused"));
+    assert_safe_page("rotation page (Chromium DOM)", &dom);
+    let shown = text(&dom);
+    for fact in [
+        "FAIL",
+        "reason code ROTATION_TOKEN_REUSED",
+        "Rotation timeline",
+        "Outcome: violated. Recommendation: NO-GO",
+        "phase revoke_old_secret starts (token stage)",
+    ] {
+        assert!(shown.contains(fact), "rotation page: {fact:?} not in {shown}");
+    }
+    let rows = timeline_rows(&dom);
+    assert_eq!(rows.len(), 22);
+    let marked = marked_seqs(&rows);
+    assert_eq!(marked, ["18", "19", "20", "21", "22"]);
+    assert!(rows[17].cells[6].contains("ROTATION_TOKEN_REUSED"), "{:?}", rows[17]);
+}
+
 #[test]
 fn axe_finds_no_serious_violation_pages_fit_360_px_and_screenshots_are_written() {
     let Some(chromium) = chromium() else { return };
@@ -199,6 +247,7 @@ fn axe_finds_no_serious_violation_pages_fit_360_px_and_screenshots_are_written()
         return;
     }
     let site = Site::build();
+    let rotation = Site::rotation();
     let shots = root().join("target/report-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let pages = [
@@ -206,6 +255,7 @@ fn axe_finds_no_serious_violation_pages_fit_360_px_and_screenshots_are_written()
         ("pass", site.page("every-kind")),
         ("fail", site.page("quorum-one-short")),
         ("hostile", site.page("onerror")),
+        ("rotation", rotation.page("token-reused")),
     ];
     let out = std::process::Command::new("node")
         .current_dir(&browser)

@@ -11,7 +11,10 @@ use assert_cmd::Command;
 
 #[path = "support/site.rs"]
 mod site;
-use site::{assert_safe_page, hostile_bundle, read_site, tokenize, IMG, SCRIPT};
+use site::{
+    assert_safe_page, hostile_bundle, marked_seqs, read_site, row_seqs, seal_fixture, sealed_rotation, timeline_rows,
+    tokenize, IMG, ROTATION_AT, ROTATION_TRUST, SCRIPT,
+};
 
 const AT: &str = "2026-02-18T00:01:00Z";
 
@@ -182,4 +185,174 @@ fn an_existing_directory_that_is_not_a_site_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not an audit site"));
     assert_eq!(std::fs::read_to_string(tmp.path().join("notes.txt")).unwrap(), "mine");
+}
+
+/// `clawaudit report` of sealed rotation runs under the rotation fixtures' trust and time.
+fn rotation_report(bundles: &[&Path], out: &Path) -> std::process::Output {
+    Command::cargo_bin("clawaudit")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("report")
+        .args(["--at", ROTATION_AT, "--trust", ROTATION_TRUST])
+        .args(bundles)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// The seqs of a fixture's timeline, read from its events.ndjson.
+fn fixture_seqs(name: &str) -> Vec<String> {
+    let events = std::fs::read_to_string(
+        vectors()
+            .join("rotation")
+            .join(name)
+            .join("artifacts/rotation/events.ndjson"),
+    )
+    .unwrap();
+    events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"].to_string())
+        .collect()
+}
+
+fn page_of<'a>(pages: &'a [(String, String)], part: &str) -> &'a str {
+    &pages.iter().find(|(n, _)| n.contains(part)).unwrap().1
+}
+
+/// Spec 40 §1 item 5: a sealed rotation run's page has the timeline, one row per event
+/// (seq, time, phase, what happened, consumers, rollback posture, findings), with the
+/// outcome and the gate report's recommendation on top; a violated run's violation is
+/// marked in the row of its seq (the seqs and codes are the manifest's expectations).
+#[test]
+fn a_rotation_run_page_has_its_timeline_outcome_recommendation_and_violations_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let complete = sealed_rotation(tmp.path(), "complete");
+    let reused = sealed_rotation(tmp.path(), "token-reused");
+    let site = tmp.path().join("site");
+    let out = rotation_report(&[&complete, &reused], &site);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let pages = read_site(&site);
+    for (name, html) in &pages {
+        assert_safe_page(name, html);
+    }
+
+    let html = page_of(&pages, "complete-audit-zip");
+    let text = tokenize(html).text;
+    assert!(text.contains("Outcome: complete. Recommendation: GO"), "{text}");
+    let rows = timeline_rows(html);
+    assert_eq!(row_seqs(&rows), fixture_seqs("complete"));
+    assert_eq!(rows.len(), 22);
+    for row in &rows {
+        assert_eq!(row.cells.len(), 7, "{row:?}");
+        assert_eq!(row.class, None, "a complete run has no violation: {row:?}");
+        assert_eq!(row.cells[6], "none");
+    }
+    // Seq 1 (events.ndjson): the discover phase starts with its token, at 09:00.
+    assert_eq!(rows[0].cells[1], "2026-03-02T09:00:00Z");
+    assert_eq!(rows[0].cells[2], "discover");
+    assert_eq!(rows[0].cells[3], "phase discover starts (token discover)");
+    // Seq 4: payments-api passed its health check on v7.
+    assert!(
+        rows[3].cells[3].starts_with("tool health_check: health check of payments-api on v7"),
+        "{:?}",
+        rows[3]
+    );
+    assert!(rows[3].cells[4].contains("payments-api: v7 (healthy)"), "{:?}", rows[3]);
+    // Seq 8 (the runbook, spec 30 §5): v8 created, never deployed.
+    assert_eq!(
+        rows[7].cells[5],
+        "stop; keep v7 active; delete or disable v8 (never deployed) (evidence: seq 8, artifacts/approvals/apr_stage_alice.json, artifacts/approvals/apr_stage_bob.json)"
+    );
+
+    let html = page_of(&pages, "token-reused-audit-zip");
+    let text = tokenize(html).text;
+    assert!(text.contains("Outcome: violated. Recommendation: NO-GO"), "{text}");
+    let rows = timeline_rows(html);
+    assert_eq!(row_seqs(&rows), fixture_seqs("token-reused"));
+    let marked = marked_seqs(&rows);
+    // The manifest's first violation: ROTATION_TOKEN_REUSED at seq 18, whose phase starts
+    // under the stage phase's token. That token's window is 09:20 to 09:35 (its iat and exp),
+    // so seq 18 to 22 (10:30 to 10:35) each lie outside it as well.
+    assert_eq!(marked, ["18", "19", "20", "21", "22"]);
+    let row = rows.iter().find(|r| r.cells[0] == "18").unwrap();
+    let first_finding = row.cells[6].lines().next().unwrap();
+    assert!(first_finding.contains("ROTATION_TOKEN_REUSED rotation.event: phase \"revoke_old_secret\" runs under token file artifacts/rotation/tokens/stage.jwt"), "{row:?}");
+    assert!(row.cells[6].contains("ROTATION_OUTSIDE_TOKEN_WINDOW"), "{row:?}");
+    for row in rows.iter().filter(|r| r.class.is_none()) {
+        assert_eq!(row.cells[6], "none", "{row:?}");
+    }
+}
+
+/// A timeline longer than the page shows (1000 rows) shows its first 1000 events and says
+/// how many more there are; the page stays a few MB.
+#[test]
+fn a_long_rotation_timeline_shows_1000_rows_and_counts_the_rest() {
+    use clawaudit::vectors::rotation_sample::RotationRun;
+    let tmp = tempfile::tempdir().unwrap();
+    // The runbook sample (22 events) with 1200 more reads of the secret in its discover
+    // phase, like its seq 2: 1222 events.
+    let mut run = RotationRun::sample();
+    let read = serde_json::json!({"type": "tool_call", "tool": "list_consumers",
+        "effect": {"kind": "read", "secret": clawaudit::vectors::rotation_sample::SECRET}});
+    for _ in 0..1200 {
+        run.insert_event(2, None, read.clone()).unwrap();
+    }
+    let fixture = write_fixture(&run, &tmp.path().join("long"));
+    let events = std::fs::read_to_string(fixture.join("artifacts/rotation/events.ndjson")).unwrap();
+    assert_eq!(events.lines().count(), 1222);
+    let bundle = seal_fixture(tmp.path(), &fixture, "long");
+    let site = tmp.path().join("site");
+    let out = rotation_report(&[&bundle], &site);
+    assert!(out.status.code().is_some(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pages = read_site(&site);
+    let html = &pages[1].1;
+    assert_safe_page(&pages[1].0, html);
+    let rows = timeline_rows(html);
+    assert_eq!(rows.len(), 1000);
+    assert_eq!(rows[999].cells[0], "1000");
+    let text = tokenize(html).text;
+    assert!(
+        text.contains("222 more events are not shown: a page shows the first 1000."),
+        "{}",
+        &text[text.len().saturating_sub(3000)..]
+    );
+    assert!(html.len() < 4 << 20, "{} bytes", html.len());
+}
+
+/// The timeline's text comes from the run (tool names, the judge's details that quote
+/// them): hostile strings there stay text on the page.
+#[test]
+fn hostile_strings_in_a_rotation_timeline_stay_text() {
+    use clawaudit::vectors::rotation_sample::RotationRun;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut run = RotationRun::sample();
+    let tool = format!("{SCRIPT}{IMG}");
+    run.insert_event(
+        2,
+        None,
+        serde_json::json!({"type": "tool_call", "tool": tool, "effect": null}),
+    )
+    .unwrap();
+    let fixture = write_fixture(&run, &tmp.path().join("hostile"));
+    let bundle = seal_fixture(tmp.path(), &fixture, "hostile");
+    let site = tmp.path().join("site");
+    let out = rotation_report(&[&bundle], &site);
+    assert!(out.status.code().is_some(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pages = read_site(&site);
+    let dom = assert_safe_page(&pages[1].0, &pages[1].1);
+    let rows = timeline_rows(&pages[1].1);
+    let row = rows.iter().find(|r| r.cells[0] == "2").unwrap();
+    assert_eq!(row.cells[3], format!("tool {tool}, no effect on a secret"));
+    assert!(dom.text.contains(&tool));
+}
+
+/// A rotation run's files written as a fixture folder.
+fn write_fixture(run: &clawaudit::vectors::rotation_sample::RotationRun, dir: &Path) -> PathBuf {
+    for (path, bytes) in run.files().unwrap() {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    dir.to_path_buf()
 }

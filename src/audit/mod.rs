@@ -10,6 +10,7 @@ pub mod merkle;
 pub mod policy_eval;
 pub mod prove;
 pub mod receipts;
+pub mod rotation_run;
 pub mod rotation_step;
 pub mod trust_pulse;
 pub mod verify;

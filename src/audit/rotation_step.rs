@@ -16,8 +16,8 @@ use crate::policy::CheckpointView;
 use crate::reason::ReasonCode;
 use crate::report::{CheckStatus, Findings, Location, RotationFact};
 use crate::rotation::fixture::FixtureFiles;
-use crate::rotation::judge::{judge_run_for_policy, RunInput, RunResult};
-use crate::rotation::model::Outcome;
+use crate::rotation::judge::{judge_run_with, RunInput, RunResult};
+use crate::rotation::model::{Outcome, StepRecord};
 
 /// Whether the bundle is a rotation run.
 pub fn is_rotation_run(container: &Container) -> bool {
@@ -37,21 +37,38 @@ pub fn judge_bundle(
     view: &CheckpointView,
     f: &mut Findings,
 ) -> RotationStep {
+    // `verify` keeps each tool call for the policy evaluation of step 8b.
+    let result = judge_container(container, ctx, view, None, true);
+    f.checks.extend(result.artifact_checks.checks.iter().cloned());
+    RotationStep { result }
+}
+
+/// The judge over the bundle's `artifacts/…` entries, with `sink` receiving one record per
+/// event (the report's timeline), exactly as `verify` judges them.
+pub fn judge_container(
+    container: &Container,
+    ctx: &VerifyContext,
+    view: &CheckpointView,
+    sink: Option<&mut dyn FnMut(StepRecord)>,
+    collect_tool_calls: bool,
+) -> RunResult {
     let files = FixtureFiles::new(
         container
             .names()
             .filter(|n| n.starts_with("artifacts/"))
             .filter_map(|n| container.get(n).map(|b| (n.to_string(), b.to_vec()))),
     );
-    let result = judge_run_for_policy(RunInput {
-        files: &files,
-        ctx,
-        checkpoint: Some(view),
-        expire_token: &[],
-        events: None,
-    });
-    f.checks.extend(result.artifact_checks.checks.iter().cloned());
-    RotationStep { result }
+    judge_run_with(
+        RunInput {
+            files: &files,
+            ctx,
+            checkpoint: Some(view),
+            expire_token: &[],
+            events: None,
+        },
+        sink,
+        collect_tool_calls,
+    )
 }
 
 impl RotationStep {

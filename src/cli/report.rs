@@ -15,7 +15,10 @@ use rayon::prelude::*;
 use super::read::{read_file, MAX_TRUST_FILE_BYTES};
 use super::verify::{exit_code, render_stdout, verify_run, write_ci_files, Format, VerifyArgs};
 use super::{usage_error, VERSION};
-use clawaudit::render::html::{render_site, Page, SiteInput, SubjectExtras, SubjectFile};
+use clawaudit::audit::manifest::ROTATION_EVENTS_PATH;
+use clawaudit::audit::rotation_run::judge_sealed;
+use clawaudit::render::html::rotation::TimelineBuilder;
+use clawaudit::render::html::{render_site, Page, RotationTimeline, SiteInput, SubjectExtras, SubjectFile};
 use clawaudit::report::Kind;
 use clawaudit::verify::Subject;
 
@@ -105,11 +108,22 @@ fn extras(kind: Kind, subject: Option<&Subject>, ctx: &clawaudit::context::Verif
         sha256_hex: hex(&clawaudit::crypto::sha256(&subject.bytes)),
         size_bytes: subject.bytes.len() as u64,
     });
+    let rotation = match kind {
+        Kind::AuditBundle if subject.full_len.is_none() => rotation_timeline(&subject.bytes, ctx),
+        _ => None,
+    };
     SubjectExtras {
         inspection,
-        rotation: None,
+        rotation,
         subject_file,
     }
+}
+
+/// The rotation timeline of a sealed rotation run, judged as `verify` judges it.
+fn rotation_timeline(bytes: &[u8], ctx: &clawaudit::context::VerifyContext) -> Option<RotationTimeline> {
+    let mut builder = TimelineBuilder::new();
+    let result = judge_sealed(bytes, ctx, &mut |record| builder.push(&record))?;
+    Some(builder.finish(ROTATION_EVENTS_PATH, &result.judgement))
 }
 
 fn hex(bytes: &[u8]) -> String {

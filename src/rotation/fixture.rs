@@ -338,6 +338,30 @@ impl Effect {
         }
     }
 
+    /// The effect in one line: its kind and the fields it names.
+    pub fn describe(&self) -> String {
+        match self {
+            Effect::Read { secret } => format!("read {secret}"),
+            Effect::SecretVersionCreated { secret, version } => format!("create version {version} of {secret}"),
+            Effect::Deploy {
+                consumer,
+                secret,
+                version,
+            } => format!("deploy {version} of {secret} to {consumer}"),
+            Effect::HealthCheck {
+                consumer,
+                secret,
+                version,
+                ok,
+            } => format!(
+                "health check of {consumer} on {version} of {secret}: {}",
+                if *ok { "ok" } else { "failed" }
+            ),
+            Effect::Revoke { secret, version } => format!("revoke version {version} of {secret}"),
+            Effect::InvalidateSessions { secret } => format!("invalidate the sessions of {secret}"),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Effect::Read { .. } => "read",
@@ -368,6 +392,22 @@ impl EventKind {
             EventKind::PlanProposed { .. } => "plan_proposed",
             EventKind::ToolCall { .. } => "tool_call",
             EventKind::ModelCall { .. } => "model_call",
+        }
+    }
+
+    /// What the event did, in one line (the timeline row of a report): its type and the
+    /// fields it names, as recorded.
+    pub fn describe(&self) -> String {
+        match self {
+            EventKind::PhaseStart { phase, token } => format!("phase {phase} starts (token {token})"),
+            EventKind::PhaseEnd { phase } => format!("phase {phase} ends"),
+            EventKind::PlanProposed { gate, plan } => format!("plan {plan} proposed to gate {gate}"),
+            EventKind::ModelCall { receipt } => format!("model call (receipt {receipt})"),
+            EventKind::ToolCall { tool, effect: None } => format!("tool {tool}, no effect on a secret"),
+            EventKind::ToolCall {
+                tool,
+                effect: Some(effect),
+            } => format!("tool {tool}: {}", effect.describe()),
         }
     }
 }

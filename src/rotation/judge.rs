@@ -61,6 +61,12 @@ pub fn judge_run_for_policy(input: RunInput<'_>) -> RunResult {
     judge(input, None, true)
 }
 
+/// [`judge_run`] with a sink, also keeping the tool calls when `collect` (as
+/// [`judge_run_for_policy`]).
+pub fn judge_run_with(input: RunInput<'_>, sink: Option<&mut dyn FnMut(StepRecord)>, collect: bool) -> RunResult {
+    judge(input, sink, collect)
+}
+
 fn judge(input: RunInput<'_>, sink: Option<&mut dyn FnMut(StepRecord)>, collect: bool) -> RunResult {
     let mut f = Findings::new();
     let mut judgement = empty_judgement();
@@ -111,7 +117,8 @@ fn judge(input: RunInput<'_>, sink: Option<&mut dyn FnMut(StepRecord)>, collect:
     }
 }
 
-fn empty_judgement() -> Judgement {
+/// A judgement before anything was judged: `violated` until the replay says otherwise.
+pub fn empty_judgement() -> Judgement {
     Judgement {
         job_id: None,
         policy_hash_b64u: None,

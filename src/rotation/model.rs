@@ -85,6 +85,8 @@ pub struct StepRecord {
     pub event_type: &'static str,
     /// The phase the event belongs to, if one is open.
     pub phase: Option<String>,
+    /// What the event did, in one line ([`super::fixture::EventKind::describe`]).
+    pub what: String,
     /// Every rule this event broke, in rule order.
     pub findings: Vec<Violation>,
     pub state: StateSnapshot,

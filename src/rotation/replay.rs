@@ -116,6 +116,7 @@ impl<'e, 'a> Replay<'e, 'a> {
                     at: ev.at_text.clone(),
                     event_type: ev.kind.type_name(),
                     phase: self.open.as_ref().map(|p| p.name.clone()),
+                    what: ev.kind.describe(),
                     findings,
                     state: self.state.snapshot(),
                     rollback: self.rollback(),

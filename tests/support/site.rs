@@ -171,3 +171,101 @@ pub fn hostile_bundle(dir: &Path) -> PathBuf {
     std::fs::write(&path, s.build().unwrap()).unwrap();
     path
 }
+
+/// The rotation fixtures' trust file and verification time (testvectors/manifest.json).
+pub const ROTATION_TRUST: &str = "testvectors/rotation/trust.json";
+pub const ROTATION_AT: &str = "2026-03-02T12:00:00Z";
+
+/// The shipped rotation fixture `name` sealed by [`seal_fixture`] as `<name>.audit.zip`.
+pub fn sealed_rotation(dir: &Path, name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    seal_fixture(dir, &root.join("testvectors/rotation").join(name), name)
+}
+
+/// A rotation fixture folder sealed by `clawaudit seal` with the vectors' sealer key (its
+/// seed derived from a public label), at the runbook's last event, as `<name>.audit.zip`.
+pub fn seal_fixture(dir: &Path, fixture: &Path, name: &str) -> PathBuf {
+    let keys = clawaudit::vectors::audit_sample::SampleKeys::new();
+    let seed = clawaudit::crypto::sha256(b"clawaudit test seed:audit sample sealer");
+    let key = serde_json::json!({"key_version": "1", "did": keys.sealer.did(),
+        "secret_key_b64u": clawaudit::crypto::b64u_encode(&seed)});
+    let key_path = dir.join("sealer.key.json");
+    std::fs::write(&key_path, key.to_string()).unwrap();
+    let bundle = dir.join(format!("{name}.audit.zip"));
+    let out = assert_cmd::Command::cargo_bin("clawaudit")
+        .unwrap()
+        .arg("seal")
+        .arg(fixture)
+        .arg("--key")
+        .arg(&key_path)
+        .args(["--created-at", "2026-03-02T10:35:00Z", "-o"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    bundle
+}
+
+/// One row of a page's rotation timeline: its class attribute and its text cells.
+#[derive(Debug)]
+pub struct TimelineRow {
+    pub class: Option<String>,
+    pub cells: Vec<String>,
+}
+
+/// The rows of the rotation timeline section of a page (none without the section), read
+/// with the tokenizer: each `tr` of the section's `tbody` and the text of its cells.
+pub fn timeline_rows(html: &str) -> Vec<TimelineRow> {
+    let Some(start) = html.find("<h2 id=\"rotation\">") else {
+        return Vec::new();
+    };
+    let section = &html[start..];
+    let section = &section[..section.find("</section>").unwrap()];
+    let Some(body) = section.find("<tbody>") else {
+        return Vec::new();
+    };
+    let mut rows: Vec<TimelineRow> = Vec::new();
+    let mut cell: Option<String> = None;
+    for token in Tokenizer::new(&section[body..]).infallible() {
+        match token {
+            Token::StartTag(tag) if tag.name.as_slice() == b"tr" => rows.push(TimelineRow {
+                class: tag
+                    .attributes
+                    .get(b"class".as_slice())
+                    .map(|v| String::from_utf8_lossy(v).into_owned()),
+                cells: Vec::new(),
+            }),
+            Token::StartTag(tag) if matches!(tag.name.as_slice(), b"td" | b"th") => cell = Some(String::new()),
+            Token::StartTag(tag) if tag.name.as_slice() == b"br" => {
+                if let Some(c) = cell.as_mut() {
+                    c.push('\n');
+                }
+            }
+            Token::EndTag(tag) if matches!(tag.name.as_slice(), b"td" | b"th") => {
+                if let (Some(c), Some(row)) = (cell.take(), rows.last_mut()) {
+                    row.cells.push(c);
+                }
+            }
+            Token::String(s) => {
+                if let Some(c) = cell.as_mut() {
+                    c.push_str(&String::from_utf8_lossy(&s));
+                }
+            }
+            _ => {}
+        }
+    }
+    rows
+}
+
+/// The seqs of the rows, as shown.
+pub fn row_seqs(rows: &[TimelineRow]) -> Vec<&str> {
+    rows.iter().map(|r| r.cells[0].as_str()).collect()
+}
+
+/// The seqs of the rows marked as failing (`row-fail`).
+pub fn marked_seqs(rows: &[TimelineRow]) -> Vec<&str> {
+    rows.iter()
+        .filter(|r| r.class.as_deref() == Some("row-fail"))
+        .map(|r| r.cells[0].as_str())
+        .collect()
+}
