@@ -7,7 +7,6 @@
 use clawaudit::context::VerifyContext;
 use clawaudit::reason::ReasonCode;
 use clawaudit::rotation::fixture::FixtureFiles;
-use clawaudit::rotation::judge::{judge_run, RunInput};
 use clawaudit::rotation::model::{Judgement, Outcome, StepRecord};
 use clawaudit::timeutil::parse_rfc3339;
 use clawaudit::vectors::rotation_sample::{self as sample, RotationRun};
@@ -19,21 +18,7 @@ const SCENARIO: &str = "artifacts/rotation/scenario.json";
 fn judge_with(files: Vec<(String, Vec<u8>)>) -> (Judgement, Vec<StepRecord>) {
     let run = RotationRun::sample();
     let ctx = VerifyContext::new(parse_rfc3339(sample::VERIFY_AT).unwrap(), run.trust());
-    let files = FixtureFiles::new(files);
-    let mut steps = Vec::new();
-    let mut sink = |s: StepRecord| steps.push(s);
-    let j = judge_run(
-        RunInput {
-            files: &files,
-            ctx: &ctx,
-            checkpoint: None,
-            expire_token: &[],
-            events: None,
-        },
-        Some(&mut sink),
-    )
-    .judgement;
-    (j, steps)
+    sample::judge_with_steps(&FixtureFiles::new(files), &ctx)
 }
 
 fn with_events(edit: impl Fn(&str) -> Vec<u8>) -> Judgement {

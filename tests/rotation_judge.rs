@@ -7,7 +7,6 @@ use clawaudit::context::VerifyContext;
 use clawaudit::json::Value;
 use clawaudit::reason::ReasonCode;
 use clawaudit::rotation::fixture::FixtureFiles;
-use clawaudit::rotation::judge::{judge_run, RunInput};
 use clawaudit::rotation::model::{Judgement, Outcome, StepRecord};
 use clawaudit::timeutil::parse_rfc3339;
 use clawaudit::vectors::rotation_sample::{self as sample, at, deploy, health, RotationRun, SECRET};
@@ -17,20 +16,7 @@ fn ctx(run: &RotationRun) -> VerifyContext {
 }
 
 fn judge_files(run: &RotationRun, files: FixtureFiles) -> (Judgement, Vec<StepRecord>) {
-    let ctx = ctx(run);
-    let mut steps = Vec::new();
-    let mut sink = |s: StepRecord| steps.push(s);
-    let result = judge_run(
-        RunInput {
-            files: &files,
-            ctx: &ctx,
-            checkpoint: None,
-            expire_token: &[],
-            events: None,
-        },
-        Some(&mut sink),
-    );
-    (result.judgement, steps)
+    sample::judge_with_steps(&files, &ctx(run))
 }
 
 fn judge(run: &RotationRun) -> Judgement {

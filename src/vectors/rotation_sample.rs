@@ -531,3 +531,25 @@ impl RotationRun {
         run
     }
 }
+
+/// Judge `files` as a folder fixture (no checkpoint, no faults), with every step record: the
+/// judgement and replay the rotation tests compare.
+pub fn judge_with_steps(
+    files: &crate::rotation::fixture::FixtureFiles,
+    ctx: &crate::context::VerifyContext,
+) -> (
+    crate::rotation::model::Judgement,
+    Vec<crate::rotation::model::StepRecord>,
+) {
+    let mut steps = Vec::new();
+    let mut sink = |s: crate::rotation::model::StepRecord| steps.push(s);
+    let input = crate::rotation::judge::RunInput {
+        files,
+        ctx,
+        checkpoint: None,
+        expire_token: &[],
+        events: None,
+    };
+    let judgement = crate::rotation::judge::judge_run(input, Some(&mut sink)).judgement;
+    (judgement, steps)
+}
