@@ -26,34 +26,12 @@ use clawaudit::reason::ReasonCode;
 use clawaudit::report::{CheckStatus, Status};
 use clawaudit::timeutil::parse_rfc3339;
 use clawaudit::vectors::audit_sample::{self, SampleKeys};
-use clawaudit::vectors::audit_scenario::{Receipt, Scenario};
+use clawaudit::vectors::audit_scenario::bulk_artifacts;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const ARTIFACTS: usize = 10_000;
 const EXTRA_RECEIPTS: usize = 1_000;
 const PROVEN: &str = "artifacts/attachments/bulk/05000.txt";
-
-/// The artifacts of the 10 000-entry bundle.
-fn artifacts() -> Vec<(String, Vec<u8>)> {
-    let mut s = Scenario::sample();
-    for i in 0..EXTRA_RECEIPTS {
-        s.receipts.push(Receipt::new(
-            &format!("rcpt_bulk_{i:05}"),
-            &format!("nonce_bulk_{i:05}"),
-        ));
-    }
-    let mut files = s.artifacts().expect("the sample's artifacts").files;
-    let mut i = 0;
-    while files.len() < ARTIFACTS {
-        let text = format!(
-            "build log line {i}: step completed, 0 warnings, checksum {}\n",
-            i * 7919
-        );
-        files.push((format!("artifacts/attachments/bulk/{i:05}.txt"), text.into_bytes()));
-        i += 1;
-    }
-    files
-}
 
 fn ctx(keys: &SampleKeys) -> VerifyContext {
     VerifyContext::new(parse_rfc3339(audit_sample::VERIFY_AT).unwrap(), keys.trust())
@@ -61,7 +39,7 @@ fn ctx(keys: &SampleKeys) -> VerifyContext {
 
 fn audit(c: &mut Criterion) {
     let keys = SampleKeys::new();
-    let files = artifacts();
+    let files = bulk_artifacts(ARTIFACTS, EXTRA_RECEIPTS).expect("the sample's artifacts");
     assert_eq!(files.len(), ARTIFACTS);
     let options = audit_sample::options(&keys);
     let bundle = seal_entries(&files, &keys.sealer, &options).expect("sealing 10 000 artifacts");

@@ -53,11 +53,25 @@ pub fn verify_subject(subject: &Subject, ctx: &VerifyContext) -> SubjectReport {
     verify_subject_keeping(subject, ctx).0
 }
 
-/// `verify_subject`, also handing back the parsed document instead of freeing it, so a
-/// caller that exits right afterwards (the CLI) can skip tearing down a large tree.
-pub fn verify_subject_keeping(subject: &Subject, ctx: &VerifyContext) -> (SubjectReport, Option<Value>) {
+/// What verification read of a subject, handed back instead of freed (see
+/// `verify_subject_keeping`).
+#[derive(Debug, Default)]
+pub enum Kept {
+    #[default]
+    Nothing,
+    /// The parsed JSON document (the whole subject, parsed with the context's limits).
+    Document(Value),
+    /// The archive of a sealed bundle, read past every container check.
+    Container(crate::audit::container::Container),
+}
+
+/// `verify_subject`, also handing back what it read (the parsed document, or a sealed
+/// bundle's archive) instead of freeing it: a caller that exits right afterwards (the CLI)
+/// can skip tearing down a large tree, and `report` shows more of the subject without
+/// reading it again.
+pub fn verify_subject_keeping(subject: &Subject, ctx: &VerifyContext) -> (SubjectReport, Kept) {
     match verify_inner(subject, ctx, false) {
-        Verified::Report(report, value) => (report, value),
+        Verified::Report(report, kept) => (report, kept),
         // Not reached: roles are only recognised when asked for. Were it reached, the file
         // would still be judged, never passed.
         Verified::NotASubject { role } => {
@@ -67,7 +81,10 @@ pub fn verify_subject_keeping(subject: &Subject, ctx: &VerifyContext) -> (Subjec
                 ReasonCode::UnknownEnvelopeType,
                 format!("the file is {role}, not an artifact"),
             );
-            (SubjectReport::from_findings(&subject.path, Kind::Unknown, f), None)
+            (
+                SubjectReport::from_findings(&subject.path, Kind::Unknown, f),
+                Kept::Nothing,
+            )
         }
     }
 }
@@ -78,8 +95,8 @@ pub fn verify_subject_keeping(subject: &Subject, ctx: &VerifyContext) -> (Subjec
 // The report is the common case; boxing it would add an allocation per subject.
 #[allow(clippy::large_enum_variant)]
 pub enum Verified {
-    /// The report, and the parsed document (see `verify_subject_keeping`).
-    Report(SubjectReport, Option<Value>),
+    /// The report, and what verification read (see `verify_subject_keeping`).
+    Report(SubjectReport, Kept),
     NotASubject {
         role: &'static str,
     },
@@ -126,10 +143,9 @@ fn verify_unpinned(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool
         || (subject.kind.is_none() && is_audit_bundle(&subject.path, &subject.bytes))
     {
         let size = subject.full_len.unwrap_or(subject.bytes.len() as u64);
-        return Verified::Report(
-            crate::audit::verify::verify_audit_bundle_sized(&subject.path, &subject.bytes, size, ctx),
-            None,
-        );
+        let (report, container) =
+            crate::audit::verify::verify_audit_bundle_keeping(&subject.path, &subject.bytes, size, ctx);
+        return Verified::Report(report, container.map_or(Kept::Nothing, Kept::Container));
     }
     // A token is not JSON: it is routed by its bytes (or its name) too.
     if subject.kind == Some(Kind::Token) || (subject.kind.is_none() && is_token(&subject.path, &subject.bytes)) {
@@ -141,7 +157,7 @@ fn verify_unpinned(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool
                 SubjectReport::from_findings(&subject.path, Kind::Token, f)
             }
         };
-        return Verified::Report(report, None);
+        return Verified::Report(report, Kept::Nothing);
     }
     let value = match parse_input_sized(&subject.bytes, subject.full_len, ctx) {
         Ok(v) => v,
@@ -153,7 +169,7 @@ fn verify_unpinned(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool
                 code,
                 format!("{} is not acceptable JSON: {detail}", subject.path),
             );
-            return Verified::Report(SubjectReport::from_findings(&subject.path, kind, f), None);
+            return Verified::Report(SubjectReport::from_findings(&subject.path, kind, f), Kept::Nothing);
         }
     };
     let kind = subject.kind.unwrap_or_else(|| detect_kind(&value));
@@ -198,7 +214,7 @@ fn verify_unpinned(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool
             SubjectReport::from_findings(&subject.path, kind, f)
         }
     };
-    Verified::Report(report, Some(value))
+    Verified::Report(report, Kept::Document(value))
 }
 
 /// Flags of a run that concern some subject kinds only.

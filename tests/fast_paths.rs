@@ -10,7 +10,7 @@ use clawaudit::clawsig::gateway_receipts::verify_gateway_receipt;
 use clawaudit::context::VerifyContext;
 use clawaudit::json::{Object, Value};
 use clawaudit::reason::ReasonCode;
-use clawaudit::report::{CheckStatus, Status, SubjectReport};
+use clawaudit::report::{CheckStatus, Kind, Status, SubjectReport};
 use clawaudit::timeutil::parse_rfc3339;
 use clawaudit::trust::Trust;
 use clawaudit::vectors::clawsig_sample::SampleBundle;
@@ -209,4 +209,57 @@ fn a_bundle_over_a_count_limit_is_refused_before_its_schema_hashes_and_signature
         report.checks
     );
     assert!(!report.checks.iter().any(|ch| ch.id == "envelope.signature"));
+}
+
+/// `report` inspects what verification kept (the archive, or the parsed document) instead of
+/// reading the subject again: on every shipped vector and sample, hostile ones included, that
+/// inspection equals `inspect` of the subject's bytes (the path `clawaudit inspect` takes).
+#[test]
+fn inspecting_what_verification_kept_equals_inspecting_the_bytes() {
+    use clawaudit::inspect::{inspect, inspect_audit_container, inspect_document};
+    use clawaudit::verify::{verify_subject_keeping, Kept};
+    let mut compared = [0usize; 2];
+    for (dir, trust, at) in [
+        ("clawsig", "trust/clawsig.json", "2026-03-02T00:00:00Z"),
+        ("audit", "audit/trust.json", "2026-02-18T00:01:00Z"),
+        ("samples", "rotation/trust.json", "2026-03-02T12:00:00Z"),
+    ] {
+        let c = VerifyContext::new(
+            parse_rfc3339(at).unwrap(),
+            Trust::from_bytes(&std::fs::read(vectors().join(trust)).unwrap()).unwrap(),
+        );
+        let mut stack = vec![vectors().join(dir)];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let name = path.display().to_string();
+                if !(name.ends_with(".zip") || name.ends_with(".json")) {
+                    continue;
+                }
+                let subject = Subject::new(name.clone(), std::fs::read(&path).unwrap());
+                let (report, kept) = verify_subject_keeping(&subject, &c);
+                let from_kept = match &kept {
+                    Kept::Container(container) => {
+                        compared[0] += 1;
+                        Some(inspect_audit_container(&name, container, Some(&c.trust), &c.limits))
+                    }
+                    Kept::Document(value) if report.kind == Kind::ProofBundle => {
+                        compared[1] += 1;
+                        inspect_document(&name, value, Some(&c.trust)).ok()
+                    }
+                    _ => None,
+                };
+                if matches!(report.kind, Kind::AuditBundle | Kind::ProofBundle) {
+                    let plain = inspect(&subject, Some(&c.trust), &c.limits).ok();
+                    assert_eq!(from_kept, plain, "{name}");
+                }
+            }
+        }
+    }
+    // Both kinds were compared, many times each (65 archives and 15 proof bundles today).
+    assert!(compared[0] > 40 && compared[1] > 10, "{compared:?}");
 }

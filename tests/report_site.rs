@@ -356,3 +356,48 @@ fn write_fixture(run: &clawaudit::vectors::rotation_sample::RotationRun, dir: &P
     }
     dir.to_path_buf()
 }
+
+#[test]
+fn a_rerun_into_the_same_site_leaves_no_page_of_the_earlier_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    let valid = vectors().join("audit/valid/every-kind.audit.zip");
+    let invalid = vectors().join("audit/invalid/quorum-one-short.audit.zip");
+    let pages = |site: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(site.join("subjects"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let first = report(&[], &[&valid, &invalid], &site);
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let before = pages(&site);
+    assert_eq!(before.len(), 2, "{before:?}");
+    // Something an earlier run (or a person) left in subjects/ goes too.
+    std::fs::write(site.join("subjects/left-over.html"), "old").unwrap();
+    let second = report(&[], &[&valid], &site);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let after = pages(&site);
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert!(
+        before.contains(&after[0]),
+        "the valid bundle's page keeps its name: {after:?} {before:?}"
+    );
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(
+        !index.contains("quorum-one-short"),
+        "the index lists only this run's subjects"
+    );
+}

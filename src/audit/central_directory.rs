@@ -33,7 +33,11 @@ pub struct CentralDirectory {
 /// Where one entry's bytes lie: from its local header to the end of its compressed data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LocalSpan {
+    /// The local header's offset.
     pub start: u64,
+    /// Where the entry's (compressed) data starts: past the header, name and extra field.
+    pub data_start: u64,
+    /// One past the data's last byte.
     pub end: u64,
 }
 
@@ -221,7 +225,11 @@ pub fn check_local_header(b: &[u8], e: &RawEntry) -> Result<LocalSpan, String> {
     if end > b.len() as u64 {
         return Err("has data running past the end of the archive".into());
     }
-    Ok(LocalSpan { start: pos as u64, end })
+    Ok(LocalSpan {
+        start: pos as u64,
+        data_start,
+        end,
+    })
 }
 
 #[cfg(test)]

@@ -5,9 +5,11 @@
 //! `CONTAINER_PATH_UNSAFE`, then `CONTAINER_LIMIT_EXCEEDED`), so the first one is the one that
 //! decides. `CONTAINER_UNEXPECTED_ENTRY` needs the manifest and is checked by the caller.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{Cursor, Read};
+use std::collections::HashMap;
+use std::io::Cursor;
 
+use flate2::{Decompress, FlushDecompress, Status};
+use rayon::prelude::*;
 use zip::read::{ArchiveOffset, Config};
 use zip::ZipArchive;
 
@@ -171,7 +173,8 @@ pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Containe
     }
     let spans = check_metadata(bytes, &cd.entries, &mut p);
     check_names(&cd.entries, &mut p);
-    // The crate's view must be the raw view, entry for entry, before its data is trusted.
+    // The crate's view must be the raw view, entry for entry: another reader (the crate, and
+    // Info-ZIP's unzip, which honour a Unicode Path extra field) must see the names we judge.
     let same_view = archive.len() == cd.entries.len()
         && cd.entries.iter().enumerate().all(|(i, raw)| {
             archive
@@ -187,10 +190,13 @@ pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Containe
         }
         return Err(p.into_vec());
     }
-    if let Some(spans) = spans {
-        check_layout(spans, cd.offset, &mut p);
-    }
-    let entries = read_entries(&mut archive, &cd.entries, limits, &mut p);
+    // Without every local header located, where an entry's data starts is unknown: the
+    // archive is refused already, and nothing is inflated.
+    let Some(spans) = spans else {
+        return Err(p.into_vec());
+    };
+    check_layout(&cd.entries, &spans, cd.offset, &mut p);
+    let entries = read_entries(bytes, &cd.entries, &spans, limits, &mut p);
     if p.is_empty() {
         Ok(Container::new(entries))
     } else {
@@ -202,32 +208,37 @@ pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Containe
 /// entries let a small file decompress to the total limit many times over) and no hidden
 /// bytes before the first local header, between entries, or before the central directory
 /// (another reader could find a different archive there, or a prepended stub).
-fn check_layout(mut spans: Vec<(LocalSpan, String)>, cd_offset: u64, p: &mut Problems) {
-    spans.sort_unstable_by_key(|(s, _)| (s.start, s.end));
+fn check_layout(entries: &[RawEntry], spans: &[LocalSpan], cd_offset: u64, p: &mut Problems) {
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_unstable_by_key(|&i| spans.get(i).map(|s| (s.start, s.end)));
+    let name = |i: usize| entries.get(i).map(|e| display_name(&e.name)).unwrap_or_default();
     let mut at = 0u64;
-    let mut previous: Option<&str> = None;
-    for (span, name) in &spans {
+    let mut previous: Option<usize> = None;
+    for &i in &order {
+        let Some(span) = spans.get(i) else { continue };
         if span.start < at {
-            let other = previous.unwrap_or_default();
+            let (this, other) = (name(i), previous.map(name).unwrap_or_default());
             p.invalid(
-                format!("the archive's entries overlap each other: '{name}' starts inside '{other}'"),
-                Some(name),
+                format!("the archive's entries overlap each other: '{this}' starts inside '{other}'"),
+                Some(&this),
             );
         } else if span.start > at {
             let gap = span.start - at;
+            let this = name(i);
             let place = match previous {
-                Some(other) => format!("between '{other}' and '{name}'"),
-                None => format!("before the first entry '{name}'"),
+                Some(other) => format!("between '{}' and '{this}'", name(other)),
+                None => format!("before the first entry '{this}'"),
             };
-            p.invalid(format!("{gap} bytes lie hidden {place}"), Some(name));
+            p.invalid(format!("{gap} bytes lie hidden {place}"), Some(&this));
         }
         at = at.max(span.end);
-        previous = Some(name);
+        previous = Some(i);
     }
+    let last = previous.map(name);
     if at > cd_offset {
         p.invalid(
             "the archive's entries overlap each other or the central directory".into(),
-            previous,
+            last.as_deref(),
         );
     } else if at < cd_offset {
         p.invalid(
@@ -235,15 +246,15 @@ fn check_layout(mut spans: Vec<(LocalSpan, String)>, cd_offset: u64, p: &mut Pro
                 "{} bytes lie hidden between the last entry and the central directory",
                 cd_offset - at
             ),
-            previous,
+            last.as_deref(),
         );
     }
 }
 
 /// Structural metadata: required entries, encryption, compression method, data descriptors,
-/// and each local header against its central-directory entry. Returns every entry's span
-/// when all local headers could be located (the layout is checked only then).
-fn check_metadata(bytes: &[u8], entries: &[RawEntry], p: &mut Problems) -> Option<Vec<(LocalSpan, String)>> {
+/// and each local header against its central-directory entry. Returns every entry's span, in
+/// entry order, when all local headers could be located (the layout is checked only then).
+fn check_metadata(bytes: &[u8], entries: &[RawEntry], p: &mut Problems) -> Option<Vec<LocalSpan>> {
     for required in [CHECKPOINT_NAME, MANIFEST_NAME] {
         if !entries.iter().any(|e| e.name == required.as_bytes()) {
             p.invalid(format!("the archive has no {required}"), None);
@@ -251,11 +262,12 @@ fn check_metadata(bytes: &[u8], entries: &[RawEntry], p: &mut Problems) -> Optio
     }
     let mut spans = Some(Vec::with_capacity(entries.len()));
     for e in entries {
-        let name = display_name(&e.name);
         // Bit 0: encrypted; bit 6: strong encryption; bit 13: masked central directory.
         if e.flags & 0x2041 != 0 || e.method == 99 {
+            let name = display_name(&e.name);
             p.invalid(format!("entry '{name}' is encrypted"), Some(&name));
         } else if e.method != 0 && e.method != 8 {
+            let name = display_name(&e.name);
             p.invalid(
                 format!(
                     "entry '{name}' uses compression method {}; only stored (0) and deflate (8) are accepted",
@@ -268,6 +280,7 @@ fn check_metadata(bytes: &[u8], entries: &[RawEntry], p: &mut Problems) -> Optio
         // than reconciled: the sealer never sets it, and without it the local header must
         // carry the real values, which `check_local_header` compares.
         if e.flags & 0x0008 != 0 {
+            let name = display_name(&e.name);
             p.invalid(
                 format!("entry '{name}' uses a data descriptor (flag bit 3), which a sealed bundle never does"),
                 Some(&name),
@@ -276,10 +289,11 @@ fn check_metadata(bytes: &[u8], entries: &[RawEntry], p: &mut Problems) -> Optio
         match central_directory::check_local_header(bytes, e) {
             Ok(span) => {
                 if let Some(all) = spans.as_mut() {
-                    all.push((span, name));
+                    all.push(span);
                 }
             }
             Err(why) => {
+                let name = display_name(&e.name);
                 p.invalid(format!("entry '{name}' {why}"), Some(&name));
                 spans = None;
             }
@@ -349,20 +363,23 @@ fn special_file(e: &RawEntry) -> Option<&'static str> {
 
 /// Name rules, duplicates, case-insensitive collisions and special files.
 fn check_names(entries: &[RawEntry], p: &mut Problems) {
-    let mut exact: HashMap<&[u8], usize> = HashMap::new();
-    let mut folded: BTreeMap<String, String> = BTreeMap::new();
+    let mut exact: HashMap<&[u8], usize> = HashMap::with_capacity(entries.len());
+    // Lower-cased name → the first entry with it.
+    let mut folded: HashMap<String, &[u8]> = HashMap::with_capacity(entries.len());
     for e in entries {
-        let name = display_name(&e.name);
         if let Some(why) = name_problem(&e.name, e.flags & 0x0800 != 0) {
+            let name = display_name(&e.name);
             p.unsafe_path(format!("entry name '{name}' {why}"), Some(&name));
             continue;
         }
         if let Some(kind) = special_file(e) {
+            let name = display_name(&e.name);
             p.unsafe_path(format!("entry '{name}' is {kind}"), Some(&name));
         }
         let seen = exact.entry(e.name.as_slice()).or_insert(0);
         *seen += 1;
         if *seen == 2 {
+            let name = display_name(&e.name);
             p.unsafe_path(format!("entry name '{name}' appears more than once"), Some(&name));
             continue;
         }
@@ -370,111 +387,120 @@ fn check_names(entries: &[RawEntry], p: &mut Problems) {
             continue;
         }
         let key = String::from_utf8_lossy(&e.name).to_lowercase();
-        if let Some(other) = folded.get(&key) {
+        if let Some(other) = folded.get(key.as_str()) {
+            let name = display_name(&e.name);
             p.unsafe_path(
-                format!("entry names '{other}' and '{name}' are equal ignoring case"),
+                format!(
+                    "entry names '{}' and '{name}' are equal ignoring case",
+                    display_name(other)
+                ),
                 Some(&name),
             );
         } else {
-            folded.insert(key, name);
+            folded.insert(key, e.name.as_slice());
         }
     }
 }
 
-/// Decompress every entry through a bounded reader and compare with the declared sizes.
+/// Below this many entries an archive is inflated on the calling thread.
+const PARALLEL_ENTRIES: usize = 32;
+
+/// What one entry's data is, judged on its own (the running totals are the caller's).
+enum Inflated {
+    /// Refused by `check_metadata` already (encrypted, unknown method): not read.
+    Skipped,
+    /// Over the per-entry limit by its declared size: not read.
+    TooLarge { declared: u64 },
+    /// Read, with what is wrong with it (if anything).
+    Read {
+        data: Vec<u8>,
+        declared: u64,
+        compressed: u64,
+        problem: Option<String>,
+    },
+}
+
+/// Decompress every entry and compare with the declared sizes and CRC-32s. Entries are
+/// inflated in parallel, each rayon job reusing one decompressor; the limits are then applied
+/// in entry order exactly as a single pass would (the declared total first, so nothing past
+/// the point where it is exceeded is inflated).
 fn read_entries(
-    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    bytes: &[u8],
     raw: &[RawEntry],
+    spans: &[LocalSpan],
     limits: &ContainerLimits,
     p: &mut Problems,
 ) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut total: u64 = 0;
+    // Entries up to (and with) the first whose declared size takes the declared total over the
+    // limit; later ones are never looked at.
     let mut declared_total: u64 = 0;
+    let mut cut = raw.len();
     for (i, e) in raw.iter().enumerate() {
-        let name = display_name(&e.name);
-        let method_ok = e.flags & 0x2041 == 0 && (e.method == 0 || e.method == 8);
-        if !method_ok {
+        if !method_ok(e) {
             continue;
         }
-        let mut file = match archive.by_index(i) {
-            Ok(f) => f,
-            Err(err) => {
-                p.invalid(format!("entry '{name}' cannot be read: {err}"), Some(&name));
-                continue;
-            }
-        };
-        let declared = file.size();
-        let compressed = file.compressed_size();
-        declared_total = declared_total.saturating_add(declared);
-        if declared > limits.max_entry_bytes {
-            p.limit(
-                format!(
-                    "entry '{name}' declares {declared} bytes, more than the limit of {} bytes",
-                    limits.max_entry_bytes
-                ),
-                Some(&name),
-            );
-            continue;
-        }
+        declared_total = declared_total.saturating_add(u64::from(e.uncompressed_size));
         if declared_total > limits.max_total_bytes {
-            p.limit(
-                format!(
-                    "the entries declare more than the limit of {} bytes in total",
-                    limits.max_total_bytes
-                ),
-                Some(&name),
-            );
+            cut = i + 1;
             break;
         }
-        let mut data = Vec::new();
-        // Read one byte past the declared size, not past the entry limit: an entry that
-        // inflates further lies about its size, which spec 20 §4 ranks before the limits
-        // (`CONTAINER_INVALID`), and it is caught after `declared + 1` bytes instead of after
-        // decompressing up to the limit. `declared` is within the limit (checked above) and
-        // `actual` must equal it, so the limit holds for the bytes actually decompressed.
-        let read = (&mut file).take(declared.saturating_add(1)).read_to_end(&mut data);
-        // The CRC-32 of the inflated bytes against the central directory's, computed here
-        // rather than left to the crate: it is the check `unzip -t` and every other reader
-        // make on the bytes themselves. (The crate reports its own mismatch as a read error
-        // at the end of the data, with the bytes already in `data`.)
-        let crc = crc32fast::hash(&data);
-        let crc_problem = format!(
-            "entry '{name}' inflates to bytes whose CRC-32 ({crc:08x}) differs from the central directory's ({:08x})",
-            e.crc32
-        );
-        if let Err(err) = read {
-            let detail = if data.len() as u64 == declared && crc != e.crc32 {
-                crc_problem
-            } else {
-                format!("entry '{name}' does not decompress cleanly: {err}")
-            };
-            p.invalid(detail, Some(&name));
-            continue;
-        }
+    }
+    let jobs: Vec<(&RawEntry, &LocalSpan)> = raw.iter().zip(spans).take(cut).collect();
+    let inflate = |d: &mut Decompress, (e, span): &(&RawEntry, &LocalSpan)| inflate_entry(bytes, e, span, limits, d);
+    let results: Vec<Inflated> = if jobs.len() >= PARALLEL_ENTRIES {
+        jobs.par_iter().map_init(|| Decompress::new(false), inflate).collect()
+    } else {
+        let mut d = Decompress::new(false);
+        jobs.iter().map(|job| inflate(&mut d, job)).collect()
+    };
+
+    let mut out = Vec::with_capacity(results.len());
+    let mut total: u64 = 0;
+    let mut declared_total: u64 = 0;
+    for ((e, _), result) in jobs.iter().zip(results) {
+        let (data, compressed) = match result {
+            Inflated::Skipped => continue,
+            Inflated::TooLarge { declared } => {
+                declared_total = declared_total.saturating_add(declared);
+                let name = display_name(&e.name);
+                p.limit(
+                    format!(
+                        "entry '{name}' declares {declared} bytes, more than the limit of {} bytes",
+                        limits.max_entry_bytes
+                    ),
+                    Some(&name),
+                );
+                continue;
+            }
+            Inflated::Read {
+                data,
+                declared,
+                compressed,
+                problem,
+            } => {
+                declared_total = declared_total.saturating_add(declared);
+                if declared_total > limits.max_total_bytes {
+                    let name = display_name(&e.name);
+                    p.limit(
+                        format!(
+                            "the entries declare more than the limit of {} bytes in total",
+                            limits.max_total_bytes
+                        ),
+                        Some(&name),
+                    );
+                    break;
+                }
+                if let Some(problem) = problem {
+                    p.invalid(problem, Some(&display_name(&e.name)));
+                    continue;
+                }
+                (data, compressed)
+            }
+        };
         let actual = data.len() as u64;
-        if actual > declared {
-            p.invalid(
-                format!(
-                    "entry '{name}' decompresses to more than the {declared} bytes it declares (reading stopped after {actual} bytes)"
-                ),
-                Some(&name),
-            );
-            continue;
-        }
-        if actual < declared {
-            p.invalid(
-                format!("entry '{name}' decompresses to {actual} bytes but declares {declared}"),
-                Some(&name),
-            );
-            continue;
-        }
-        if crc != e.crc32 {
-            p.invalid(crc_problem, Some(&name));
-            continue;
-        }
         total = total.saturating_add(actual);
         if total > limits.max_total_bytes {
+            let name = display_name(&e.name);
             p.limit(
                 format!(
                     "the entries decompress to more than the limit of {} bytes in total",
@@ -485,6 +511,7 @@ fn read_entries(
             break;
         }
         if actual > limits.ratio_min_bytes && actual > compressed.saturating_mul(limits.max_ratio) {
+            let name = display_name(&e.name);
             p.limit(
                 format!(
                     "entry '{name}' expands {actual} bytes from {compressed}, more than {}:1",
@@ -498,4 +525,115 @@ fn read_entries(
         out.push((String::from_utf8_lossy(&e.name).into_owned(), data));
     }
     out
+}
+
+/// Stored (0) or deflate (8), unencrypted: the entries `check_metadata` lets through.
+fn method_ok(e: &RawEntry) -> bool {
+    e.flags & 0x2041 == 0 && (e.method == 0 || e.method == 8)
+}
+
+/// Read one entry's data from its located span: at most one byte past its declared size is
+/// produced (an entry that inflates further lies about its size, which spec 20 §4 ranks before
+/// the limits, and is caught after `declared + 1` bytes instead of after decompressing up to
+/// the limit). The CRC-32 is computed here on the bytes themselves, the check `unzip -t` and
+/// every other reader make. Messages name the entry only when there is a problem.
+fn inflate_entry(
+    bytes: &[u8],
+    e: &RawEntry,
+    span: &LocalSpan,
+    limits: &ContainerLimits,
+    d: &mut Decompress,
+) -> Inflated {
+    if !method_ok(e) {
+        return Inflated::Skipped;
+    }
+    let declared = u64::from(e.uncompressed_size);
+    let compressed = u64::from(e.compressed_size);
+    if declared > limits.max_entry_bytes {
+        return Inflated::TooLarge { declared };
+    }
+    let read = |problem: Option<String>, data: Vec<u8>| Inflated::Read {
+        data,
+        declared,
+        compressed,
+        problem,
+    };
+    let range = usize::try_from(span.data_start)
+        .ok()
+        .zip(usize::try_from(span.end).ok())
+        .and_then(|(a, b)| bytes.get(a..b));
+    let Some(input) = range else {
+        // `check_local_header` located the data inside the archive; this cannot happen.
+        return read(
+            Some(format!(
+                "entry '{}' has data outside the archive",
+                display_name(&e.name)
+            )),
+            Vec::new(),
+        );
+    };
+    // `declared` is within the entry limit, so this allocation is bounded by it.
+    let want = usize::try_from(declared).unwrap_or(usize::MAX).saturating_add(1);
+    let (data, stream_problem) = if e.method == 0 {
+        (input.get(..want.min(input.len())).unwrap_or(input).to_vec(), None)
+    } else {
+        inflate_raw(input, want, d)
+    };
+    let name = || display_name(&e.name);
+    let actual = data.len() as u64;
+    let problem = if let Some(why) = stream_problem {
+        Some(format!("entry '{}' does not decompress cleanly: {why}", name()))
+    } else if actual > declared {
+        Some(format!(
+            "entry '{}' decompresses to more than the {declared} bytes it declares (reading stopped after {actual} bytes)",
+            name()
+        ))
+    } else if actual < declared {
+        Some(format!(
+            "entry '{}' decompresses to {actual} bytes but declares {declared}",
+            name()
+        ))
+    } else {
+        let crc = crc32fast::hash(&data);
+        (crc != e.crc32).then(|| {
+            format!(
+                "entry '{}' inflates to bytes whose CRC-32 ({crc:08x}) differs from the central directory's ({:08x})",
+                name(),
+                e.crc32
+            )
+        })
+    };
+    read(problem, data)
+}
+
+/// Inflate a raw deflate stream into at most `want` bytes with a reused decompressor. The
+/// stream must end exactly at the end of `input`: bytes after its end would be data no reader
+/// looks at, hidden inside the entry. Returns what was produced and, for a stream that is
+/// corrupt, truncated or followed by bytes, why.
+fn inflate_raw(input: &[u8], want: usize, d: &mut Decompress) -> (Vec<u8>, Option<String>) {
+    d.reset(false);
+    let mut out = Vec::with_capacity(want);
+    let mut consumed = 0usize;
+    loop {
+        let before_in = d.total_in();
+        let before_out = d.total_out();
+        let rest = input.get(consumed..).unwrap_or_default();
+        let status = d.decompress_vec(rest, &mut out, FlushDecompress::Finish);
+        consumed = consumed.saturating_add(usize::try_from(d.total_in() - before_in).unwrap_or(usize::MAX));
+        let progressed = d.total_in() != before_in || d.total_out() != before_out;
+        match status {
+            Err(e) => return (out, Some(format!("corrupt deflate stream ({e})"))),
+            Ok(Status::StreamEnd) => {
+                let trailing = input.len().saturating_sub(consumed);
+                let problem = (trailing > 0).then(|| format!("{trailing} bytes follow the end of its deflate stream"));
+                return (out, problem);
+            }
+            // The output is full: one byte past the declared size, or the entry ends here.
+            Ok(_) if out.len() >= want => return (out, None),
+            Ok(_) if !progressed => {
+                return (out, Some("the deflate stream ends before its last block".to_string()));
+            }
+            Ok(_) => {}
+        }
+    }
 }

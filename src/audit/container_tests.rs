@@ -718,3 +718,102 @@ fn zip64_records_are_refused() {
     let f = structural(&zip);
     assert!(f.detail.contains("ZIP64"), "{}", f.detail);
 }
+
+#[test]
+fn bytes_after_the_end_of_an_entrys_deflate_stream_are_invalid() {
+    // The notes entry's compressed data grows by four bytes after its stream ends, both
+    // headers saying so: every size agrees, the CRC of the inflated bytes is right, and the
+    // zip crate (which stops at the stream's end) reads the entry as before. The bytes are
+    // data no reader looks at, so they are refused.
+    let lh = local_header(VALID, NOTES);
+    assert_eq!(
+        u16::from_le_bytes([VALID[lh + 8], VALID[lh + 9]]),
+        8,
+        "the notes entry is deflated"
+    );
+    let name_len = usize::from(u16::from_le_bytes([VALID[lh + 26], VALID[lh + 27]]));
+    let extra_len = usize::from(u16::from_le_bytes([VALID[lh + 28], VALID[lh + 29]]));
+    let compressed = u32_at(VALID, lh + 18);
+    let data_end = lh + 30 + name_len + extra_len + compressed as usize;
+    let mut zip = insert_hidden(VALID, data_end, b"\x00\x01\x02\x03");
+    let ch = central_header(&zip, NOTES);
+    let lh = local_header(&zip, NOTES);
+    put_u32(&mut zip, ch + 20, compressed + 4);
+    put_u32(&mut zip, lh + 18, compressed + 4);
+    let f = structural(&zip);
+    assert!(
+        f.detail.contains(NOTES) && f.detail.contains("4 bytes follow the end of its deflate stream"),
+        "{}",
+        f.detail
+    );
+    assert_eq!(f.location, crate::report::Location::entry(NOTES));
+}
+
+#[test]
+fn a_deflate_stream_cut_short_is_invalid() {
+    // Drop the last byte of the notes entry's stream (both headers shrink by one, and the
+    // byte is removed so nothing hides): the stream ends before its last block.
+    let lh = local_header(VALID, NOTES);
+    let name_len = usize::from(u16::from_le_bytes([VALID[lh + 26], VALID[lh + 27]]));
+    let compressed = u32_at(VALID, lh + 18);
+    let last = lh + 30 + name_len + compressed as usize - 1;
+    let mut zip = VALID.to_vec();
+    zip.remove(last);
+    // Every offset behind the removed byte moves back by one.
+    let eocd = zip.len() - 22;
+    let count = usize::from(u16::from_le_bytes([zip[eocd + 10], zip[eocd + 11]]));
+    let cd = u32_at(&zip, eocd + 16) as usize - 1;
+    put_u32(&mut zip, eocd + 16, cd as u32);
+    let mut pos = cd;
+    for _ in 0..count {
+        let local = u32_at(&zip, pos + 42) as usize;
+        if local > last {
+            put_u32(&mut zip, pos + 42, local as u32 - 1);
+        }
+        let len = |o: usize| usize::from(u16::from_le_bytes([zip[pos + o], zip[pos + o + 1]]));
+        pos += 46 + len(28) + len(30) + len(32);
+    }
+    let ch = central_header(&zip, NOTES);
+    put_u32(&mut zip, ch + 20, compressed - 1);
+    put_u32(&mut zip, lh + 18, compressed - 1);
+    let f = structural(&zip);
+    assert!(
+        f.detail.contains(NOTES) && f.detail.contains("does not decompress cleanly"),
+        "{}",
+        f.detail
+    );
+}
+
+#[test]
+fn many_entries_inflate_in_parallel_with_the_single_pass_answer() {
+    // Over the parallel threshold, with a bad entry in the middle and a second one later: the
+    // failures come back in entry order, and a valid archive of the same shape reads fully.
+    let names: Vec<String> = (0..200).map(|i| format!("artifacts/bulk/{i:03}.txt")).collect();
+    let bodies: Vec<Vec<u8>> = (0..200)
+        .map(|i| format!("line {i}\n").repeat(i % 7 + 1).into_bytes())
+        .collect();
+    let entries: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(String::as_str)
+        .zip(bodies.iter().map(Vec::as_slice))
+        .collect();
+    let good = bundle_with(&entries, deflated());
+    let container = read_container(&good, &ContainerLimits::default()).unwrap();
+    assert_eq!(container.len(), 202);
+    for (name, body) in &entries {
+        assert_eq!(container.get(name), Some(*body));
+    }
+    let mut bad = good.clone();
+    for victim in [&names[57], &names[158]] {
+        let ch = central_header(&bad, victim);
+        let lh = local_header(&bad, victim);
+        let crc = u32_at(&bad, ch + 16) ^ 1;
+        put_u32(&mut bad, ch + 16, crc);
+        put_u32(&mut bad, lh + 14, crc);
+    }
+    let failures = read_container(&bad, &ContainerLimits::default()).unwrap_err();
+    let locations: Vec<_> = failures.iter().map(|f| f.location.clone()).collect();
+    let expected = [&names[57], &names[158]].map(|n| crate::report::Location::entry(n.as_str()));
+    assert_eq!(locations, expected);
+    assert!(failures.iter().all(|f| f.code == ReasonCode::ContainerInvalid));
+}

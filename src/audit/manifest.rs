@@ -4,6 +4,8 @@
 //! entries sorted by path (byte order), unique, at least one. The shape is closed: an entry
 //! with any other key would be hashed into the tree without being checked.
 
+use rayon::prelude::*;
+
 use super::container::name_problem;
 use super::merkle::{self, Hash};
 use crate::crypto::{b64, sha256_b64u};
@@ -42,7 +44,7 @@ pub struct Manifest {
 
 impl Manifest {
     pub fn leaves(&self) -> Vec<Hash> {
-        self.entries.iter().map(|e| merkle::entry_leaf(&e.value)).collect()
+        self.entries.par_iter().map(|e| merkle::entry_leaf(&e.value)).collect()
     }
 
     pub fn find(&self, path: &str) -> Option<(usize, &ManifestEntry)> {
@@ -115,10 +117,13 @@ pub fn manifest_from_value(value: &Value) -> Result<Manifest, Failure> {
     if items.is_empty() {
         return Err(invalid("manifest.json lists no entries".into()));
     }
+    // Shape-checked in parallel; the first failing entry in order is the one reported.
     let entries = items
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, v)| entry_from_value(i, v))
+        .collect::<Vec<_>>()
+        .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Manifest { entries })
 }

@@ -3,6 +3,7 @@
 //! bundle's artifacts exactly as step 8a runs it ([`super::rotation_step::judge_container`]),
 //! with a sink for the step records.
 
+use super::container::Container;
 use super::rotation_step::{is_rotation_run, judge_container};
 use super::verify::{step_checkpoint, step_container};
 use crate::context::VerifyContext;
@@ -18,9 +19,19 @@ pub fn judge_sealed(bytes: &[u8], ctx: &VerifyContext, sink: &mut dyn FnMut(Step
     // The findings of steps 1 and 2 are the verdict's, reported by `verify`; not repeated.
     let mut scratch = Findings::new();
     let container = step_container(bytes, ctx, &mut scratch)?;
-    if !is_rotation_run(&container) {
+    judge_sealed_container(&container, ctx, sink)
+}
+
+/// [`judge_sealed`] of an archive the caller has read already (`step_container`'s container).
+pub fn judge_sealed_container(
+    container: &Container,
+    ctx: &VerifyContext,
+    sink: &mut dyn FnMut(StepRecord),
+) -> Option<RunResult> {
+    if !is_rotation_run(container) {
         return None;
     }
-    let checkpoint = step_checkpoint(&container, ctx, &mut scratch)?;
-    Some(judge_container(&container, ctx, &checkpoint.view(), Some(sink), false))
+    let mut scratch = Findings::new();
+    let checkpoint = step_checkpoint(container, ctx, &mut scratch)?;
+    Some(judge_container(container, ctx, &checkpoint.view(), Some(sink), false))
 }

@@ -6,12 +6,14 @@
 
 use std::collections::HashSet;
 
+use rayon::prelude::*;
+
 use super::checkpoint::{check_checkpoint, CheckpointPayload};
 use super::container::{check_archive_size, read_container, Container, CHECKPOINT_NAME, MANIFEST_NAME};
 use super::manifest::{kind_for_path, parse_manifest, Manifest, POLICY_PATH, TOKEN_PATH};
 use super::merkle;
 use super::receipts::{check_receipt_bindings, check_receipt_replay, ReceiptSeen};
-use crate::clawsig::gateway_receipts::verify_gateway_receipt;
+use crate::clawsig::gateway_receipts::verify_gateway_receipts;
 use crate::clawsig::proof_bundle::{verify_proof_bundle, ProofBundleOptions, ProofBundleOutcome};
 use crate::context::VerifyContext;
 use crate::crypto::{b64u_encode, sha256_b64u};
@@ -37,43 +39,61 @@ pub fn verify_audit_bundle(path: &str, bytes: &[u8], ctx: &VerifyContext) -> Sub
 /// first part (a reader stops one byte past the archive limit), so that an oversized archive
 /// is reported with its real size.
 pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &VerifyContext) -> SubjectReport {
+    verify_audit_bundle_keeping(path, bytes, size, ctx).0
+}
+
+/// `verify_audit_bundle_sized`, also handing back the archive when it passed the container
+/// checks (for a caller that shows more of it without reading it again).
+pub fn verify_audit_bundle_keeping(
+    path: &str,
+    bytes: &[u8],
+    size: u64,
+    ctx: &VerifyContext,
+) -> (SubjectReport, Option<Container>) {
     let mut f = Findings::new();
-    let mut facts = Facts::default();
     if let Err(failure) = check_archive_size(size.max(bytes.len() as u64), &ctx.limits.container) {
         f.record(&failure);
-        return SubjectReport::from_findings(path, Kind::AuditBundle, f);
+        return (SubjectReport::from_findings(path, Kind::AuditBundle, f), None);
     }
     let Some(container) = step_container(bytes, ctx, &mut f) else {
-        return SubjectReport::from_findings(path, Kind::AuditBundle, f);
+        return (SubjectReport::from_findings(path, Kind::AuditBundle, f), None);
     };
+    let report = verify_container(path, &container, ctx, f);
+    (report, Some(container))
+}
+
+/// Steps 1 (the unexpected entries) to 9 over an archive that passed the container checks,
+/// with step 1's findings in `f`.
+fn verify_container(path: &str, container: &Container, ctx: &VerifyContext, mut f: Findings) -> SubjectReport {
+    let mut facts = Facts::default();
     let manifest = parse_manifest(container.get(MANIFEST_NAME).unwrap_or_default(), &ctx.limits.json);
     if let Ok(m) = &manifest {
-        check_unexpected_entries(&container, m, &mut f);
+        check_unexpected_entries(container, m, &mut f);
     }
-    let checkpoint = step_checkpoint(&container, ctx, &mut f);
-    facts.bindings = step_manifest(&container, &manifest, checkpoint.as_ref(), &mut f);
+    let checkpoint = step_checkpoint(container, ctx, &mut f);
+    facts.bindings = step_manifest(container, &manifest, checkpoint.as_ref(), &mut f);
 
     if let Some(cp) = checkpoint
         .as_ref()
-        .filter(|_| super::rotation_step::is_rotation_run(&container))
+        .filter(|_| super::rotation_step::is_rotation_run(container))
     {
         let view = cp.view();
-        let rotation = super::rotation_step::judge_bundle(&container, ctx, &view, &mut f);
-        step_proof_bundle(run_proof_bundle(&container, ctx), &view, &mut f);
-        step_trust_pulse(&container, ctx, &mut f);
+        let rotation = super::rotation_step::judge_bundle(container, ctx, &view, &mut f);
+        step_proof_bundle(run_proof_bundle(container, ctx), &view, &mut f);
+        step_trust_pulse(container, ctx, &mut f);
         facts.rotation = Some(rotation.record_events(&mut f));
         // Step 8b after the judge (issue 10): its finding at an event comes first.
         let events = rotation.policy_events();
-        super::policy_eval::step_policy_eval_with(&container, ctx, rotation.policy(), &view, None, &events, &mut f);
+        super::policy_eval::step_policy_eval_with(container, ctx, rotation.policy(), &view, None, &events, &mut f);
         checkpoint_facts(cp, rotation.policy(), &mut facts);
     } else if let Some(cp) = &checkpoint {
         let view = cp.view();
-        let policy = step_policy(&container, ctx, &view, &mut f);
-        let token = step_token(&container, ctx, policy.as_ref(), &view, &mut f);
-        let step6 = step_approvals(&container, ctx, policy.as_ref(), &view, &mut f);
-        let bundle = run_proof_bundle(&container, ctx);
+        let policy = step_policy(container, ctx, &view, &mut f);
+        let token = step_token(container, ctx, policy.as_ref(), &view, &mut f);
+        let step6 = step_approvals(container, ctx, policy.as_ref(), &view, &mut f);
+        let bundle = run_proof_bundle(container, ctx);
         let (receipt_links, receipt_files) = step_receipts(
-            &container,
+            container,
             ctx,
             policy.as_ref(),
             token.token.as_ref(),
@@ -82,8 +102,8 @@ pub fn verify_audit_bundle_sized(path: &str, bytes: &[u8], size: u64, ctx: &Veri
             &mut f,
         );
         step_proof_bundle(bundle, &view, &mut f);
-        step_trust_pulse(&container, ctx, &mut f);
-        super::policy_eval::step_policy_eval(&container, ctx, policy.as_ref(), &view, Some(&receipt_files), &mut f);
+        step_trust_pulse(container, ctx, &mut f);
+        super::policy_eval::step_policy_eval(container, ctx, policy.as_ref(), &view, Some(&receipt_files), &mut f);
         checkpoint_facts(cp, policy.as_ref(), &mut facts);
         if let Some(t) = &token.token {
             facts.hashes.push(HashFact {
@@ -172,7 +192,17 @@ pub fn check_unexpected_entries(container: &Container, manifest: &Manifest, f: &
 }
 
 fn parse_json(bytes: &[u8], ctx: &VerifyContext, artifact: &str, check: &str, f: &mut Findings) -> Option<Value> {
-    match json::parse(bytes, &ctx.limits.json) {
+    record_parse(json::parse(bytes, &ctx.limits.json), artifact, check, f)
+}
+
+/// A parse's value, or its failure recorded against the entry.
+fn record_parse(
+    parsed: Result<Value, json::ParseError>,
+    artifact: &str,
+    check: &str,
+    f: &mut Findings,
+) -> Option<Value> {
+    match parsed {
         Ok(v) => Some(v),
         Err(e) => {
             let code = match e {
@@ -243,8 +273,14 @@ pub fn step_manifest(
 /// whether all are.
 fn check_manifest_files(container: &Container, m: &Manifest, f: &mut Findings) -> bool {
     let mut files_ok = true;
-    for e in &m.entries {
-        match container.get(&e.path) {
+    // Hashed in parallel, judged in manifest order.
+    let found: Vec<Option<(&[u8], String)>> = m
+        .entries
+        .par_iter()
+        .map(|e| container.get(&e.path).map(|bytes| (bytes, sha256_b64u(bytes))))
+        .collect();
+    for (e, found) in m.entries.iter().zip(found) {
+        match found {
             None => {
                 files_ok = false;
                 f.fail_in_entry(
@@ -254,8 +290,7 @@ fn check_manifest_files(container: &Container, m: &Manifest, f: &mut Findings) -
                     format!("the manifest lists {}, which the archive does not contain", e.path),
                 );
             }
-            Some(bytes) => {
-                let hash = sha256_b64u(bytes);
+            Some((bytes, hash)) => {
                 if hash != e.sha256_b64u || bytes.len() as u64 != e.size_bytes {
                     files_ok = false;
                     f.fail_in_entry(
@@ -374,12 +409,15 @@ pub fn step_token(
 fn artifacts_of_kind(container: &Container, kind: &str, ctx: &VerifyContext, f: &mut Findings) -> Vec<(String, Value)> {
     let mut paths: Vec<&str> = container.names().filter(|n| kind_for_path(n) == Some(kind)).collect();
     paths.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-    paths
+    // Parsed in parallel (a bundle may hold a thousand receipts), failures recorded in order.
+    let parsed: Vec<(&str, Option<Result<Value, json::ParseError>>)> = paths
+        .par_iter()
+        .map(|&p| (p, container.get(p).map(|bytes| json::parse(bytes, &ctx.limits.json))))
+        .collect();
+    let check = format!("{kind}.json");
+    parsed
         .into_iter()
-        .filter_map(|p| {
-            let bytes = container.get(p)?;
-            parse_json(bytes, ctx, p, &format!("{kind}.json"), f).map(|v| (p.to_string(), v))
-        })
+        .filter_map(|(p, parsed)| record_parse(parsed?, p, &check, f).map(|v| (p.to_string(), v)))
         .collect()
 }
 
@@ -425,9 +463,18 @@ pub fn step_receipts(
     f: &mut Findings,
 ) -> (Vec<Binding>, Vec<(String, Value)>) {
     let files = artifacts_of_kind(container, "gateway_receipt", ctx, f);
+    let labels: Vec<String> = files
+        .iter()
+        .map(|(path, _)| format!("gateway receipt {path}"))
+        .collect();
+    let jobs: Vec<(&str, &Value)> = labels
+        .iter()
+        .map(String::as_str)
+        .zip(files.iter().map(|(_, v)| v))
+        .collect();
     let mut verified = Vec::new();
-    for (path, value) in &files {
-        match verify_gateway_receipt(value, ctx, &format!("gateway receipt {path}")) {
+    for ((path, _), outcome) in files.iter().zip(verify_gateway_receipts(&jobs, ctx)) {
+        match outcome {
             Ok(info) => verified.push((path.clone(), info)),
             Err(failure) => f.record(&failure.in_entry(path.as_str())),
         }

@@ -306,3 +306,40 @@ pub fn verify_gateway_receipt(value: &Value, ctx: &VerifyContext, label: &str) -
     info.signature_valid = true;
     Ok(info)
 }
+
+/// [`verify_gateway_receipt`] over many standalone receipts (`(label, receipt)`), with each
+/// answer that of the one-by-one call: the order-free work (hashes, JCS, every check before
+/// the signature) runs in parallel, then every signature that got that far is verified in one
+/// batch (`SignatureCache`: each did:key parsed once, answers `verify_strict`'s) and the
+/// signature checks are asked in order.
+pub fn verify_gateway_receipts(
+    receipts: &[(&str, &Value)],
+    ctx: &VerifyContext,
+) -> Vec<Result<GatewayReceiptInfo, Failure>> {
+    use rayon::prelude::*;
+    let pre: Vec<(ReceiptDigests, Result<envelope::Envelope<'_>, Failure>)> = receipts
+        .par_iter()
+        .map(|&(label, value)| {
+            let d = digests(value);
+            let fields = check_receipt_fields(value, &d.jss_hash, ctx, SchemaCheck::Run, label);
+            (d, fields)
+        })
+        .collect();
+    let mut cache = SignatureCache::new();
+    for (_, fields) in &pre {
+        if let Ok(env) = fields {
+            cache.queue_b64u(env.signer_did, env.payload_hash_b64u.as_bytes(), env.signature_b64u);
+        }
+    }
+    cache.run();
+    receipts
+        .iter()
+        .zip(pre)
+        .map(|(&(label, value), (d, fields))| {
+            check_receipt_signature(&fields?, &mut cache, label)?;
+            let mut info = describe_receipt_with_jcs(value, d.jcs);
+            info.signature_valid = true;
+            Ok(info)
+        })
+        .collect()
+}

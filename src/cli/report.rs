@@ -3,8 +3,10 @@
 //!
 //! The site directory is created when missing. An existing directory is written into only
 //! when it is empty or holds a previous site (a `report.json`), so a mistyped `-o` never
-//! mixes pages into unrelated files; the old site's subject pages are removed first, so no
-//! page of an earlier run survives.
+//! mixes pages into unrelated files. Pages are written over the old site's (in parallel; a
+//! file rewritten in place keeps its inode, which on ext4 is much cheaper than deleting a
+//! thousand pages and creating them again), then every subject page the new site does not
+//! have is removed, so no page of an earlier run survives.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,12 +17,14 @@ use rayon::prelude::*;
 use super::read::{read_file, MAX_TRUST_FILE_BYTES};
 use super::verify::{exit_code, render_stdout, verify_run, write_ci_files, Format, VerifyArgs};
 use super::{usage_error, VERSION};
+use clawaudit::audit::container::Container;
 use clawaudit::audit::manifest::ROTATION_EVENTS_PATH;
-use clawaudit::audit::rotation_run::judge_sealed;
+use clawaudit::audit::rotation_run::judge_sealed_container;
+use clawaudit::inspect::{inspect_audit_container, inspect_document};
 use clawaudit::render::html::rotation::TimelineBuilder;
-use clawaudit::render::html::{render_site, Page, RotationTimeline, SiteInput, SubjectExtras, SubjectFile};
+use clawaudit::render::html::{render_site_into, Page, RotationTimeline, SiteInput, SubjectExtras, SubjectFile};
 use clawaudit::report::Kind;
-use clawaudit::verify::Subject;
+use clawaudit::verify::{Kept, Subject};
 
 #[derive(Args, Debug)]
 #[command(
@@ -60,25 +64,35 @@ fn run_inner(args: &ReportArgs) -> Result<u8, String> {
         .map(|path| Ok(hex(&clawaudit::crypto::sha256(&read_file(path, MAX_TRUST_FILE_BYTES)?))))
         .collect::<Result<Vec<String>, String>>()?;
     let trust_sha256_hex = (!digests.is_empty()).then(|| digests.join(", "));
-    let by_path: HashMap<&str, &Subject> = run.subjects.iter().rev().map(|(s, _)| (s.path.as_str(), s)).collect();
+    let by_path: HashMap<&str, &(Subject, Kept)> = run.subjects.iter().rev().map(|k| (k.0.path.as_str(), k)).collect();
     let extras: Vec<SubjectExtras> = run
         .report
         .subjects
         .par_iter()
         .map(|s| extras(s.kind, by_path.get(s.path.as_str()).copied(), &run.ctx))
         .collect();
-    let pages = render_site(&SiteInput {
-        report: &run.report,
-        extras: &extras,
-        trust_sha256_hex,
-        tool_version: VERSION,
-    })?;
-    write_pages(&args.out, &pages)?;
+    let subjects_dir = args.out.join("subjects");
+    std::fs::create_dir_all(&subjects_dir).map_err(|e| format!("{}: {e}", subjects_dir.display()))?;
+    // Each page is written as soon as it is rendered, from the thread pool.
+    let out = &args.out;
+    let written = render_site_into(
+        &SiteInput {
+            report: &run.report,
+            extras: &extras,
+            trust_sha256_hex,
+            tool_version: VERSION,
+        },
+        &|page: Page| {
+            let path = out.join(&page.path);
+            std::fs::write(&path, &page.content).map_err(|e| format!("writing {}: {e}", path.display()))
+        },
+    )?;
+    remove_stale_pages(&args.out, &written)?;
     let index = args.out.join("index.html");
     let line = format!(
         "audit site: {} ({} subject page(s))\n",
         index.display(),
-        pages.len().saturating_sub(2)
+        written.len().saturating_sub(2)
     );
     // Machine formats keep standard output a single document.
     if args.verify.format == Format::Text {
@@ -92,25 +106,32 @@ fn run_inner(args: &ReportArgs) -> Result<u8, String> {
 }
 
 /// What a subject page shows besides the report: the subject's digest, and for a sealed
-/// bundle or a proof bundle the unjudged inspection (receipts, entries, computed hashes).
-fn extras(kind: Kind, subject: Option<&Subject>, ctx: &clawaudit::context::VerifyContext) -> SubjectExtras {
-    let Some(subject) = subject else {
+/// bundle or a proof bundle the unjudged inspection (receipts, entries, computed hashes),
+/// made from what verification read (`Kept`): the archive or the document is not read again.
+fn extras(kind: Kind, subject: Option<&(Subject, Kept)>, ctx: &clawaudit::context::VerifyContext) -> SubjectExtras {
+    let Some((subject, kept)) = subject else {
         return SubjectExtras::default();
-    };
-    let inspection = match kind {
-        Kind::AuditBundle | Kind::ProofBundle => {
-            clawaudit::inspect::inspect(subject, Some(&ctx.trust), &ctx.limits).ok()
-        }
-        _ => None,
     };
     // A subject read only in part (past the size limit) has no digest of its whole.
     let subject_file = subject.full_len.is_none().then(|| SubjectFile {
         sha256_hex: hex(&clawaudit::crypto::sha256(&subject.bytes)),
         size_bytes: subject.bytes.len() as u64,
     });
-    let rotation = match kind {
-        Kind::AuditBundle if subject.full_len.is_none() => rotation_timeline(&subject.bytes, ctx),
-        _ => None,
+    let (inspection, rotation) = match (kind, kept) {
+        (Kind::AuditBundle, Kept::Container(container)) => (
+            Some(inspect_audit_container(
+                &subject.path,
+                container,
+                Some(&ctx.trust),
+                &ctx.limits,
+            )),
+            rotation_timeline(container, ctx),
+        ),
+        (Kind::ProofBundle, Kept::Document(value)) => {
+            (inspect_document(&subject.path, value, Some(&ctx.trust)).ok(), None)
+        }
+        // Refused before its archive or document could be read: nothing to inspect.
+        _ => (None, None),
     };
     SubjectExtras {
         inspection,
@@ -120,9 +141,9 @@ fn extras(kind: Kind, subject: Option<&Subject>, ctx: &clawaudit::context::Verif
 }
 
 /// The rotation timeline of a sealed rotation run, judged as `verify` judges it.
-fn rotation_timeline(bytes: &[u8], ctx: &clawaudit::context::VerifyContext) -> Option<RotationTimeline> {
+fn rotation_timeline(container: &Container, ctx: &clawaudit::context::VerifyContext) -> Option<RotationTimeline> {
     let mut builder = TimelineBuilder::new();
-    let result = judge_sealed(bytes, ctx, &mut |record| builder.push(&record))?;
+    let result = judge_sealed_container(container, ctx, &mut |record| builder.push(&record))?;
     Some(builder.finish(ROTATION_EVENTS_PATH, &result.judgement))
 }
 
@@ -142,10 +163,6 @@ fn prepare_dir(dir: &Path) -> Result<(), String> {
                     "{shown} exists and is not an audit site (it has files but no report.json); give an empty or new directory"
                 ));
             }
-            let subjects = dir.join("subjects");
-            if subjects.is_dir() {
-                std::fs::remove_dir_all(&subjects).map_err(|e| format!("{}: {e}", subjects.display()))?;
-            }
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -155,12 +172,23 @@ fn prepare_dir(dir: &Path) -> Result<(), String> {
     }
 }
 
-fn write_pages(dir: &Path, pages: &[Page]) -> Result<(), String> {
+/// Remove what an earlier run left in `subjects/` and this one did not write (`written`: the
+/// site's page paths, relative to `dir`).
+fn remove_stale_pages(dir: &Path, written: &[String]) -> Result<(), String> {
     let subjects = dir.join("subjects");
-    std::fs::create_dir_all(&subjects).map_err(|e| format!("{}: {e}", subjects.display()))?;
-    for page in pages {
-        let path = dir.join(&page.path);
-        std::fs::write(&path, &page.content).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let written: std::collections::HashSet<PathBuf> = written.iter().map(|p| dir.join(p)).collect();
+    let entries = std::fs::read_dir(&subjects).map_err(|e| format!("{}: {e}", subjects.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| format!("{}: {e}", subjects.display()))?.path();
+        if written.contains(&path) {
+            continue;
+        }
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.map_err(|e| format!("removing the earlier site's {}: {e}", path.display()))?;
     }
     Ok(())
 }

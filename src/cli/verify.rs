@@ -13,7 +13,9 @@ use clawaudit::report::{Kind, Report, Skipped, Status, SubjectReport, Tally};
 use clawaudit::timeutil::{format_rfc3339, parse_rfc3339};
 use clawaudit::trust::{Trust, TrustEntry};
 use clawaudit::verify::policy::GivenPolicy;
-use clawaudit::verify::{note_flags_not_applied, verify_subject_keeping, verify_walked, RunFlags, Subject, Verified};
+use clawaudit::verify::{
+    note_flags_not_applied, verify_subject_keeping, verify_walked, Kept, RunFlags, Subject, Verified,
+};
 
 use super::read::{read_bounded, read_file, read_subject, read_trust};
 use super::walk;
@@ -207,7 +209,9 @@ fn run_inner(args: VerifyArgs) -> Result<u8, String> {
 /// context it used, for `report` to show more of them.
 pub(super) struct Run {
     pub report: Report,
-    pub subjects: Vec<(Subject, bool)>,
+    /// Each subject with what verification read of it (`Kept::Nothing` for a file that was
+    /// not a subject).
+    pub subjects: Vec<(Subject, Kept)>,
     pub ctx: VerifyContext,
 }
 
@@ -280,7 +284,7 @@ fn run_subjects(
     args: &VerifyArgs,
     ctx: &VerifyContext,
     sink: &mut Sink,
-    mut keep: Option<&mut Vec<(Subject, bool)>>,
+    mut keep: Option<&mut Vec<(Subject, Kept)>>,
 ) -> Result<Vec<Skipped>, String> {
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && args.paths.len() > 1 {
@@ -333,20 +337,23 @@ fn run_subjects(
         let mut documents = Vec::with_capacity(verified.len());
         for (v, (subject, _)) in verified.into_iter().zip(&subjects) {
             match v {
-                Verified::Report(report, doc) => {
+                Verified::Report(report, kept) => {
                     sink.subject(report)?;
-                    documents.push(doc);
+                    documents.push(kept);
                 }
-                Verified::NotASubject { role } => skipped.push(Skipped {
-                    path: subject.path.clone(),
-                    why: format!("not a subject ({role})"),
-                }),
+                Verified::NotASubject { role } => {
+                    skipped.push(Skipped {
+                        path: subject.path.clone(),
+                        why: format!("not a subject ({role})"),
+                    });
+                    documents.push(Kept::Nothing);
+                }
             }
         }
         sink.flush()?;
         let last = next.is_empty();
         if let Some(keep) = keep.as_deref_mut() {
-            keep.extend(subjects);
+            keep.extend(subjects.into_iter().map(|(s, _)| s).zip(documents));
         } else if last {
             // The process exits right after this. Freeing the last chunk's parsed documents
             // (one allocation per JSON string: ~1.6 ms for a 1.5 MB bundle) and input bytes
@@ -354,9 +361,9 @@ fn run_subjects(
             // deliberately leaked; earlier chunks are freed as the run goes, so nothing
             // accumulates.
             std::mem::forget(subjects);
+            std::mem::forget(documents);
         }
         if last {
-            std::mem::forget(documents);
             break;
         }
     }

@@ -202,19 +202,25 @@ pub(super) fn inspect_audit_bundle(
 ) -> Result<AuditBundleFacts, Vec<Failure>> {
     check_archive_size(size, &limits.container).map_err(|f| vec![f])?;
     let container = read_container(bytes, &limits.container)?;
+    Ok(inspect_container(&container, limits, signers))
+}
+
+/// [`inspect_audit_bundle`] of an archive already read (and so already past the container
+/// checks), for a caller that reads it once for several purposes.
+pub(super) fn inspect_container(container: &Container, limits: &Limits, signers: &mut Signers) -> AuditBundleFacts {
     let manifest = parse_manifest(container.get(MANIFEST_NAME).unwrap_or_default(), &limits.json);
     let parse = |path: &str| container.get(path).map(|b| parse_json(b, limits));
     let docs = Docs {
         checkpoint: parse(CHECKPOINT_NAME).unwrap_or_else(|| Err("the archive has no checkpoint.json".into())),
         policy: parse(POLICY_PATH),
         token: container.get(TOKEN_PATH).map(decode_compact),
-        plans: of_kind(&container, "plan", limits),
-        approvals: of_kind(&container, "approval", limits),
-        receipts: of_kind(&container, "gateway_receipt", limits),
+        plans: of_kind(container, "plan", limits),
+        approvals: of_kind(container, "approval", limits),
+        receipts: of_kind(container, "gateway_receipt", limits),
         proof_bundle: parse(PROOF_BUNDLE_PATH),
     };
     let facts = AuditBundleFacts {
-        entries: entries(&container, manifest.as_ref().ok()),
+        entries: entries(container, manifest.as_ref().ok()),
         manifest: Artifact {
             path: MANIFEST_NAME.to_string(),
             facts: match &manifest {
@@ -246,7 +252,7 @@ pub(super) fn inspect_audit_bundle(
             facts: read_part(&doc, trust_pulse_facts),
         }),
     };
-    Ok(facts)
+    facts
 }
 
 fn trust_pulse_facts(v: &Value) -> TrustPulseFacts {

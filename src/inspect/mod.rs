@@ -108,6 +108,43 @@ pub fn inspect(subject: &Subject, trust: Option<&Trust>, limits: &Limits) -> Res
     })
 }
 
+/// [`inspect`] of a sealed bundle whose archive the caller has read already (with
+/// `audit::container::read_container` and the same limits), so that verification, inspection
+/// and a rotation timeline share one read.
+pub fn inspect_audit_container(
+    path: &str,
+    container: &crate::audit::container::Container,
+    trust: Option<&Trust>,
+    limits: &Limits,
+) -> Inspection {
+    let empty = Trust::empty();
+    let trust = trust.unwrap_or(&empty);
+    let mut signers = Signers::new(trust);
+    let facts = audit::inspect_container(container, limits, &mut signers);
+    Inspection {
+        path: path.to_string(),
+        contents: Contents::AuditBundle(Box::new(facts)),
+        signers: signers.list,
+        trust: trust.source.clone(),
+    }
+}
+
+/// [`inspect`] of a JSON subject the caller has parsed already (the whole subject, with the
+/// same JSON limits): `path` names it.
+pub fn inspect_document(path: &str, value: &Value, trust: Option<&Trust>) -> Result<Inspection, InspectError> {
+    let empty = Trust::empty();
+    let trust = trust.unwrap_or(&empty);
+    let mut signers = Signers::new(trust);
+    ensure_proof_bundle(value)?;
+    let facts = proof_bundle::inspect_proof_bundle(value, "proof bundle", &mut signers);
+    Ok(Inspection {
+        path: path.to_string(),
+        contents: Contents::ProofBundle(Box::new(facts)),
+        signers: signers.list,
+        trust: trust.source.clone(),
+    })
+}
+
 /// The subject's JSON, refused past the size limit with its real size.
 fn parse_subject(bytes: &[u8], size: u64, limits: &Limits) -> Result<Value, InspectError> {
     if size > limits.json.max_bytes as u64 {

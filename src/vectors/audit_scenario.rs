@@ -484,6 +484,30 @@ impl Scenario {
     }
 }
 
+/// The artifacts of the at-scale sample (`benches/audit.rs`, `examples/sample_audit_bundle.rs`):
+/// the sample's artifacts plus `extra_receipts` more bound gateway receipts, then build-log
+/// attachments up to `total` entries. Seal with `audit_sample::options` and the sample's sealer.
+pub fn bulk_artifacts(total: usize, extra_receipts: usize) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut s = Scenario::sample();
+    for i in 0..extra_receipts {
+        s.receipts.push(Receipt::new(
+            &format!("rcpt_bulk_{i:05}"),
+            &format!("nonce_bulk_{i:05}"),
+        ));
+    }
+    let mut files = s.artifacts()?.files;
+    let mut i = 0usize;
+    while files.len() < total {
+        let text = format!(
+            "build log line {i}: step completed, 0 warnings, checksum {}\n",
+            i.wrapping_mul(7919)
+        );
+        files.push((format!("artifacts/attachments/bulk/{i:05}.txt"), text.into_bytes()));
+        i += 1;
+    }
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

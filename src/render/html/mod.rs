@@ -14,6 +14,8 @@ mod slug;
 mod view;
 
 use minijinja::{context, Environment};
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -121,6 +123,23 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Escape `text` for the content of an element (never an attribute): `&`, `<` and `>`, and
+/// each bidi control shown as `[U+XXXX]`, as the formatter shows them everywhere else. With
+/// no `<` left, no tag can start; with no bare `&`, no character reference.
+pub(crate) fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if is_bidi_control(c) => out.push_str(&format!("[U+{:04X}]", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn show_bidi_controls(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
@@ -137,6 +156,30 @@ fn show_bidi_controls(text: &str) -> String {
 /// then `report.json` (the `--format json` document of the same run). Deterministic: the
 /// same input gives the same bytes.
 pub fn render_site(input: &SiteInput) -> Result<Vec<Page>, String> {
+    let rendered = std::sync::Mutex::new(Vec::new());
+    let order = render_site_into(input, &|page| {
+        rendered
+            .lock()
+            .map_err(|_| "a page renderer panicked".to_string())?
+            .push(page);
+        Ok(())
+    })?;
+    let mut pages = rendered
+        .into_inner()
+        .map_err(|_| "a page renderer panicked".to_string())?;
+    let position: HashMap<&str, usize> = order.iter().enumerate().map(|(i, p)| (p.as_str(), i)).collect();
+    pages.sort_by_key(|p| position.get(p.path.as_str()).copied());
+    Ok(pages)
+}
+
+/// [`render_site`], handing each page to `sink` as soon as it is rendered (from the thread
+/// pool, in no particular order) instead of holding the site in memory: a site of a thousand
+/// subjects is ~60 MB of HTML. Returns every page's path in `render_site`'s order. Stops at
+/// the first error of a template or of `sink`.
+pub fn render_site_into(
+    input: &SiteInput,
+    sink: &(dyn Fn(Page) -> Result<(), String> + Sync),
+) -> Result<Vec<String>, String> {
     let env = environment().map_err(|e| format!("audit site templates: {e}"))?;
     let report = input.report;
     let passed = report.subjects.iter().filter(|s| s.status == Status::Pass).count();
@@ -156,37 +199,44 @@ pub fn render_site(input: &SiteInput) -> Result<Vec<Page>, String> {
             .and_then(|t| t.render(ctx))
             .map_err(|e| format!("rendering {name}: {e}"))
     };
-    let mut pages = vec![Page {
-        path: "index.html".to_string(),
-        content: render(
-            "index.html",
-            context! { run => &run, rows => index_rows(report, &slugs), skipped => &report.skipped.iter().map(|s| (&s.path, &s.why)).collect::<Vec<_>>() },
-        )?,
-    }];
     let empty = SubjectExtras::default();
-    // Pages are independent: render them on the thread pool, collected in subject order.
-    let subject_pages: Vec<Result<Page, String>> = report
-        .subjects
-        .par_iter()
-        .zip(slugs.par_iter())
-        .enumerate()
-        .map(|(i, (subject, slug))| {
-            let extras = input.extras.get(i).unwrap_or(&empty);
-            let page = view::subject_page(subject, extras);
-            Ok(Page {
-                path: format!("subjects/{slug}.html"),
-                content: render("subject.html", context! { run => &run, s => &page })?,
-            })
-        })
+    let paths: Vec<String> = std::iter::once("index.html".to_string())
+        .chain(slugs.iter().map(|slug| format!("subjects/{slug}.html")))
+        .chain(std::iter::once("report.json".to_string()))
         .collect();
-    for page in subject_pages {
-        pages.push(page?);
-    }
-    pages.push(Page {
-        path: "report.json".to_string(),
-        content: crate::render::json::render(report),
-    });
-    Ok(pages)
+    // Pages are independent: rendered on the thread pool, report.json beside them.
+    let subject_pages = || {
+        report
+            .subjects
+            .par_iter()
+            .zip(paths.par_iter().skip(1))
+            .enumerate()
+            .try_for_each(|(i, (subject, path))| {
+                let extras = input.extras.get(i).unwrap_or(&empty);
+                let page = view::subject_page(subject, extras);
+                sink(Page {
+                    path: path.clone(),
+                    content: render("subject.html", context! { run => &run, s => &page })?,
+                })
+            })
+    };
+    let index_and_json = || {
+        sink(Page {
+            path: "index.html".to_string(),
+            content: render(
+                "index.html",
+                context! { run => &run, rows => index_rows(report, &slugs), skipped => &report.skipped.iter().map(|s| (&s.path, &s.why)).collect::<Vec<_>>() },
+            )?,
+        })?;
+        sink(Page {
+            path: "report.json".to_string(),
+            content: crate::render::json::render(report),
+        })
+    };
+    let (subjects, rest) = rayon::join(subject_pages, index_and_json);
+    subjects?;
+    rest?;
+    Ok(paths)
 }
 
 /// FAILs first, each group in the run's order.
@@ -221,4 +271,20 @@ fn index_rows<'a>(report: &'a Report, slugs: &[String]) -> Vec<IndexRow<'a>> {
     // A stable sort keeps the run's order within each group.
     rows.sort_by_key(|(pass, _)| *pass);
     rows.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_text;
+
+    #[test]
+    fn text_escaping_leaves_no_tag_reference_or_bidi_control() {
+        // Hand-written expectations: only & < > change, quotes and slashes stay (text, not an
+        // attribute), and U+202E is shown, not applied.
+        assert_eq!(
+            escape_text("\"</code><script>alert(1)</script>\" & &amp; 'a/b' \u{202E}x"),
+            "\"&lt;/code&gt;&lt;script&gt;alert(1)&lt;/script&gt;\" &amp; &amp;amp; 'a/b' [U+202E]x"
+        );
+        assert_eq!(escape_text("\u{2066}\u{200F}é"), "[U+2066][U+200F]é");
+    }
 }

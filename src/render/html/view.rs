@@ -31,8 +31,9 @@ pub struct SubjectPage {
     pub anchors: Anchors,
     pub checks: Vec<CheckRow>,
     pub check_counts: CheckCounts,
-    /// The subject's object of `--format json`, pretty-printed.
-    pub json: String,
+    /// The subject's object of `--format json`, pretty-printed and already escaped for an
+    /// element's text (`super::escape_text`): the template writes it with `|safe`.
+    pub json_escaped: String,
 }
 
 #[derive(Serialize)]
@@ -180,7 +181,7 @@ pub fn subject_page(s: &SubjectReport, extras: &SubjectExtras) -> SubjectPage {
         anchors: anchors(s, extras),
         checks: s.checks.iter().map(check_row).collect(),
         check_counts: check_counts(&s.checks),
-        json: pretty_subject_json(s),
+        json_escaped: super::escape_text(&pretty_subject_json(s)),
     }
 }
 
