@@ -167,6 +167,11 @@ pub fn default_bundle_id(job_id: &str, root: &merkle::Hash) -> String {
     format!("ab_{}", digest.get(..22).unwrap_or(&digest))
 }
 
+/// The most entries a ZIP can count without ZIP64 records (its end record's 16-bit count, where
+/// 0xFFFF means "see the ZIP64 record"). The verifier refuses ZIP64, so this, not the
+/// container limit of spec 20 §4 (100 000), is the most a sealed bundle can hold.
+pub const MAX_ENTRIES_WITHOUT_ZIP64: usize = 65_534;
+
 /// Seal artifacts (`(path, bytes)`, paths as in the ZIP) into a bundle. Refuses what the
 /// verifier would refuse: unknown artifact paths, limits, and malformed checkpoint fields.
 pub fn seal_entries(
@@ -175,8 +180,11 @@ pub fn seal_entries(
     options: &SealOptions,
 ) -> Result<Vec<u8>, String> {
     let limits = ContainerLimits::default();
-    if artifacts.len() + 2 > limits.max_entries {
-        return Err(format!("a bundle holds at most {} entries", limits.max_entries));
+    let most = limits.max_entries.min(MAX_ENTRIES_WITHOUT_ZIP64);
+    if artifacts.len() + 2 > most {
+        return Err(format!(
+            "a bundle holds at most {most} entries (checkpoint.json and manifest.json included): a ZIP without ZIP64 records, which the verifier refuses, counts entries in 16 bits"
+        ));
     }
     if let Some((p, b)) = artifacts.iter().find(|(_, b)| b.len() as u64 > limits.max_entry_bytes) {
         return Err(format!(
@@ -315,6 +323,19 @@ mod tests {
             created_at: "2026-02-18T00:00:00Z".into(),
             expires_at: None,
         }
+    }
+
+    #[test]
+    fn more_entries_than_a_zip_without_zip64_can_count_are_refused_before_any_work() {
+        // 65 533 artifacts + the checkpoint and manifest: one more than 65 534. The zip crate
+        // would write a ZIP64 end record for it, which `read_container` refuses, so the sealer
+        // refuses first (found by sealing 99 998 artifacts: the bundle was CONTAINER_INVALID).
+        let artifacts: Vec<(String, Vec<u8>)> = (0..MAX_ENTRIES_WITHOUT_ZIP64 - 1)
+            .map(|i| (format!("artifacts/attachments/{i}.txt"), Vec::new()))
+            .collect();
+        let keys = crate::vectors::audit_sample::SampleKeys::new();
+        let err = seal_entries(&artifacts, &keys.sealer, &crate::vectors::audit_sample::options(&keys)).unwrap_err();
+        assert!(err.contains("at most 65534 entries"), "{err}");
     }
 
     #[test]
