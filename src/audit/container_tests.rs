@@ -555,25 +555,31 @@ fn u32_at(zip: &[u8], at: usize) -> u32 {
 /// Insert `junk` at `at`, moving every offset (local headers, central directory) behind it,
 /// so that the archive stays consistent except for the hidden bytes. Needs no comment.
 fn insert_hidden(zip: &[u8], at: usize, junk: &[u8]) -> Vec<u8> {
+    let mut out = zip.to_vec();
+    move_offsets(&mut out, at, junk.len() as i64);
+    out.splice(at..at, junk.iter().copied());
+    out
+}
+
+/// Move every offset at or past `from` (local headers, the central directory) by `delta`,
+/// before bytes are inserted or removed there. Needs no comment.
+fn move_offsets(zip: &mut [u8], from: usize, delta: i64) {
+    let moved = |offset: usize| (offset as i64 + delta) as u32;
     let eocd = zip.len() - 22;
     let count = usize::from(u16::from_le_bytes([zip[eocd + 10], zip[eocd + 11]]));
     let cd = u32_at(zip, eocd + 16) as usize;
-    let mut out = zip.to_vec();
-    let n = junk.len() as u32;
     let mut pos = cd;
     for _ in 0..count {
         let local = u32_at(zip, pos + 42) as usize;
-        if local >= at {
-            put_u32(&mut out, pos + 42, local as u32 + n);
+        if local >= from {
+            put_u32(zip, pos + 42, moved(local));
         }
         let len = |o: usize| usize::from(u16::from_le_bytes([zip[pos + o], zip[pos + o + 1]]));
         pos += 46 + len(28) + len(30) + len(32);
     }
-    if cd >= at {
-        put_u32(&mut out, eocd + 16, cd as u32 + n);
+    if cd >= from {
+        put_u32(zip, eocd + 16, moved(cd));
     }
-    out.splice(at..at, junk.iter().copied());
-    out
 }
 
 #[test]
@@ -758,21 +764,8 @@ fn a_deflate_stream_cut_short_is_invalid() {
     let compressed = u32_at(VALID, lh + 18);
     let last = lh + 30 + name_len + compressed as usize - 1;
     let mut zip = VALID.to_vec();
+    move_offsets(&mut zip, last + 1, -1);
     zip.remove(last);
-    // Every offset behind the removed byte moves back by one.
-    let eocd = zip.len() - 22;
-    let count = usize::from(u16::from_le_bytes([zip[eocd + 10], zip[eocd + 11]]));
-    let cd = u32_at(&zip, eocd + 16) as usize - 1;
-    put_u32(&mut zip, eocd + 16, cd as u32);
-    let mut pos = cd;
-    for _ in 0..count {
-        let local = u32_at(&zip, pos + 42) as usize;
-        if local > last {
-            put_u32(&mut zip, pos + 42, local as u32 - 1);
-        }
-        let len = |o: usize| usize::from(u16::from_le_bytes([zip[pos + o], zip[pos + o + 1]]));
-        pos += 46 + len(28) + len(30) + len(32);
-    }
     let ch = central_header(&zip, NOTES);
     put_u32(&mut zip, ch + 20, compressed - 1);
     put_u32(&mut zip, lh + 18, compressed - 1);
