@@ -263,3 +263,58 @@ fn inspecting_what_verification_kept_equals_inspecting_the_bytes() {
     // Both kinds were compared, many times each (65 archives and 15 proof bundles today).
     assert!(compared[0] > 40 && compared[1] > 10, "{compared:?}");
 }
+
+/// The sealed-bundle receipt batch (`verify_gateway_receipts`) gives each receipt the answer
+/// of `verify_gateway_receipt` alone, with bad signatures, tampered payloads and unusable
+/// signers mixed into 300 receipts (over the batch's parallel threshold).
+#[test]
+fn batched_receipt_files_get_the_one_by_one_answers_with_hostile_ones_mixed_in() {
+    use clawaudit::audit::container::{read_container, ContainerLimits};
+    use clawaudit::clawsig::gateway_receipts::verify_gateway_receipts;
+    let zip = std::fs::read(vectors().join("audit/valid/every-kind.audit.zip")).unwrap();
+    let container = read_container(&zip, &ContainerLimits::default()).unwrap();
+    let receipt = clawaudit::json::parse_str(
+        std::str::from_utf8(container.get("artifacts/receipts/rcpt_file_1.json").unwrap()).unwrap(),
+    )
+    .unwrap();
+    let c = VerifyContext::new(
+        parse_rfc3339("2026-02-18T00:01:00Z").unwrap(),
+        Trust::from_bytes(&std::fs::read(vectors().join("audit/trust.json")).unwrap()).unwrap(),
+    );
+    let mut values = Vec::new();
+    for i in 0..300usize {
+        let mut v = receipt.clone();
+        if let Value::Object(o) = &mut v {
+            match i % 10 {
+                3 => {
+                    // One bit of the signature.
+                    let sig = o.get("signature_b64u").and_then(Value::as_str).unwrap().to_string();
+                    let flipped = if sig.starts_with('A') {
+                        sig.replacen('A', "B", 1)
+                    } else {
+                        format!("A{}", &sig[1..])
+                    };
+                    o.insert("signature_b64u", Value::from(flipped));
+                }
+                5 => {
+                    o.insert("signer_did", Value::from("did:key:z6MkNotAKey"));
+                }
+                7 => {
+                    o.insert("payload_hash_b64u", Value::from("AAAA"));
+                }
+                _ => {}
+            }
+        }
+        values.push(v);
+    }
+    let labels: Vec<String> = (0..values.len()).map(|i| format!("gateway receipt {i}")).collect();
+    let jobs: Vec<(&str, &Value)> = labels.iter().map(String::as_str).zip(&values).collect();
+    let batched = verify_gateway_receipts(&jobs, &c);
+    let mut failed = 0;
+    for ((label, value), got) in jobs.iter().zip(&batched) {
+        let alone = verify_gateway_receipt(value, &c, label);
+        assert_eq!(got, &alone, "{label}");
+        failed += usize::from(alone.is_err());
+    }
+    assert_eq!(failed, 90, "three hostile kinds, 30 of each");
+}
