@@ -218,11 +218,16 @@ fn torsioned_r_is_refused_at_any_position_in_any_batch() {
 
 #[test]
 fn random_batches_never_accept_torsioned_r() {
-    let world = World::new(200);
+    let world = World::new(800);
     let mut rng = Rng(20_261_122);
     let (mut with_bad, mut dalek_accepted) = (0, 0);
     for round in 0..300 {
-        let n = 1 + rng.below(if round % 10 == 0 { 200 } else { 40 });
+        // Every 50th batch is large enough for the aggregate subgroup test (256 R values on).
+        let n = match round {
+            _ if round % 50 == 0 => 256 + rng.below(545),
+            _ if round % 10 == 0 => 1 + rng.below(200),
+            _ => 1 + rng.below(40),
+        };
         let start = rng.below(world.honest.len() - n + 1);
         let mut jobs: Vec<&Job> = world.honest[start..start + n].iter().collect();
         let bad: Vec<Job> = (0..rng.below(4))

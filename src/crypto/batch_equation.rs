@@ -21,28 +21,7 @@ use rand_core::RngCore;
 use sha2::{Digest, Sha512};
 
 use super::ed25519::{is_torsion_free, signature_precheck, split_signature, PublicKey};
-
-/// An RNG that adds no entropy: the transcript alone determines the `z_i` (as in dalek).
-struct ZeroRng;
-
-impl RngCore for ZeroRng {
-    fn next_u32(&mut self) -> u32 {
-        rand_core::impls::next_u32_via_fill(self)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        rand_core::impls::next_u64_via_fill(self)
-    }
-
-    fn fill_bytes(&mut self, _dest: &mut [u8]) {}
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.fill_bytes(dest);
-        Ok(())
-    }
-}
-
-impl rand_core::CryptoRng for ZeroRng {}
+use super::subgroup::{torsion_free_flags, ZeroRng};
 
 fn gen_u128<R: RngCore>(rng: &mut R) -> u128 {
     let mut buf = [0u8; 16];
@@ -70,11 +49,11 @@ impl<'a> TorsionFreeKey<'a> {
     }
 }
 
-/// One signature that may enter the batch equation: `verify_strict`'s byte-level checks pass
-/// (canonical R not of small order, canonical S), R decodes and has no torsion component, and
-/// the key has none either.
+/// A signature whose R has not been subgroup-tested yet: `verify_strict`'s byte-level checks
+/// pass (canonical R not of small order, canonical S), R decodes, and the key has no torsion
+/// component. [`admit`] makes batch items of the candidates whose R has none either.
 #[derive(Clone, Copy, Debug)]
-pub struct BatchItem<'a> {
+pub struct Candidate<'a> {
     key: TorsionFreeKey<'a>,
     message: &'a [u8],
     /// The signature's R and S halves, as bytes.
@@ -84,9 +63,9 @@ pub struct BatchItem<'a> {
     s: Scalar,
 }
 
-impl<'a> BatchItem<'a> {
+impl<'a> Candidate<'a> {
     /// `None` when a check fails; `verify_strict` must then decide the signature. Costs one R
-    /// decompression and one subgroup test.
+    /// decompression.
     pub fn new(key: TorsionFreeKey<'a>, message: &'a [u8], signature: &'a [u8; 64]) -> Option<Self> {
         if !signature_precheck(signature) {
             return None;
@@ -94,7 +73,7 @@ impl<'a> BatchItem<'a> {
         let (r_bytes, s_bytes) = split_signature(signature);
         let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes))?;
         let r = CompressedEdwardsY(r_bytes).decompress()?;
-        is_torsion_free(&r).then_some(BatchItem {
+        Some(Candidate {
             key,
             message,
             r_bytes,
@@ -105,6 +84,33 @@ impl<'a> BatchItem<'a> {
     }
 }
 
+/// One signature that may enter the batch equation: a [`Candidate`] whose R has no torsion
+/// component.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchItem<'a>(Candidate<'a>);
+
+impl<'a> BatchItem<'a> {
+    /// A candidate and its own exact subgroup test (for one signature; many go through
+    /// [`admit`]).
+    pub fn new(key: TorsionFreeKey<'a>, message: &'a [u8], signature: &'a [u8; 64]) -> Option<Self> {
+        let candidate = Candidate::new(key, message, signature)?;
+        is_torsion_free(&candidate.r).then_some(BatchItem(candidate))
+    }
+}
+
+/// The candidates, in order, as batch items, or `None` where R has a torsion component
+/// (`verify_strict` must decide those). Each answer is the exact subgroup test's; for many
+/// candidates they are reached through `subgroup`'s aggregate test.
+pub fn admit<'a>(candidates: &[Candidate<'a>]) -> Vec<Option<BatchItem<'a>>> {
+    let points: Vec<EdwardsPoint> = candidates.iter().map(|c| c.r).collect();
+    let encodings: Vec<[u8; 32]> = candidates.iter().map(|c| c.r_bytes).collect();
+    candidates
+        .iter()
+        .zip(torsion_free_flags(&points, &encodings))
+        .map(|(candidate, free)| free.then_some(BatchItem(*candidate)))
+        .collect()
+}
+
 /// True when `ed25519_dalek::verify_batch` would accept these signatures.
 pub fn batch_holds(items: &[BatchItem<'_>]) -> bool {
     let mut transcript = Transcript::new(b"ed25519 batch verification");
@@ -112,9 +118,9 @@ pub fn batch_holds(items: &[BatchItem<'_>]) -> bool {
         .iter()
         .map(|item| {
             let mut h = Sha512::new();
-            h.update(item.r_bytes);
-            h.update(item.key.key.as_bytes());
-            h.update(item.message);
+            h.update(item.0.r_bytes);
+            h.update(item.0.key.key.as_bytes());
+            h.update(item.0.message);
             h.finalize().into()
         })
         .collect();
@@ -122,20 +128,20 @@ pub fn batch_holds(items: &[BatchItem<'_>]) -> bool {
         transcript.append_message(b"hram", hram);
     }
     for item in items {
-        transcript.append_message(b"sig.s", &item.s_bytes);
+        transcript.append_message(b"sig.s", &item.0.s_bytes);
     }
     let mut rng = transcript.build_rng().finalize(&mut ZeroRng);
 
     let zs: Vec<Scalar> = items.iter().map(|_| Scalar::from(gen_u128(&mut rng))).collect();
-    let b_coefficient: Scalar = items.iter().zip(&zs).map(|(item, z)| z * item.s).sum();
+    let b_coefficient: Scalar = items.iter().zip(&zs).map(|(item, z)| z * item.0.s).sum();
 
     // One term per distinct key: every key is torsion-free, so merging is exact.
     let mut key_index: HashMap<&[u8; 32], usize> = HashMap::new();
     let mut key_terms: Vec<(EdwardsPoint, Scalar)> = Vec::new();
     for ((item, hram), z) in items.iter().zip(&hrams).zip(&zs) {
         let term = Scalar::from_bytes_mod_order_wide(hram) * z;
-        let slot = *key_index.entry(item.key.key.as_bytes()).or_insert_with(|| {
-            key_terms.push((item.key.point, Scalar::ZERO));
+        let slot = *key_index.entry(item.0.key.key.as_bytes()).or_insert_with(|| {
+            key_terms.push((item.0.key.point, Scalar::ZERO));
             key_terms.len() - 1
         });
         match key_terms.get_mut(slot) {
@@ -148,7 +154,7 @@ pub fn batch_holds(items: &[BatchItem<'_>]) -> bool {
         .chain(zs)
         .chain(key_terms.iter().map(|(_, s)| *s));
     let points = std::iter::once(ED25519_BASEPOINT_POINT)
-        .chain(items.iter().map(|item| item.r))
+        .chain(items.iter().map(|item| item.0.r))
         .chain(key_terms.iter().map(|(p, _)| *p));
     EdwardsPoint::vartime_multiscalar_mul(scalars, points).is_identity()
 }

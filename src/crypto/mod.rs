@@ -8,6 +8,7 @@ pub mod batch_equation;
 pub mod did;
 pub mod ed25519;
 pub mod hash;
+pub mod subgroup;
 
 pub use b64::{b64u_decode, b64u_encode, B64Error};
 pub use batch::{JobRef, SignatureBatch, SignatureJob};
