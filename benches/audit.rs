@@ -29,6 +29,10 @@ use clawaudit::vectors::audit_sample::{self, SampleKeys};
 use clawaudit::vectors::audit_scenario::bulk_artifacts;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+/// The binary's allocator (src/main.rs), so these figures are the ones `clawaudit` gets.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ARTIFACTS: usize = 10_000;
 const EXTRA_RECEIPTS: usize = 1_000;
 const PROVEN: &str = "artifacts/attachments/bulk/05000.txt";

@@ -20,6 +20,10 @@ use clawaudit::vectors::clawsig_sample::SampleBundle;
 use clawaudit::verify::{verify_subject, Subject};
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 
+/// The binary's allocator (src/main.rs), so these figures are the ones `clawaudit` gets.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn bundle_subject(n: usize) -> (Subject, VerifyContext) {
     let sample = SampleBundle::new(n, n);
     let bytes = to_string_pretty(&sample.build()).into_bytes();
