@@ -160,28 +160,10 @@ fn verify_batched<'a>(jobs: &[JobRef<'a>], planned: &[(usize, TorsionFreeKey<'a>
         planned.iter().map(candidate).collect()
     };
     let mut strict = Vec::new();
-    let mut decoded = Vec::with_capacity(planned.len());
-    let mut decoded_indices = Vec::with_capacity(planned.len());
-    for (&(i, _), candidate) in planned.iter().zip(candidates) {
-        match candidate {
-            Some(c) => {
-                decoded.push(c);
-                decoded_indices.push(i);
-            }
-            None => strict.push(i),
-        }
-    }
-    let mut items = Vec::with_capacity(decoded.len());
-    let mut item_indices = Vec::with_capacity(decoded.len());
-    for (i, item) in decoded_indices.into_iter().zip(admit(&decoded)) {
-        match item {
-            Some(item) => {
-                items.push(item);
-                item_indices.push(i);
-            }
-            None => strict.push(i),
-        }
-    }
+    let planned_indices = planned.iter().map(|&(i, _)| i);
+    let (decoded, decoded_indices) = keep_some(planned_indices, candidates, &mut strict);
+    let admitted = admit(&decoded);
+    let (items, item_indices) = keep_some(decoded_indices.into_iter(), admitted, &mut strict);
     let threads = if parallel { rayon::current_num_threads() } else { 1 };
     let chunk = chunk_len(items.len(), threads);
     let chunk_verdict = |(chunk, indices): (&[BatchItem<'_>], &[usize])| {
@@ -207,6 +189,27 @@ fn verify_batched<'a>(jobs: &[JobRef<'a>], planned: &[(usize, TorsionFreeKey<'a>
     };
     verified.extend(verify_each(jobs, &strict, parallel));
     verified
+}
+
+/// The `Some` values with their job indices, in order; the indices of the `None`s go to
+/// `rejected`.
+fn keep_some<T>(
+    indices: impl Iterator<Item = usize>,
+    values: Vec<Option<T>>,
+    rejected: &mut Vec<usize>,
+) -> (Vec<T>, Vec<usize>) {
+    let mut kept = Vec::with_capacity(values.len());
+    let mut kept_indices = Vec::with_capacity(values.len());
+    for (i, value) in indices.zip(values) {
+        match value {
+            Some(v) => {
+                kept.push(v);
+                kept_indices.push(i);
+            }
+            None => rejected.push(i),
+        }
+    }
+    (kept, kept_indices)
 }
 
 /// Splits the jobs into those that may be batched (64-byte signature, torsion-free key signing

@@ -74,8 +74,9 @@ const MASK_BYTES: usize = ROUNDS / 8;
 /// (16 (n + 510) additions of ~0.18 µs plus 128 tests of ~21 µs, against 21 µs per point:
 /// even at about 230).
 pub const AGGREGATE_MIN: usize = 256;
-/// From this many points the exact tests run in parallel.
-const PARALLEL_EXACT: usize = 16;
+/// From this many points the exact tests run in parallel (the batch's own threshold: smaller
+/// batches stay on the calling thread).
+const PARALLEL_EXACT: usize = 64;
 
 /// One flag per point, in order: true when the point lies in the prime-order subgroup (no
 /// torsion component). `encodings[i]` is the canonical encoding `points[i]` was decoded from;
