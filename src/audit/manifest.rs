@@ -34,6 +34,8 @@ pub struct ManifestEntry {
     pub size_bytes: u64,
     /// The entry exactly as in the manifest (its JCS is the leaf input).
     pub value: Value,
+    /// Its Merkle leaf hash, SHA-256(0x00 ‖ JCS(value)), computed with the shape check.
+    pub leaf: Hash,
 }
 
 /// A manifest whose shape passed (order is checked by `order_problem`).
@@ -44,7 +46,7 @@ pub struct Manifest {
 
 impl Manifest {
     pub fn leaves(&self) -> Vec<Hash> {
-        self.entries.par_iter().map(|e| merkle::entry_leaf(&e.value)).collect()
+        self.entries.iter().map(|e| e.leaf).collect()
     }
 
     pub fn find(&self, path: &str) -> Option<(usize, &ManifestEntry)> {
@@ -94,10 +96,16 @@ fn invalid(detail: String) -> Failure {
 pub fn parse_manifest(bytes: &[u8], limits: &ParseLimits) -> Result<Manifest, Failure> {
     let value =
         json::parse(bytes, limits).map_err(|e| invalid(format!("manifest.json is not acceptable JSON: {e}")))?;
-    manifest_from_value(&value)
+    manifest_from_owned(value)
 }
 
 pub fn manifest_from_value(value: &Value) -> Result<Manifest, Failure> {
+    manifest_from_owned(value.clone())
+}
+
+/// `manifest_from_value` on a value it may take apart: each entry is moved, not copied, into
+/// its `ManifestEntry` (a manifest of 10 000 entries is 50 000 allocations).
+fn manifest_from_owned(value: Value) -> Result<Manifest, Failure> {
     let obj = value
         .as_object()
         .ok_or_else(|| invalid("manifest.json is not a JSON object".into()))?;
@@ -110,18 +118,25 @@ pub fn manifest_from_value(value: &Value) -> Result<Manifest, Failure> {
             crate::clawsig::envelope::describe(obj.get("manifest_version"))
         )));
     }
-    let items = obj
-        .get("entries")
-        .and_then(Value::as_array)
-        .ok_or_else(|| invalid("manifest.json has no entries array".into()))?;
+    if !obj.get("entries").is_some_and(|e| e.as_array().is_some()) {
+        return Err(invalid("manifest.json has no entries array".into()));
+    }
+    let items = match value {
+        Value::Object(mut obj) => match obj.remove("entries") {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
     if items.is_empty() {
         return Err(invalid("manifest.json lists no entries".into()));
     }
-    // Shape-checked in parallel; the first failing entry in order is the one reported.
+    // Shape-checked and hashed in parallel; the first failing entry in order is the one
+    // reported.
     let entries = items
-        .par_iter()
+        .into_par_iter()
         .enumerate()
-        .map(|(i, v)| entry_from_value(i, v))
+        .map(|(i, v)| entry_from_owned(i, v))
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
@@ -134,6 +149,10 @@ fn short(s: &str) -> String {
 
 /// Shape-check one entry (`i` is its position, for messages).
 pub fn entry_from_value(i: usize, v: &Value) -> Result<ManifestEntry, Failure> {
+    entry_from_owned(i, v.clone())
+}
+
+fn entry_from_owned(i: usize, v: Value) -> Result<ManifestEntry, Failure> {
     let obj = v
         .as_object()
         .ok_or_else(|| invalid(format!("manifest entry {i} is not an object")))?;
@@ -180,12 +199,14 @@ pub fn entry_from_value(i: usize, v: &Value) -> Result<ManifestEntry, Failure> {
             short(path)
         ))
     })?;
+    let (path, sha256_b64u) = (path.to_string(), hash.to_string());
     Ok(ManifestEntry {
-        path: path.to_string(),
+        path,
         kind,
-        sha256_b64u: hash.to_string(),
+        sha256_b64u,
         size_bytes: size,
-        value: v.clone(),
+        leaf: merkle::entry_leaf(&v),
+        value: v,
     })
 }
 

@@ -131,7 +131,7 @@ fn check_inclusion(proof: &ProofView<'_>, payload: &CheckpointPayload, f: &mut F
     let label = &entry.path;
     match path {
         Some(path) if index < payload.tree_size => {
-            let leaf = merkle::entry_leaf(&entry.value);
+            let leaf = entry.leaf;
             if merkle::verify_inclusion(&leaf, index, payload.tree_size, &path, &payload.root) {
                 f.pass_in_entry(
                     "proof.inclusion",

@@ -64,19 +64,25 @@ pub fn verify_audit_bundle_keeping(
 
 /// Steps 1 (the unexpected entries) to 9 over an archive that passed the container checks,
 /// with step 1's findings in `f`.
+///
+/// Steps 1 and 3 (the manifest against the archive and the checkpoint) and steps 4 to 8b (the
+/// artifacts) read only the container and the checkpoint, so they run side by side on two
+/// threads, each into its own findings, which are then put back in step order: the report is
+/// the one the steps give one after another. A rotation run's judge looks at the findings
+/// before it, so there the steps stay in sequence.
 fn verify_container(path: &str, container: &Container, ctx: &VerifyContext, mut f: Findings) -> SubjectReport {
+    let mut checkpoint_findings = Findings::new();
+    let checkpoint = step_checkpoint(container, ctx, &mut checkpoint_findings);
+    let manifest_steps = || manifest_steps(container, ctx, checkpoint.as_ref(), checkpoint_findings);
     let mut facts = Facts::default();
-    let manifest = parse_manifest(container.get(MANIFEST_NAME).unwrap_or_default(), &ctx.limits.json);
-    if let Ok(m) = &manifest {
-        check_unexpected_entries(container, m, &mut f);
-    }
-    let checkpoint = step_checkpoint(container, ctx, &mut f);
-    facts.bindings = step_manifest(container, &manifest, checkpoint.as_ref(), &mut f);
 
     if let Some(cp) = checkpoint
         .as_ref()
         .filter(|_| super::rotation_step::is_rotation_run(container))
     {
+        let (manifest_findings, bindings) = manifest_steps();
+        f.extend(manifest_findings);
+        facts.bindings = bindings;
         let view = cp.view();
         let rotation = super::rotation_step::judge_bundle(container, ctx, &view, &mut f);
         step_proof_bundle(run_proof_bundle(container, ctx), &view, &mut f);
@@ -87,38 +93,16 @@ fn verify_container(path: &str, container: &Container, ctx: &VerifyContext, mut 
         super::policy_eval::step_policy_eval_with(container, ctx, rotation.policy(), &view, None, &events, &mut f);
         checkpoint_facts(cp, rotation.policy(), &mut facts);
     } else if let Some(cp) = &checkpoint {
-        let view = cp.view();
-        let policy = step_policy(container, ctx, &view, &mut f);
-        let token = step_token(container, ctx, policy.as_ref(), &view, &mut f);
-        let step6 = step_approvals(container, ctx, policy.as_ref(), &view, &mut f);
-        let bundle = run_proof_bundle(container, ctx);
-        let (receipt_links, receipt_files) = step_receipts(
-            container,
-            ctx,
-            policy.as_ref(),
-            token.token.as_ref(),
-            &view,
-            bundle.as_ref(),
-            &mut f,
-        );
-        step_proof_bundle(bundle, &view, &mut f);
-        step_trust_pulse(container, ctx, &mut f);
-        super::policy_eval::step_policy_eval(container, ctx, policy.as_ref(), &view, Some(&receipt_files), &mut f);
-        checkpoint_facts(cp, policy.as_ref(), &mut facts);
-        if let Some(t) = &token.token {
-            facts.hashes.push(HashFact {
-                subject: HashSubject::TokenScope,
-                value_b64u: t.scope_hash_b64u.clone(),
-                recipe: HashRecipe::TokenScope,
-                entry: Some(TOKEN_PATH.to_string()),
-            });
-        }
-        facts.hashes.extend(step6.plan_hashes);
-        facts.bindings.extend(token.bindings);
-        facts.bindings.extend(step6.bindings);
-        facts.bindings.extend(receipt_links);
-        facts.gates = step6.gates;
+        let ((manifest_findings, bindings), (artifact_findings, artifact_facts)) =
+            rayon::join(manifest_steps, || artifact_steps(container, ctx, cp));
+        f.extend(manifest_findings);
+        f.extend(artifact_findings);
+        facts = artifact_facts;
+        facts.bindings.splice(0..0, bindings);
     } else {
+        let (manifest_findings, bindings) = manifest_steps();
+        f.extend(manifest_findings);
+        facts.bindings = bindings;
         f.skip(
             "bundle.artifacts",
             "the artifacts were not judged: the checkpoint they are bound to could not be read",
@@ -127,6 +111,63 @@ fn verify_container(path: &str, container: &Container, ctx: &VerifyContext, mut 
     let mut report = SubjectReport::from_findings(path, Kind::AuditBundle, f);
     report.facts = facts;
     report
+}
+
+/// Steps 1 (the entries the manifest does not list) and 3 (the manifest), with step 2's
+/// findings in between: their findings in step order, and the links step 3 judged.
+fn manifest_steps(
+    container: &Container,
+    ctx: &VerifyContext,
+    checkpoint: Option<&CheckpointPayload>,
+    checkpoint_findings: Findings,
+) -> (Findings, Vec<Binding>) {
+    let mut f = Findings::new();
+    let manifest = parse_manifest(container.get(MANIFEST_NAME).unwrap_or_default(), &ctx.limits.json);
+    if let Ok(m) = &manifest {
+        check_unexpected_entries(container, m, &mut f);
+    }
+    f.extend(checkpoint_findings);
+    let bindings = step_manifest(container, &manifest, checkpoint, &mut f);
+    (f, bindings)
+}
+
+/// Steps 4 to 8b of a bundle that is not a rotation run: their findings in step order, and
+/// every fact but step 3's links.
+fn artifact_steps(container: &Container, ctx: &VerifyContext, cp: &CheckpointPayload) -> (Findings, Facts) {
+    let mut f = Findings::new();
+    let mut facts = Facts::default();
+    let view = cp.view();
+    let policy = step_policy(container, ctx, &view, &mut f);
+    let token = step_token(container, ctx, policy.as_ref(), &view, &mut f);
+    let step6 = step_approvals(container, ctx, policy.as_ref(), &view, &mut f);
+    let bundle = run_proof_bundle(container, ctx);
+    let (receipt_links, receipt_files) = step_receipts(
+        container,
+        ctx,
+        policy.as_ref(),
+        token.token.as_ref(),
+        &view,
+        bundle.as_ref(),
+        &mut f,
+    );
+    step_proof_bundle(bundle, &view, &mut f);
+    step_trust_pulse(container, ctx, &mut f);
+    super::policy_eval::step_policy_eval(container, ctx, policy.as_ref(), &view, Some(&receipt_files), &mut f);
+    checkpoint_facts(cp, policy.as_ref(), &mut facts);
+    if let Some(t) = &token.token {
+        facts.hashes.push(HashFact {
+            subject: HashSubject::TokenScope,
+            value_b64u: t.scope_hash_b64u.clone(),
+            recipe: HashRecipe::TokenScope,
+            entry: Some(TOKEN_PATH.to_string()),
+        });
+    }
+    facts.hashes.extend(step6.plan_hashes);
+    facts.bindings.extend(token.bindings);
+    facts.bindings.extend(step6.bindings);
+    facts.bindings.extend(receipt_links);
+    facts.gates = step6.gates;
+    (f, facts)
 }
 
 /// The facts every bundle with a readable checkpoint has: ids, times, the Merkle root and
