@@ -13,7 +13,7 @@ use zip::read::{ArchiveOffset, Config};
 use zip::ZipArchive;
 use zlib_rs::{Inflate, InflateFlush, Status};
 
-use super::central_directory::{self, LocalSpan, RawEntry, WalkError};
+use super::central_directory::{self, CentralDirectory, LocalSpan, RawEntry, WalkError};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
 
@@ -33,14 +33,6 @@ pub struct Container {
 }
 
 impl Container {
-    fn new(entries: Vec<(String, Vec<u8>)>) -> Container {
-        let mut index = HashMap::with_capacity(entries.len());
-        for (i, (name, _)) in entries.iter().enumerate() {
-            index.entry(name.clone()).or_insert(i);
-        }
-        Container { entries, index }
-    }
-
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         let i = *self.index.get(name)?;
         self.entries.get(i).map(|(_, b)| b.as_slice())
@@ -86,6 +78,13 @@ impl Problems {
             artifact,
         ));
     }
+    /// Add `later`'s failures after this one's, category by category: the order one pass
+    /// finding this one's and then `later`'s would give.
+    fn append(&mut self, later: Problems) {
+        self.invalid.extend(later.invalid);
+        self.unsafe_path.extend(later.unsafe_path);
+        self.limit.extend(later.limit);
+    }
     fn into_vec(self) -> Vec<Failure> {
         let mut all = self.invalid;
         all.extend(self.unsafe_path);
@@ -130,7 +129,45 @@ pub fn check_archive_size(size: u64, limits: &ContainerLimits) -> Result<(), Fai
     Ok(())
 }
 
+/// Each name's first position (names that are not UTF-8 are never looked up: such an archive
+/// is refused).
+fn name_index<'a>(names: impl ExactSizeIterator<Item = &'a [u8]>) -> HashMap<String, usize> {
+    let mut index = HashMap::with_capacity(names.len());
+    for (i, name) in names.enumerate() {
+        index.entry(String::from_utf8_lossy(name).into_owned()).or_insert(i);
+    }
+    index
+}
+
+/// The zip crate's reading of the archive, which must be ours: `Ok((same_start, same_names))`
+/// says whether it finds the central directory where we do and every entry under the name
+/// we judge (it, and Info-ZIP's unzip, honour a Unicode Path extra field).
+fn second_reader_view(bytes: &[u8], cd: &CentralDirectory) -> Result<(bool, bool), Failure> {
+    let config = Config {
+        archive_offset: ArchiveOffset::Known(0),
+    };
+    let mut archive = ZipArchive::with_config(config, Cursor::new(bytes)).map_err(|e| {
+        Failure::new(
+            "container.structure",
+            ReasonCode::ContainerInvalid,
+            format!("the file is not a readable ZIP archive: {e}"),
+        )
+    })?;
+    let same_start = archive.central_directory_start() == cd.offset;
+    let same_names = archive.len() == cd.entries.len()
+        && cd.entries.iter().enumerate().all(|(i, raw)| {
+            archive
+                .by_index_raw(i)
+                .is_ok_and(|f| f.name_raw() == raw.name.as_slice())
+        });
+    Ok((same_start, same_names))
+}
+
 /// Read and check an archive. On failure every problem found is returned, first deciding.
+///
+/// The checks that only read the central directory (the second reader's view, the entries'
+/// metadata, their names) run side by side, as do inflating the entries and indexing their
+/// names; each gathers its own problems, appended in the order of the checks one after another.
 pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Container, Vec<Failure>> {
     let one = |f: Failure| vec![f];
     check_archive_size(bytes.len() as u64, limits).map_err(one)?;
@@ -151,37 +188,33 @@ pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Containe
             )))
         }
     };
-    let config = Config {
-        archive_offset: ArchiveOffset::Known(0),
-    };
-    let mut archive = match ZipArchive::with_config(config, Cursor::new(bytes)) {
-        Ok(a) => a,
-        Err(e) => {
-            return Err(one(Failure::new(
-                "container.structure",
-                ReasonCode::ContainerInvalid,
-                format!("the file is not a readable ZIP archive: {e}"),
-            )))
-        }
-    };
+    let ((view, (spans, metadata)), names) = rayon::join(
+        || {
+            rayon::join(
+                || second_reader_view(bytes, &cd),
+                || {
+                    let mut p = Problems::default();
+                    (check_metadata(bytes, &cd.entries, &mut p), p)
+                },
+            )
+        },
+        || {
+            let mut p = Problems::default();
+            check_names(&cd.entries, &mut p);
+            p
+        },
+    );
+    let (same_start, same_names) = view.map_err(one)?;
     let mut p = Problems::default();
-    if archive.central_directory_start() != cd.offset {
+    if !same_start {
         p.invalid(
             "the archive's central directory is ambiguous (readers disagree on where it is)".into(),
             None,
         );
     }
-    let spans = check_metadata(bytes, &cd.entries, &mut p);
-    check_names(&cd.entries, &mut p);
-    // The crate's view must be the raw view, entry for entry: another reader (the crate, and
-    // Info-ZIP's unzip, which honour a Unicode Path extra field) must see the names we judge.
-    let same_view = archive.len() == cd.entries.len()
-        && cd.entries.iter().enumerate().all(|(i, raw)| {
-            archive
-                .by_index_raw(i)
-                .is_ok_and(|f| f.name_raw() == raw.name.as_slice())
-        });
-    if !same_view {
+    p.append(metadata);
+    p.append(names);
+    if !same_names {
         if p.unsafe_path.is_empty() {
             p.unsafe_path(
                 "an entry's name differs between the central directory and its extra fields".into(),
@@ -196,9 +229,18 @@ pub fn read_container(bytes: &[u8], limits: &ContainerLimits) -> Result<Containe
         return Err(p.into_vec());
     };
     check_layout(&cd.entries, &spans, cd.offset, &mut p);
-    let entries = read_entries(bytes, &cd.entries, &spans, limits, &mut p);
+    let ((entries, read), index) = rayon::join(
+        || {
+            let mut read = Problems::default();
+            (read_entries(bytes, &cd.entries, &spans, limits, &mut read), read)
+        },
+        || name_index(cd.entries.iter().map(|e| e.name.as_slice())),
+    );
+    p.append(read);
     if p.is_empty() {
-        Ok(Container::new(entries))
+        // Every entry was read (any entry skipped or refused leaves a problem), so the
+        // positions of the raw names are those of `entries`.
+        Ok(Container { entries, index })
     } else {
         Err(p.into_vec())
     }

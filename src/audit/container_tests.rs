@@ -777,10 +777,9 @@ fn a_deflate_stream_cut_short_is_invalid() {
     );
 }
 
-#[test]
-fn many_entries_inflate_in_parallel_with_the_single_pass_answer() {
-    // Over the parallel threshold, with a bad entry in the middle and a second one later: the
-    // failures come back in entry order, and a valid archive of the same shape reads fully.
+/// 200 small deflated artifacts `artifacts/bulk/NNN.txt` (over the parallel threshold) in a
+/// bundle: their names, their bodies and the archive.
+fn two_hundred_entries() -> (Vec<String>, Vec<Vec<u8>>, Vec<u8>) {
     let names: Vec<String> = (0..200).map(|i| format!("artifacts/bulk/{i:03}.txt")).collect();
     let bodies: Vec<Vec<u8>> = (0..200)
         .map(|i| format!("line {i}\n").repeat(i % 7 + 1).into_bytes())
@@ -790,23 +789,69 @@ fn many_entries_inflate_in_parallel_with_the_single_pass_answer() {
         .map(String::as_str)
         .zip(bodies.iter().map(Vec::as_slice))
         .collect();
-    let good = bundle_with(&entries, deflated());
+    let zip = bundle_with(&entries, deflated());
+    (names, bodies, zip)
+}
+
+/// Flip the CRC-32 of `name` in both headers (the inflated bytes then disagree with it).
+fn break_crc(zip: &mut [u8], name: &str) {
+    let ch = central_header(zip, name);
+    let lh = local_header(zip, name);
+    let crc = u32_at(zip, ch + 16) ^ 1;
+    put_u32(zip, ch + 16, crc);
+    put_u32(zip, lh + 14, crc);
+}
+
+#[test]
+fn many_entries_inflate_in_parallel_with_the_single_pass_answer() {
+    // Over the parallel threshold, with a bad entry in the middle and a second one later: the
+    // failures come back in entry order, and a valid archive of the same shape reads fully.
+    let (names, bodies, good) = two_hundred_entries();
     let container = read_container(&good, &ContainerLimits::default()).unwrap();
     assert_eq!(container.len(), 202);
-    for (name, body) in &entries {
-        assert_eq!(container.get(name), Some(*body));
+    for (name, body) in names.iter().zip(&bodies) {
+        assert_eq!(container.get(name), Some(body.as_slice()));
     }
     let mut bad = good.clone();
     for victim in [&names[57], &names[158]] {
-        let ch = central_header(&bad, victim);
-        let lh = local_header(&bad, victim);
-        let crc = u32_at(&bad, ch + 16) ^ 1;
-        put_u32(&mut bad, ch + 16, crc);
-        put_u32(&mut bad, lh + 14, crc);
+        break_crc(&mut bad, victim);
     }
     let failures = read_container(&bad, &ContainerLimits::default()).unwrap_err();
     let locations: Vec<_> = failures.iter().map(|f| f.location.clone()).collect();
     let expected = [&names[57], &names[158]].map(|n| crate::report::Location::entry(n.as_str()));
     assert_eq!(locations, expected);
     assert!(failures.iter().all(|f| f.code == ReasonCode::ContainerInvalid));
+}
+
+#[test]
+fn problems_found_side_by_side_come_back_in_the_order_of_the_rules() {
+    // The metadata, name and data checks run concurrently; each finds one problem here, far
+    // apart in a large archive. A single pass lists the structural problems in entry order
+    // (entry 30's method from the metadata rules, then entry 150's CRC from the data), then
+    // the path problem (entry 91's name equals entry 90's new one ignoring case).
+    let (names, _, mut zip) = two_hundred_entries();
+    let ch = central_header(&zip, &names[30]);
+    let lh = local_header(&zip, &names[30]);
+    put_u16(&mut zip, ch + 10, 12);
+    put_u16(&mut zip, lh + 8, 12);
+    break_crc(&mut zip, &names[150]);
+    rename(&mut zip, &names[90], "artifacts/bulk/091.TXT");
+    let failures = read_container(&zip, &ContainerLimits::default()).unwrap_err();
+    let got: Vec<_> = failures.iter().map(|f| (f.code, f.location.clone())).collect();
+    let at = |n: &str| crate::report::Location::entry(n);
+    assert_eq!(
+        got,
+        [
+            (ReasonCode::ContainerInvalid, at(&names[30])),
+            (ReasonCode::ContainerInvalid, at(&names[150])),
+            (ReasonCode::ContainerPathUnsafe, at(&names[91])),
+        ]
+    );
+    assert!(
+        failures[0].detail.contains("compression method 12"),
+        "{}",
+        failures[0].detail
+    );
+    assert!(failures[1].detail.contains("CRC-32"), "{}", failures[1].detail);
+    assert!(failures[2].detail.contains("ignoring case"), "{}", failures[2].detail);
 }

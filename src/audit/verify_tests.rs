@@ -544,3 +544,38 @@ fn a_trust_pulse_that_breaks_its_schema_fails() {
     assert_eq!(check.id, "trust_pulse.schema");
     assert_eq!(check.artifact().as_deref(), Some("artifacts/trust_pulse.json"));
 }
+
+#[test]
+fn findings_of_steps_run_side_by_side_keep_the_step_order() {
+    // Steps 1+3 and 4-8b run concurrently. One fault in each: an unlisted entry (step 1), an
+    // attachment whose bytes no longer match the manifest (step 3) and a checkpoint binding
+    // another policy (step 4). The failures are listed in that order, as one pass lists them.
+    let mut p = parts();
+    p.fields.policy_hash_b64u = Some("47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU".into());
+    let checkpoint = p.checkpoint();
+    let mut files = p.artifacts.clone();
+    let attachment = files
+        .iter_mut()
+        .find(|(path, _)| path.starts_with("artifacts/attachments/"))
+        .unwrap();
+    attachment.1.push(b'!');
+    files.push(("artifacts/attachments/unlisted.txt".into(), b"x".to_vec()));
+    let zip = assemble(&json_bytes(&checkpoint), &json_bytes(&p.manifest), &files).unwrap();
+    let r = verify(&zip);
+    let fails: Vec<(&str, ReasonCode)> = r
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Fail)
+        .map(|c| (c.id.as_str(), c.reason_code))
+        .collect();
+    assert_eq!(
+        fails.get(..3).unwrap_or_default(),
+        [
+            ("container.entries", ReasonCode::ContainerUnexpectedEntry),
+            ("manifest.files", ReasonCode::HashMismatch),
+            ("policy.binding", ReasonCode::PolicyHashMismatch),
+        ],
+        "{fails:#?}"
+    );
+    assert_eq!(r.reason_code, ReasonCode::ContainerUnexpectedEntry);
+}
