@@ -642,6 +642,10 @@ fn inflate_entry(bytes: &[u8], e: &RawEntry, span: &LocalSpan, limits: &Containe
     read(problem, data)
 }
 
+/// The smallest first output buffer of an inflate (the first is four times the compressed
+/// size when that is more); it doubles as the output needs.
+const INFLATE_FIRST_BUFFER: usize = 64 * 1024;
+
 /// A decompressor for raw deflate streams (no zlib header) with the full 32 KiB window.
 fn raw_inflater() -> Inflate {
     Inflate::new(false, 15)
@@ -658,12 +662,18 @@ fn raw_inflater() -> Inflate {
 /// made `read_container` on the 10 000-entry benchmark bundle 43 → 33 ms on one thread.
 fn inflate_raw(input: &[u8], want: usize, d: &mut Inflate) -> (Vec<u8>, Option<String>) {
     d.reset(false);
-    // `want` is bounded by the entry limit (the caller checked the declared size).
-    let mut out = vec![0u8; want];
+    // The buffer starts at a guess from the compressed size and doubles as the output needs,
+    // up to `want` (bounded by the entry limit: the caller checked the declared size), so an
+    // entry that declares more than it holds costs what it holds, not what it declares.
+    let first = input.len().saturating_mul(4).max(INFLATE_FIRST_BUFFER);
+    let mut out = vec![0u8; want.min(first)];
     loop {
         let (read, written) = (d.total_in(), d.total_out());
         let at_in = usize::try_from(read).unwrap_or(usize::MAX);
         let at_out = usize::try_from(written).unwrap_or(usize::MAX);
+        if at_out >= out.len() && out.len() < want {
+            out.resize(want.min(out.len().saturating_mul(2)), 0);
+        }
         let rest = input.get(at_in..).unwrap_or_default();
         let space = out.get_mut(at_out..).unwrap_or_default();
         let status = d.decompress(rest, space, InflateFlush::Finish);

@@ -855,3 +855,19 @@ fn problems_found_side_by_side_come_back_in_the_order_of_the_rules() {
     assert!(failures[1].detail.contains("CRC-32"), "{}", failures[1].detail);
     assert!(failures[2].detail.contains("ignoring case"), "{}", failures[2].detail);
 }
+
+#[test]
+fn an_entry_declaring_more_than_it_holds_is_invalid_with_its_real_size() {
+    // The output buffer grows with what the stream produces: 1000 zeros declared as 40 MB
+    // (within the entry limit) are read as 1000 bytes and refused; 300 000 zeros, more than
+    // the first buffer, are read in full before the size comparison.
+    for (inflated, declared) in [(1000usize, 40_000_000u32), (300_000, 300_001)] {
+        let zip = lying_bomb(inflated, declared);
+        let failures = read_container(&zip, &ContainerLimits::default()).unwrap_err();
+        assert_eq!(failures[0].code, ReasonCode::ContainerInvalid);
+        assert_eq!(
+            failures[0].detail,
+            format!("entry 'artifacts/bomb.bin' decompresses to {inflated} bytes but declares {declared}")
+        );
+    }
+}
