@@ -115,20 +115,97 @@ fn verify_as(name: &str, data: &[u8], kind: Option<Kind>, ctx: &VerifyContext, b
 }
 
 /// The strict parser: no panic, bounded, and its two-thread path (forced at a position the
-/// input chooses, and at the middle) agrees with the single pass exactly.
+/// input chooses, and at the middle) agrees with the single pass exactly; so does the parse
+/// under count caps (`json::cap`), on one thread and on two: same error, or the same value
+/// with each overflowed array cut to its cap, as `capped_by_hand` cuts the full value.
 pub fn json_parse(data: &[u8], bound: Bound) {
     let limits = ParseLimits::default();
-    let single = bound.run("json_parse", data.len(), || json::parse_split_at(data, &limits, None));
+    let single = bound.run("json_parse", data.len(), || {
+        json::parse_split_at(data, &limits, &[], None)
+    });
+    let expected_capped = single.clone().map(|c| capped_by_hand(&c.value, &FUZZ_CAPS));
     let chosen = data.first().map(|&b| (usize::from(b) * data.len()) / 256);
-    for split in [chosen, Some(data.len() / 2)] {
-        let two = json::parse_split_at(data, &limits, split);
-        assert_eq!(two, single, "split at {split:?}");
-        let (a, b) = (format!("{two:?}"), format!("{single:?}"));
-        assert_eq!(a, b);
+    for split in [None, chosen, Some(data.len() / 2)] {
+        if split.is_some() {
+            let two = json::parse_split_at(data, &limits, &[], split);
+            assert_eq!(two, single, "split at {split:?}");
+            assert_eq!(format!("{two:?}"), format!("{single:?}"));
+        }
+        let capped = json::parse_split_at(data, &limits, &FUZZ_CAPS, split);
+        assert_eq!(capped, expected_capped, "capped, split at {split:?}");
+        assert_eq!(format!("{capped:?}"), format!("{expected_capped:?}"));
     }
-    if let Ok(value) = single {
-        roundtrip(&value);
+    if let Ok(c) = single {
+        roundtrip(&c.value);
     }
+}
+
+/// Caps for the parser properties: the root array, arrays under two keys of the root object
+/// and one a level down, with maxima from 0 to 2 and predicates on element shapes.
+pub const FUZZ_CAPS: [json::ArrayCap; 4] = [
+    json::ArrayCap {
+        path: &[],
+        max: 2,
+        counts: |e| e.contains_key("a"),
+    },
+    json::ArrayCap {
+        path: &["a"],
+        max: 0,
+        counts: |e| e.is_object(),
+    },
+    json::ArrayCap {
+        path: &["b"],
+        max: 1,
+        counts: |e| !e.is_object(),
+    },
+    json::ArrayCap {
+        path: &["c", "d"],
+        max: 2,
+        counts: |e| e.is_object() && !e.contains_key("x") && e.contains_key("y"),
+    },
+];
+
+/// What a capped parse must return, computed from the full document: each array at a capped
+/// path (object keys from the root) longer than its cap is cut to it, and reported with its
+/// real length and counted elements, in document order.
+pub fn capped_by_hand(full: &Value, caps: &[json::ArrayCap]) -> json::Capped {
+    fn walk(v: &Value, path: &mut Vec<String>, caps: &[json::ArrayCap], out: &mut Vec<json::Overflow>) -> Value {
+        match v {
+            Value::Array(items) => {
+                let cap = caps
+                    .iter()
+                    .position(|c| c.path.iter().copied().eq(path.iter().map(String::as_str)));
+                match cap {
+                    Some(i) if items.len() > caps[i].max => {
+                        let counted = items
+                            .iter()
+                            .filter(|e| (caps[i].counts)(json::ElementKeys::of(e)))
+                            .count();
+                        out.push(json::Overflow {
+                            cap: i,
+                            len: items.len(),
+                            counted,
+                        });
+                        Value::Array(items[..caps[i].max].to_vec())
+                    }
+                    _ => v.clone(),
+                }
+            }
+            Value::Object(o) => {
+                let mut cut = json::Object::new();
+                for (k, member) in o.iter() {
+                    path.push(k.to_string());
+                    cut.insert(k, walk(member, path, caps, out));
+                    path.pop();
+                }
+                Value::Object(cut)
+            }
+            _ => v.clone(),
+        }
+    }
+    let mut overflow = Vec::new();
+    let value = walk(full, &mut Vec::new(), caps, &mut overflow);
+    json::Capped { value, overflow }
 }
 
 /// JSS and JCS output parse back to values that serialize to the same bytes.

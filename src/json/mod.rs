@@ -7,6 +7,7 @@
 //! * [`jcs`]: RFC 8785 JSON Canonicalization Scheme (keys sorted by UTF-16
 //!   code units).
 
+pub mod cap;
 pub mod jcs;
 pub mod jss;
 mod parse;
@@ -17,7 +18,8 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use cap::{ArrayCap, Capped, ElementKeys, Overflow};
 #[doc(hidden)]
 pub use parse::parse_split_at;
-pub use parse::{parse, parse_str, ParseError, ParseLimits};
+pub use parse::{parse, parse_capped, parse_str, ParseError, ParseLimits};
 pub use value::{Object, Value};

@@ -13,9 +13,14 @@
 //! used only when the first thread reaches that exact position as an element
 //! start (see `parse_in_two`), so results and errors are those of one pass.
 
+mod skip;
+
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
+use super::cap::{ArrayCap, Capped, ElementKeys, Overflow};
 use super::value::{Key, Object, Value};
 
 /// Resource limits applied while parsing untrusted input.
@@ -76,24 +81,36 @@ const LINEAR_KEY_SCAN_MAX: usize = 16;
 /// Parses `bytes` as exactly one JSON value (surrounded by optional
 /// whitespace), enforcing `limits`.
 pub fn parse(bytes: &[u8], limits: &ParseLimits) -> Result<Value, ParseError> {
-    parse_split(bytes, limits, |bytes| {
+    parse_capped(bytes, limits, &[]).map(|c| c.value)
+}
+
+/// [`parse`] under count caps (see `json::cap`): fails exactly as `parse` fails, and returns
+/// the same document except that an array over its cap keeps only its first `max` elements.
+pub fn parse_capped(bytes: &[u8], limits: &ParseLimits, caps: &[ArrayCap]) -> Result<Capped, ParseError> {
+    parse_split(bytes, limits, caps, |bytes| {
         (bytes.len() >= SPLIT_MIN_BYTES).then(|| find_split(bytes)).flatten()
     })
 }
 
-/// `parse` with the second thread started at `split` (or none): a hidden hook for the fuzz
-/// target that checks the two-thread path against the single pass at any position.
+/// `parse_capped` with the second thread started at `split` (or none): a hidden hook for the
+/// fuzz targets that check the two-thread path against the single pass at any position.
 #[doc(hidden)]
-pub fn parse_split_at(bytes: &[u8], limits: &ParseLimits, split: Option<usize>) -> Result<Value, ParseError> {
-    parse_split(bytes, limits, |bytes| split.filter(|&s| s > 0 && s < bytes.len()))
-}
-
-/// `parse`, handing the second thread the position `split` chooses (tests force any).
-fn parse_split(
+pub fn parse_split_at(
     bytes: &[u8],
     limits: &ParseLimits,
+    caps: &[ArrayCap],
+    split: Option<usize>,
+) -> Result<Capped, ParseError> {
+    parse_split(bytes, limits, caps, |bytes| split.filter(|&s| s > 0 && s < bytes.len()))
+}
+
+/// `parse_capped`, handing the second thread the position `split` chooses (tests force any).
+fn parse_split<'a>(
+    bytes: &'a [u8],
+    limits: &ParseLimits,
+    caps: &'a [ArrayCap],
     split: impl FnOnce(&[u8]) -> Option<usize>,
-) -> Result<Value, ParseError> {
+) -> Result<Capped, ParseError> {
     if bytes.len() > limits.max_bytes {
         return Err(ParseError::TooLarge {
             size: bytes.len(),
@@ -107,11 +124,15 @@ fn parse_split(
         return Err(ParseError::Bom);
     }
     let mut parser = Parser::new(text, limits.max_depth);
+    parser.caps = caps;
     if let Some(split) = split(bytes) {
         return parse_in_two(parser, split);
     }
     match parser.run(None, None, 0)? {
-        Outcome::Done(value) => Ok(value),
+        Outcome::Done(value) => Ok(Capped {
+            value,
+            overflow: parser.overflow,
+        }),
         // Unreachable without a split position.
         Outcome::AtSplit => Err(parser.syntax(parser.pos, "internal parser error")),
     }
@@ -152,8 +173,15 @@ fn find_split(bytes: &[u8]) -> Option<usize> {
 /// array's own depth is added. Any other outcome (the guess was not an element start, or
 /// the other thread met an error) discards the other thread's work and this thread goes
 /// on alone, so results and errors are exactly those of a single pass.
-fn parse_in_two(mut parser: Parser<'_>, split: usize) -> Result<Value, ParseError> {
+///
+/// Under caps, the tail parser knows no paths (it builds whatever it reads); the caps apply
+/// to its elements when they are spliced in, and once this thread has skipped the rest of an
+/// overflowed array it tells the tail to stop (its work could only be discarded: this thread
+/// no longer stops at `split` inside a skipped array).
+fn parse_in_two(mut parser: Parser<'_>, split: usize) -> Result<Capped, ParseError> {
     let (text, max_depth) = (parser.text, parser.max_depth);
+    let stop = (!parser.caps.is_empty()).then(|| Arc::new(AtomicBool::new(false)));
+    parser.overflowed = stop.clone();
     let (first, rest) = rayon::join(
         || {
             let outcome = parser.run(Some(split), None, 0);
@@ -161,15 +189,21 @@ fn parse_in_two(mut parser: Parser<'_>, split: usize) -> Result<Value, ParseErro
         },
         || {
             let mut tail = Parser::new(text, max_depth);
+            tail.stop = stop;
             tail.pos = split;
-            tail.stack.push(Frame::Array { start: 0 });
+            tail.stack.push(Frame::Array { start: 0, cap: None });
             let elements = tail.run(None, None, 1);
             (elements, tail.pos, tail.max_open)
         },
     );
     let (mut parser, outcome) = first;
     match outcome? {
-        Outcome::Done(value) => return Ok(value),
+        Outcome::Done(value) => {
+            return Ok(Capped {
+                value,
+                overflow: parser.overflow,
+            })
+        }
         Outcome::AtSplit => {}
     }
     let mut resume = None;
@@ -178,16 +212,18 @@ fn parse_in_two(mut parser: Parser<'_>, split: usize) -> Result<Value, ParseErro
         // `depth - 1` deeper (`depth` counts the array being continued).
         let depth = parser.stack.len();
         let within_limit = tail_open.saturating_add(depth).saturating_sub(1) < parser.max_depth || tail_open == 0;
-        if let (true, Some(Frame::Array { start })) = (within_limit, parser.stack.last()) {
-            let start = *start;
+        if let (true, Some(&Frame::Array { start, cap })) = (within_limit, parser.stack.last()) {
             parser.stack.pop();
-            parser.items.extend(elements);
+            parser.splice(start, cap, elements);
             resume = Some(Value::Array(parser.items.drain(start..).collect()));
             parser.pos = end;
         }
     }
     match parser.run(None, resume, 0)? {
-        Outcome::Done(value) => Ok(value),
+        Outcome::Done(value) => Ok(Capped {
+            value,
+            overflow: parser.overflow,
+        }),
         Outcome::AtSplit => Err(parser.syntax(parser.pos, "internal parser error")),
     }
 }
@@ -206,12 +242,21 @@ pub fn parse_str(s: &str) -> Result<Value, ParseError> {
     parse(s.as_bytes(), &ParseLimits::default())
 }
 
+/// An open array under a cap: the cap's index, and how many of its elements so far counted.
+#[derive(Clone, Copy)]
+struct CapState {
+    index: usize,
+    counted: usize,
+}
+
 /// A container that has been opened but not yet closed. Its elements live on
 /// the parser's shared scratch stacks from `start` on, and move into one
 /// exactly sized vector when it closes.
 enum Frame {
     Array {
         start: usize,
+        /// Set when the array sits at a capped path.
+        cap: Option<CapState>,
     },
     Object {
         start: usize,
@@ -269,6 +314,14 @@ struct Parser<'a> {
     stack: Vec<Frame>,
     /// The deepest `open_containers` seen by `enter` (for splicing a tail parse).
     max_open: usize,
+    /// Count caps by path (none for a plain parse, and for a tail parser).
+    caps: &'a [ArrayCap],
+    /// The capped arrays that overflowed, as they closed.
+    overflow: Vec<Overflow>,
+    /// Raised when a capped array overflowed (this parser then skips past a split position).
+    overflowed: Option<Arc<AtomicBool>>,
+    /// For a tail parser: give up once this is raised.
+    stop: Option<Arc<AtomicBool>>,
 }
 
 impl<'a> Parser<'a> {
@@ -320,6 +373,76 @@ impl<'a> Parser<'a> {
             recent_keys: Vec::new(),
             stack: Vec::new(),
             max_open: 0,
+            caps: &[],
+            overflow: Vec::new(),
+            overflowed: None,
+            stop: None,
+        }
+    }
+
+    /// The cap (by index) of an array opened inside the containers `stack`: one whose path is
+    /// the pending keys of `stack`, all objects, from the root.
+    fn cap_for(&self, stack: &[Frame]) -> Option<CapState> {
+        let index = self.caps.iter().position(|c| {
+            c.path.len() == stack.len()
+                && c.path
+                    .iter()
+                    .zip(stack)
+                    .all(|(want, frame)| matches!(frame, Frame::Object { pending_key: Some(k), .. } if **k == **want))
+        })?;
+        Some(CapState { index, counted: 0 })
+    }
+
+    fn cap_max(&self, index: usize) -> usize {
+        self.caps.get(index).map_or(usize::MAX, |c| c.max)
+    }
+
+    /// Validates the rest of the capped array opened at `start` (stopping after its `]`),
+    /// records its overflow and returns it holding its first `max` elements. `open` counts
+    /// the containers open around its elements, itself included.
+    fn overflow_rest(&mut self, start: usize, state: CapState, open: usize) -> Result<Value, ParseError> {
+        if let Some(flag) = &self.overflowed {
+            flag.store(true, Ordering::Relaxed);
+        }
+        let caps = self.caps;
+        let Some(cap) = caps.get(state.index) else {
+            return Err(self.syntax(self.pos, "internal parser error"));
+        };
+        let skipped = self.skip_rest_of_array(open, cap)?;
+        let kept = self.items.len().saturating_sub(start);
+        self.overflow.push(Overflow {
+            cap: state.index,
+            len: kept + skipped.len,
+            counted: state.counted + skipped.counted,
+        });
+        Ok(Value::Array(self.items.drain(start..).collect()))
+    }
+
+    /// Whether an element counts under the cap at `index`.
+    fn counts(&self, index: usize, element: &Value) -> bool {
+        self.caps
+            .get(index)
+            .is_some_and(|c| (c.counts)(ElementKeys::of(element)))
+    }
+
+    /// Appends the elements a tail parser read to the array opened at `start`, applying its
+    /// cap as if they had been read here.
+    fn splice(&mut self, start: usize, cap: Option<CapState>, elements: Vec<Value>) {
+        let Some(state) = cap else {
+            self.items.extend(elements);
+            return;
+        };
+        let max = self.caps.get(state.index).map_or(usize::MAX, |c| c.max);
+        let before = self.items.len().saturating_sub(start);
+        let len = before.saturating_add(elements.len());
+        let counted = state.counted + elements.iter().filter(|e| self.counts(state.index, e)).count();
+        self.items.extend(elements.into_iter().take(max.saturating_sub(before)));
+        if len > max {
+            self.overflow.push(Overflow {
+                cap: state.index,
+                len,
+                counted,
+            });
         }
     }
 
@@ -349,6 +472,9 @@ impl<'a> Parser<'a> {
             let mut value = if let Some(value) = resume.take() {
                 value
             } else {
+                if self.stop.as_ref().is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+                    return Err(self.syntax(self.pos, "tail parse abandoned"));
+                }
                 self.skip_whitespace();
                 let start = self.pos;
                 if Some(start) == split && matches!(stack.last(), Some(Frame::Array { .. })) {
@@ -358,12 +484,16 @@ impl<'a> Parser<'a> {
                     Some(b'[') => {
                         self.enter(stack.len(), start)?;
                         self.skip_whitespace();
+                        let cap = self.cap_for(stack);
                         if self.peek() == Some(b']') {
                             self.pos += 1;
                             Value::Array(Vec::new())
+                        } else if let Some(state) = cap.filter(|s| self.cap_max(s.index) == 0) {
+                            self.overflow_rest(self.items.len(), state, stack.len() + 1)?
                         } else {
                             stack.push(Frame::Array {
                                 start: self.items.len(),
+                                cap,
                             });
                             continue;
                         }
@@ -409,12 +539,20 @@ impl<'a> Parser<'a> {
                         }
                         return Ok(Outcome::Done(value));
                     }
-                    Some(Frame::Array { start }) => {
+                    Some(Frame::Array { start, cap }) => {
+                        if let Some(state) = cap.as_mut() {
+                            state.counted += usize::from(self.counts(state.index, &value));
+                        }
                         self.items.push(value);
                         match self.peek() {
                             Some(b',') => {
                                 self.pos += 1;
-                                break;
+                                let start = *start;
+                                let full = (*cap).filter(|s| self.items.len() - start >= self.cap_max(s.index));
+                                let Some(state) = full else { break };
+                                // Over the cap: the rest is validated, not built.
+                                stack.pop();
+                                value = self.overflow_rest(start, state, stack.len() + 1)?;
                             }
                             Some(b']') => {
                                 self.pos += 1;
@@ -815,12 +953,33 @@ mod tests {
         }
     }
 
-    /// Every split position gives the single-pass result, value or error.
+    /// Caps on the arrays the split tests use, small enough to overflow.
+    const SPLIT_CAPS: [ArrayCap; 3] = [
+        ArrayCap {
+            path: &[],
+            max: 1,
+            counts: |e| e.contains_key("a"),
+        },
+        ArrayCap {
+            path: &["a"],
+            max: 1,
+            counts: |_| true,
+        },
+        ArrayCap {
+            path: &["r"],
+            max: 2,
+            counts: |e| e.is_object(),
+        },
+    ];
+
+    /// Every split position gives the single-pass result, value or error, with caps or not.
     fn check_every_split(text: &str, limits: &ParseLimits) {
-        let expected = parse_split(text.as_bytes(), limits, |_| None);
-        for split in 0..=text.len() + 1 {
-            let got = parse_split(text.as_bytes(), limits, |_| Some(split));
-            assert_eq!(got, expected, "split at {split} of {text:?}");
+        for caps in [&[][..], &SPLIT_CAPS[..]] {
+            let expected = parse_split(text.as_bytes(), limits, caps, |_| None);
+            for split in 0..=text.len() + 1 {
+                let got = parse_split(text.as_bytes(), limits, caps, |_| Some(split));
+                assert_eq!(got, expected, "split at {split} of {text:?}, {} caps", caps.len());
+            }
         }
     }
 
@@ -862,12 +1021,12 @@ mod tests {
         assert!(text.len() >= SPLIT_MIN_BYTES);
         let split = find_split(text.as_bytes()).expect("a boundary in the middle");
         assert_eq!(text.as_bytes()[split], b'{');
-        let expected = parse_split(text.as_bytes(), &ParseLimits::default(), |_| None);
+        let expected = parse_split(text.as_bytes(), &ParseLimits::default(), &[], |_| None).map(|c| c.value);
         assert!(expected.is_ok());
         assert_eq!(parse(text.as_bytes(), &ParseLimits::default()), expected);
         // An error after the split point is reported at the same offset.
         let bad = text.replacen("item_19000\"", "item_19000\" 1", 1);
-        let expected = parse_split(bad.as_bytes(), &ParseLimits::default(), |_| None);
+        let expected = parse_split(bad.as_bytes(), &ParseLimits::default(), &[], |_| None).map(|c| c.value);
         assert!(matches!(expected, Err(ParseError::Syntax { .. })));
         assert_eq!(parse(bad.as_bytes(), &ParseLimits::default()), expected);
     }
@@ -906,9 +1065,11 @@ mod tests {
                 }
             }
             let limits = ParseLimits { max_bytes: 1 << 20, max_depth: depth };
-            let expected = parse_split(&bytes, &limits, |_| None);
-            for split in 0..=bytes.len() {
-                proptest::prop_assert_eq!(&parse_split(&bytes, &limits, |_| Some(split)), &expected);
+            for caps in [&[][..], &SPLIT_CAPS[..]] {
+                let expected = parse_split(&bytes, &limits, caps, |_| None);
+                for split in 0..=bytes.len() {
+                    proptest::prop_assert_eq!(&parse_split(&bytes, &limits, caps, |_| Some(split)), &expected);
+                }
             }
         }
     }
