@@ -159,20 +159,40 @@ fn verify_unpinned(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool
         };
         return Verified::Report(report, Kept::Nothing);
     }
-    let value = match parse_input_sized(&subject.bytes, subject.full_len, ctx) {
-        Ok(v) => v,
-        Err((code, detail)) => {
-            let kind = subject.kind.unwrap_or(Kind::Unknown);
-            let mut f = Findings::new();
-            f.fail(
-                "input.json",
-                code,
-                format!("{} is not acceptable JSON: {detail}", subject.path),
-            );
-            return Verified::Report(SubjectReport::from_findings(&subject.path, kind, f), Kept::Nothing);
-        }
+    // A proof bundle's count limits apply while it is parsed (`payload::COUNT_CAPS`), unless
+    // a policy will read the whole document.
+    let caps: &[json::ArrayCap] = match (subject.kind, &subject.policy) {
+        (None | Some(Kind::ProofBundle), None) => &crate::clawsig::payload::COUNT_CAPS,
+        _ => &[],
     };
+    let not_json = |kind: Kind, (code, detail): (ReasonCode, String)| {
+        let mut f = Findings::new();
+        f.fail(
+            "input.json",
+            code,
+            format!("{} is not acceptable JSON: {detail}", subject.path),
+        );
+        Verified::Report(SubjectReport::from_findings(&subject.path, kind, f), Kept::Nothing)
+    };
+    let json::Capped { value, overflow } = match parse_input_sized(&subject.bytes, subject.full_len, ctx, caps) {
+        Ok(capped) => capped,
+        Err(e) => return not_json(subject.kind.unwrap_or(Kind::Unknown), e),
+    };
+    // Caps cut arrays below the root object only, so a truncated document's kind is its own.
     let kind = subject.kind.unwrap_or_else(|| detect_kind(&value));
+    // A truncated document serves only a refusal its counts settle; anything else reads the
+    // document whole (a parse without caps fails exactly where one with caps fails, so this
+    // one succeeds).
+    let truncated = !overflow.is_empty();
+    let refused_by_counts = kind == Kind::ProofBundle && crate::clawsig::payload::refused_by_counts(&overflow);
+    let (value, overflow) = if truncated && !refused_by_counts {
+        match parse_input_sized(&subject.bytes, subject.full_len, ctx, &[]) {
+            Ok(whole) => (whole.value, whole.overflow),
+            Err(e) => return not_json(kind, e),
+        }
+    } else {
+        (value, overflow)
+    };
     if recognise_roles && kind == Kind::Unknown {
         if let Some(role) = non_subject_role(&value) {
             return Verified::NotASubject { role };
@@ -180,8 +200,13 @@ fn verify_unpinned(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool
     }
     let report = match kind {
         Kind::ProofBundle => {
-            let mut report =
-                crate::clawsig::proof_bundle::verify_subject(&subject.path, &value, subject.urm.as_deref(), ctx);
+            let mut report = crate::clawsig::proof_bundle::verify_subject(
+                &subject.path,
+                &value,
+                &overflow,
+                subject.urm.as_deref(),
+                ctx,
+            );
             if let Some(given) = &subject.policy {
                 policy::judge_proof_bundle(&mut report, &value, given, ctx);
             }
@@ -214,7 +239,13 @@ fn verify_unpinned(subject: &Subject, ctx: &VerifyContext, recognise_roles: bool
             SubjectReport::from_findings(&subject.path, kind, f)
         }
     };
-    Verified::Report(report, Kept::Document(value))
+    // A truncated document is not handed on as if it were the subject's.
+    let kept = if overflow.is_empty() {
+        Kept::Document(value)
+    } else {
+        Kept::Nothing
+    };
+    Verified::Report(report, kept)
 }
 
 /// Flags of a run that concern some subject kinds only.
@@ -284,25 +315,40 @@ fn is_compact_jws(bytes: &[u8]) -> bool {
     while let [rest @ .., b'\n' | b'\r'] = text {
         text = rest;
     }
-    let b64u = |part: &[u8]| {
-        !part.is_empty()
-            && part
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
-    };
-    let parts: Vec<&[u8]> = text.split(|b| *b == b'.').collect();
-    parts.len() == 3 && parts.iter().all(|p| b64u(p))
+    // Three non-empty base64url parts joined by dots; stops at the first byte that rules it
+    // out (the `{` of a JSON document), so a large document is not scanned.
+    let (mut parts, mut part_len) = (1, 0usize);
+    for &b in text {
+        if b == b'.' {
+            if part_len == 0 || parts == 3 {
+                return false;
+            }
+            parts += 1;
+            part_len = 0;
+        } else if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            part_len += 1;
+        } else {
+            return false;
+        }
+    }
+    parts == 3 && part_len > 0
 }
 
 /// Parse with the context's limits; map errors to reason codes.
 pub fn parse_input(bytes: &[u8], ctx: &VerifyContext) -> Result<Value, (ReasonCode, String)> {
-    parse_input_sized(bytes, None, ctx)
+    parse_input_sized(bytes, None, ctx, &[]).map(|c| c.value)
 }
 
-/// `parse_input` where `full_len` is the input's real size when `bytes` is only its first part.
-fn parse_input_sized(bytes: &[u8], full_len: Option<u64>, ctx: &VerifyContext) -> Result<Value, (ReasonCode, String)> {
+/// `parse_input` under `caps` (see `json::cap`), where `full_len` is the input's real size
+/// when `bytes` is only its first part.
+fn parse_input_sized(
+    bytes: &[u8],
+    full_len: Option<u64>,
+    ctx: &VerifyContext,
+    caps: &[json::ArrayCap],
+) -> Result<json::Capped, (ReasonCode, String)> {
     check_size(bytes, full_len, ctx)?;
-    json::parse(bytes, &ctx.limits.json).map_err(|e| {
+    json::parse_capped(bytes, &ctx.limits.json, caps).map_err(|e| {
         let code = match e {
             ParseError::TooLarge { .. } => ReasonCode::InputTooLarge,
             _ => ReasonCode::MalformedJson,
@@ -468,6 +514,9 @@ mod tests {
             "1.5",
             "",
             "a.b.c\nx",
+            "a.b.",
+            "a.b.c.",
+            "\na.b.c",
         ] {
             assert!(!is_token("-", no.as_bytes()), "{no:?}");
         }

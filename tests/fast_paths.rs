@@ -318,3 +318,96 @@ fn batched_receipt_files_get_the_one_by_one_answers_with_hostile_ones_mixed_in()
     }
     assert_eq!(failed, 90, "three hostile kinds, 30 of each");
 }
+
+/// The plain path for a proof bundle: the whole document parsed, then verified with no
+/// counts taken from a capped parse.
+fn plain_report(bytes: &[u8], c: &VerifyContext) -> Result<SubjectReport, String> {
+    let value = clawaudit::json::parse(bytes, &c.limits.json).map_err(|e| e.to_string())?;
+    Ok(clawaudit::clawsig::proof_bundle::verify_subject(
+        "b.json",
+        &value,
+        &[],
+        None,
+        c,
+    ))
+}
+
+/// Bundles over a count limit are parsed under the caps (`payload::COUNT_CAPS`, issue 11
+/// item 4): each gets exactly the plain path's report, including the hostile ones: legacy raw
+/// receipts that bring an over-long array back within the limit (the document is then read
+/// whole), an error in JSON past the cap, a header failure before the count check.
+#[test]
+fn bundles_over_a_count_limit_get_the_plain_paths_report() {
+    let s = SampleBundle::new(20, 1100);
+    let c = ctx(&s);
+    let signed = |edit: &dyn Fn(&mut Object)| {
+        let mut p = s.payload();
+        edit(&mut p);
+        clawaudit::json::jss::to_string(&s.sign(p))
+    };
+    let legacy = |r: &mut Value| {
+        if let Value::Object(o) = r {
+            o.remove("envelope_type");
+            o.insert("receipt_type", Value::from("legacy"));
+        }
+    };
+    let long_chain = SampleBundle::new(1001, 3);
+    let cases: Vec<(&str, String, (Status, ReasonCode, &str))> = vec![
+        (
+            "receipts over",
+            signed(&|_| {}),
+            (Status::Fail, ReasonCode::MalformedEnvelope, "1100 receipts"),
+        ),
+        (
+            "event_chain over",
+            clawaudit::json::jss::to_string(&long_chain.build()),
+            (Status::Fail, ReasonCode::MalformedEnvelope, "1001 event_chain"),
+        ),
+        (
+            // 1100 receipts of which 150 are legacy raw: 950 count, within the limit.
+            "within the limit after legacy normalization",
+            signed(&|p| receipts_mut(p).iter_mut().step_by(7).take(150).for_each(legacy)),
+            (Status::Pass, ReasonCode::Ok, ""),
+        ),
+        (
+            // 1100 receipts of which 50 are legacy raw: still 1050.
+            "over the limit after legacy normalization",
+            signed(&|p| receipts_mut(p).iter_mut().step_by(7).take(50).for_each(legacy)),
+            (Status::Fail, ReasonCode::MalformedEnvelope, "1050 receipts"),
+        ),
+        (
+            "tool_receipts over",
+            signed(&|p| {
+                receipts_mut(p).truncate(20);
+                p.insert("tool_receipts", Value::Array(vec![Value::Object(Object::new()); 1001]));
+            }),
+            (Status::Fail, ReasonCode::MalformedEnvelope, "1001 tool_receipts"),
+        ),
+        (
+            "a header failure before the count check",
+            signed(&|_| {}).replacen("\"envelope_version\":\"1\"", "\"envelope_version\":\"9\"", 1),
+            (Status::Fail, ReasonCode::UnknownEnvelopeVersion, "envelope_version"),
+        ),
+    ];
+    for (name, text, expected) in &cases {
+        let got = verify_subject(&Subject::new("b.json", text.clone().into_bytes()), &c);
+        let plain = plain_report(text.as_bytes(), &c).unwrap();
+        assert_eq!(format!("{got:?}"), format!("{plain:?}"), "{name}");
+        let (status, code, detail) = expected;
+        assert_eq!((got.status, got.reason_code), (*status, *code), "{name}");
+        if *status == Status::Fail {
+            let failing = got.checks.iter().find(|k| k.status == CheckStatus::Fail).unwrap();
+            assert!(failing.detail.contains(detail), "{name}: {}", failing.detail);
+        }
+    }
+    // JSON that breaks past the cap (a duplicate key in receipt 1050): the plain parse's error.
+    let text = signed(&|_| {});
+    let at = text.match_indices("\"receipt_id\"").nth(1050).unwrap().0;
+    let broken = format!("{}\"receipt_id\":\"dup\",{}", &text[..at], &text[at..]);
+    let got = verify_subject(&Subject::new("b.json", broken.clone().into_bytes()), &c);
+    let error = plain_report(broken.as_bytes(), &c).unwrap_err();
+    assert!(error.starts_with("duplicate object key \"receipt_id\""), "{error}");
+    assert_eq!(got.reason_code, ReasonCode::MalformedJson);
+    let failing = got.checks.iter().find(|k| k.status == CheckStatus::Fail).unwrap();
+    assert_eq!(failing.detail, format!("b.json is not acceptable JSON: {error}"));
+}

@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 
 use super::shape;
-use crate::json::{jss, Value};
+use crate::json::{jss, ArrayCap, ElementKeys, Overflow, Value};
 use crate::reason::ReasonCode;
 use crate::report::Failure;
 use crate::schema_rules::{b64u, first_error, Obj, Path, RuleResult, SchemaViolation};
@@ -79,8 +79,47 @@ pub const MAX_CO_SIGNATURES: usize = 16;
 /// Legacy normalization (§3.1): `receipts` entries without `envelope_type` but with
 /// `receipt_type` are diagnostic raw receipts and are ignored everywhere.
 pub fn is_legacy_raw_receipt(v: &Value) -> bool {
-    v.as_object()
-        .is_some_and(|o| !o.contains_key("envelope_type") && o.contains_key("receipt_type"))
+    is_legacy_raw(ElementKeys::of(v))
+}
+
+/// `is_legacy_raw_receipt` from an element's keys (what a parse cap sees of it).
+fn is_legacy_raw(e: ElementKeys<'_>) -> bool {
+    e.is_object() && !e.contains_key("envelope_type") && e.contains_key("receipt_type")
+}
+
+/// The count limits of §3.1 as parse caps (`json::cap`), in the order `check_counts` checks
+/// them: a document parsed under them keeps at most `max` elements of each, and the parser
+/// reports the real count (for `receipts`, of the entries legacy normalization keeps).
+pub const COUNT_CAPS: [ArrayCap; 7] = [
+    count_cap(&["payload", "event_chain"], MAX_EVENTS),
+    ArrayCap {
+        path: &["payload", "receipts"],
+        max: MAX_RECEIPTS,
+        counts: |e| !is_legacy_raw(e),
+    },
+    count_cap(&["payload", "attestations"], MAX_ATTESTATIONS),
+    count_cap(&["payload", "tool_receipts"], MAX_SIDE_RECEIPTS),
+    count_cap(&["payload", "side_effect_receipts"], MAX_SIDE_RECEIPTS),
+    count_cap(&["payload", "human_approval_receipts"], MAX_SIDE_RECEIPTS),
+    count_cap(&["payload", "rate_limit_claims"], MAX_RATE_LIMIT_CLAIMS),
+];
+
+/// A cap counting every element.
+const fn count_cap(path: &'static [&'static str], max: usize) -> ArrayCap {
+    ArrayCap {
+        path,
+        max,
+        counts: |_| true,
+    }
+}
+
+/// Whether the counts a parse under `COUNT_CAPS` found over the caps refuse the bundle by
+/// themselves (for `receipts`, an array over the cap may still be within the limit once legacy
+/// raw receipts are set aside: then the document must be read whole).
+pub fn refused_by_counts(overflow: &[Overflow]) -> bool {
+    overflow
+        .iter()
+        .any(|o| COUNT_CAPS.get(o.cap).is_some_and(|c| o.counted > c.max))
 }
 
 /// The gateway receipts the verifier considers, after legacy normalization.
@@ -749,39 +788,27 @@ fn jss_size(v: &Value) -> usize {
 }
 
 /// §3.1 rules the reference code applies after the schema (step 5).
-/// The count limits of §3.1 (`event_chain` ≤ 1000, `receipts` ≤ 1000, …), from the parsed
-/// arrays' lengths alone. The verifier checks them right after the envelope header, before the
-/// payload schema, hashes and signatures (issue 11: an oversized bundle costs its parse, not its
-/// verification), and again as part of `check_structure`. The reference checks them after the
-/// schema, so a bundle that is both over a limit and schema-invalid is `MALFORMED_ENVELOPE`
-/// here and `SCHEMA_VALIDATION_FAILED` there; both FAIL.
-pub fn check_counts(payload: &Value) -> Result<(), Failure> {
-    let receipts = normalized_receipts(payload);
-    let counts = [
-        ("event_chain", len_of(payload, "event_chain"), MAX_EVENTS),
-        ("receipts", receipts.len(), MAX_RECEIPTS),
-        ("attestations", len_of(payload, "attestations"), MAX_ATTESTATIONS),
-        ("tool_receipts", len_of(payload, "tool_receipts"), MAX_SIDE_RECEIPTS),
-        (
-            "side_effect_receipts",
-            len_of(payload, "side_effect_receipts"),
-            MAX_SIDE_RECEIPTS,
-        ),
-        (
-            "human_approval_receipts",
-            len_of(payload, "human_approval_receipts"),
-            MAX_SIDE_RECEIPTS,
-        ),
-        (
-            "rate_limit_claims",
-            len_of(payload, "rate_limit_claims"),
-            MAX_RATE_LIMIT_CLAIMS,
-        ),
-    ];
-    for (name, n, max) in counts {
-        if n > max {
+/// The count limits of §3.1 (`event_chain` ≤ 1000, `receipts` ≤ 1000 after legacy
+/// normalization, …, as `COUNT_CAPS`), from the arrays' lengths alone; `overflow` gives the
+/// counts of arrays a parse under the caps did not keep whole. The verifier checks them right
+/// after the envelope header, before the payload schema, hashes and signatures (issue 11: an
+/// oversized bundle costs its parse, not its verification), and again as part of
+/// `check_structure`. The reference checks them after the schema, so a bundle that is both over
+/// a limit and schema-invalid is `MALFORMED_ENVELOPE` here and `SCHEMA_VALIDATION_FAILED`
+/// there; both FAIL.
+pub fn check_counts(payload: &Value, overflow: &[Overflow]) -> Result<(), Failure> {
+    for (i, cap) in COUNT_CAPS.iter().enumerate() {
+        let name = cap.path.last().copied().unwrap_or_default();
+        let n = match overflow.iter().find(|o| o.cap == i) {
+            Some(o) => o.counted,
+            None => payload.get(name).and_then(Value::as_array).map_or(0, |items| {
+                items.iter().filter(|e| (cap.counts)(ElementKeys::of(e))).count()
+            }),
+        };
+        if n > cap.max {
             return Err(structural(format!(
-                "the proof bundle has {n} {name}, more than the limit of {max}"
+                "the proof bundle has {n} {name}, more than the limit of {}",
+                cap.max
             )));
         }
     }
@@ -797,7 +824,7 @@ pub fn check_structure(payload: &Value, view: &PayloadView<'_>) -> Result<(), Fa
             "the proof bundle payload needs a urm reference, a non-empty event_chain, receipts or attestations".into(),
         ));
     }
-    check_counts(payload)?;
+    check_counts(payload, &[])?;
     let mut metadata: Vec<(String, &Value)> = Vec::new();
     if let Some(m) = payload.get("metadata") {
         metadata.push(("payload.metadata".into(), m));

@@ -24,7 +24,7 @@ use super::tiers::{self, ProofTier};
 use super::{attestations, causal, payload, rate_limit, side_receipts, tool_receipts, urm};
 use crate::context::VerifyContext;
 use crate::crypto::{parse_did_key, DidKeyError, PublicKey};
-use crate::json::Value;
+use crate::json::{self, Value};
 use crate::reason::ReasonCode;
 use crate::report::{Counts, Failure, Findings, Kind, SubjectReport};
 use crate::schema_rules::schema_failure;
@@ -100,12 +100,25 @@ struct Run<'v> {
 
 /// Verify a proof bundle (a SignedEnvelope) at `ctx.at`.
 pub fn verify_proof_bundle(value: &Value, ctx: &VerifyContext, opts: &ProofBundleOptions) -> ProofBundleOutcome {
+    verify_parsed_under_caps(value, &[], ctx, opts)
+}
+
+/// `verify_proof_bundle` for a document parsed under `payload::COUNT_CAPS`: `overflow` is
+/// what the parser found over the caps (its arrays hold only their first elements). The count
+/// check takes those arrays' counts from it; a caller passes a truncated document only when
+/// the counts refuse it (`payload::refused_by_counts`), so nothing reads the missing elements.
+pub fn verify_parsed_under_caps(
+    value: &Value,
+    overflow: &[json::Overflow],
+    ctx: &VerifyContext,
+    opts: &ProofBundleOptions,
+) -> ProofBundleOutcome {
     let mut run = Run {
         findings: Findings::new(),
         summary: BundleSummary::default(),
         chain: None,
     };
-    match verify_inner(value, ctx, opts, &mut run) {
+    match verify_inner(value, overflow, ctx, opts, &mut run) {
         Ok((proof_tier, trust_tier)) => ProofBundleOutcome {
             findings: run.findings,
             failure: None,
@@ -128,6 +141,7 @@ pub fn verify_proof_bundle(value: &Value, ctx: &VerifyContext, opts: &ProofBundl
 
 fn verify_inner<'v>(
     value: &'v Value,
+    overflow: &[json::Overflow],
     ctx: &VerifyContext,
     opts: &ProofBundleOptions,
     run: &mut Run<'v>,
@@ -136,7 +150,7 @@ fn verify_inner<'v>(
     let env = check_envelope(value, ctx, opts, run, label)?;
     let p = env.payload;
     // Over a count limit: refused before any per-item work.
-    payload::check_counts(p)?;
+    payload::check_counts(p, overflow)?;
 
     // Every signature of the bundle goes into one batch, verified on one side of a rayon
     // join while the other side runs the ordered checks up to the envelope signature and
@@ -710,14 +724,21 @@ fn check_strict_receipts(infos: &[GatewayReceiptInfo], ctx: &VerifyContext) -> R
 }
 
 /// Subject entry: kind proof-bundle, strict receipt rule on, tiers and facts on the report.
-/// `urm` is the run's URM document, when one was given.
-pub fn verify_subject(path: &str, value: &Value, urm: Option<&[u8]>, ctx: &VerifyContext) -> SubjectReport {
+/// `urm` is the run's URM document, when one was given; `overflow` as for
+/// `verify_parsed_under_caps` (empty for a document parsed whole).
+pub fn verify_subject(
+    path: &str,
+    value: &Value,
+    overflow: &[json::Overflow],
+    urm: Option<&[u8]>,
+    ctx: &VerifyContext,
+) -> SubjectReport {
     let opts = ProofBundleOptions {
         strict_receipts: true,
         urm,
         ttl_skew_ms: 0,
     };
-    let out = verify_proof_bundle(value, ctx, &opts);
+    let out = verify_parsed_under_caps(value, overflow, ctx, &opts);
     let mut report = SubjectReport::from_findings(path, Kind::ProofBundle, out.findings);
     if out.failure.is_none() {
         report.proof_tier = Some(out.proof_tier.as_str().to_string());

@@ -341,6 +341,10 @@ impl<'a> Parser<'a> {
     fn skip_whitespace(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
+            // Indentation of pretty-printed documents: eight spaces at a time.
+            while self.bytes.get(self.pos..self.pos + 8) == Some(b"        ".as_slice()) {
+                self.pos += 8;
+            }
         }
     }
 

@@ -10,6 +10,8 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use super::{ParseError, Parser, LINEAR_KEY_SCAN_MAX};
 use crate::json::cap::{ArrayCap, ElementKeys};
@@ -26,23 +28,105 @@ enum Open<'a> {
 }
 
 /// What the elements after the kept ones were.
+#[derive(Clone, Copy, Default)]
 pub(super) struct Skipped {
     pub len: usize,
     pub counted: usize,
 }
 
+impl Skipped {
+    fn and(self, more: Skipped) -> Skipped {
+        Skipped {
+            len: self.len + more.len,
+            counted: self.counted + more.counted,
+        }
+    }
+}
+
+/// How a skip ended.
+enum End {
+    /// After the array's closing `]`.
+    Closed(Skipped),
+    /// At the requested position, the start of one of the array's elements.
+    AtSplit(Skipped),
+}
+
+/// Remaining input from which the skip runs on two threads.
+const SPLIT_SKIP_MIN_BYTES: usize = 512 * 1024;
+
 impl<'a> Parser<'a> {
     /// Validates the remaining elements of an array (`value (, value)* ]`), starting right
     /// after a `,`; `open` is the number of containers open around them (the array included).
     /// Stops after the closing `]`.
+    ///
+    /// A long remainder is validated by two threads: another parser validates from a likely
+    /// element boundary in the middle (`find_split`) as elements of this same array (it knows
+    /// `open` and the cap, so its depth checks and counts are those of this pass). Its result
+    /// is used only when this thread reaches that exact position as an element start, and only
+    /// if it succeeded; otherwise this thread goes on alone from there, so the result or error
+    /// is always the single pass's.
     pub(super) fn skip_rest_of_array(&mut self, open: usize, cap: &ArrayCap) -> Result<Skipped, ParseError> {
-        let mut skipped = Skipped { len: 0, counted: 0 };
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        let split = (rest.len() >= SPLIT_SKIP_MIN_BYTES)
+            .then(|| super::find_split(rest))
+            .flatten()
+            .map(|at| self.pos + at);
+        let Some(split) = split else {
+            return match self.skip_elements(open, cap, None)? {
+                End::Closed(s) | End::AtSplit(s) => Ok(s),
+            };
+        };
+        let (text, max_depth) = (self.text, self.max_depth);
+        // Raised when this thread no longer needs the other's work (the array ended before
+        // `split`, or an error came first), so that the other stops instead of being waited for.
+        let unneeded = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&unneeded);
+        let (head, tail) = rayon::join(
+            || {
+                let head = self.skip_elements(open, cap, Some(split));
+                if !matches!(head, Ok(End::AtSplit(_))) {
+                    unneeded.store(true, Ordering::Relaxed);
+                }
+                head
+            },
+            || {
+                let mut tail = Parser::new(text, max_depth);
+                tail.pos = split;
+                tail.stop = Some(stop);
+                tail.skip_elements(open, cap, None).map(|end| (end, tail.pos))
+            },
+        );
+        let head = match head? {
+            End::Closed(s) => return Ok(s),
+            End::AtSplit(s) => s,
+        };
+        if let Ok((End::Closed(t), end)) = tail {
+            self.pos = end;
+            return Ok(head.and(t));
+        }
+        match self.skip_elements(open, cap, None)? {
+            End::Closed(t) | End::AtSplit(t) => Ok(head.and(t)),
+        }
+    }
+
+    /// `skip_rest_of_array` on this thread, stopping early at `split` when that is the start
+    /// of an element.
+    fn skip_elements(&mut self, open: usize, cap: &ArrayCap, split: Option<usize>) -> Result<End, ParseError> {
+        let mut skipped = Skipped::default();
         let mut stack: Vec<Open<'a>> = Vec::new();
         let mut keys: Vec<Cow<'a, str>> = Vec::new();
         loop {
             // One value, or a container opened (then round again for its first member).
             self.skip_whitespace();
             let start = self.pos;
+            if stack.is_empty() {
+                if Some(start) == split {
+                    return Ok(End::AtSplit(skipped));
+                }
+                if self.stop.as_ref().is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+                    return Err(self.syntax(start, "skip abandoned"));
+                }
+            }
             // Whether the value just completed counts (meaningful once `stack` is empty, when
             // it is an element of the capped array).
             let mut counted = false;
@@ -98,7 +182,7 @@ impl<'a> Parser<'a> {
                             }
                             Some(b']') => {
                                 self.pos += 1;
-                                return Ok(skipped);
+                                return Ok(End::Closed(skipped));
                             }
                             _ => return Err(self.unexpected("',' or ']'")),
                         }
