@@ -319,6 +319,22 @@ fn batched_receipt_files_get_the_one_by_one_answers_with_hostile_ones_mixed_in()
     assert_eq!(failed, 90, "three hostile kinds, 30 of each");
 }
 
+/// The sample's payload, edited, then signed, as JSON text.
+fn signed_with(s: &SampleBundle, edit: &dyn Fn(&mut Object)) -> String {
+    let mut p = s.payload();
+    edit(&mut p);
+    clawaudit::json::jss::to_string(&s.sign(p))
+}
+
+/// Makes a gateway receipt a legacy raw one (no `envelope_type`, a `receipt_type`), which
+/// legacy normalization ignores.
+fn legacy(r: &mut Value) {
+    if let Value::Object(o) = r {
+        o.remove("envelope_type");
+        o.insert("receipt_type", Value::from("legacy"));
+    }
+}
+
 /// The plain path for a proof bundle: the whole document parsed, then verified with no
 /// counts taken from a capped parse.
 fn plain_report(bytes: &[u8], c: &VerifyContext) -> Result<SubjectReport, String> {
@@ -340,17 +356,7 @@ fn plain_report(bytes: &[u8], c: &VerifyContext) -> Result<SubjectReport, String
 fn bundles_over_a_count_limit_get_the_plain_paths_report() {
     let s = SampleBundle::new(20, 1100);
     let c = ctx(&s);
-    let signed = |edit: &dyn Fn(&mut Object)| {
-        let mut p = s.payload();
-        edit(&mut p);
-        clawaudit::json::jss::to_string(&s.sign(p))
-    };
-    let legacy = |r: &mut Value| {
-        if let Value::Object(o) = r {
-            o.remove("envelope_type");
-            o.insert("receipt_type", Value::from("legacy"));
-        }
-    };
+    let signed = |edit: &dyn Fn(&mut Object)| signed_with(&s, edit);
     let long_chain = SampleBundle::new(1001, 3);
     let cases: Vec<(&str, String, (Status, ReasonCode, &str))> = vec![
         (
@@ -410,4 +416,36 @@ fn bundles_over_a_count_limit_get_the_plain_paths_report() {
     assert_eq!(got.reason_code, ReasonCode::MalformedJson);
     let failing = got.checks.iter().find(|k| k.status == CheckStatus::Fail).unwrap();
     assert_eq!(failing.detail, format!("b.json is not acceptable JSON: {error}"));
+}
+
+/// From 8 MiB on, a proof bundle is parsed keeping none of its counted arrays
+/// (`payload::COUNT_SKIM`): refused from the counts alone when they are over a limit, parsed a
+/// second time, whole, otherwise. Both get the plain path's report.
+#[test]
+fn large_bundles_parsed_without_their_counted_arrays_get_the_plain_paths_report() {
+    let s = SampleBundle::new(20, 10_500);
+    let c = ctx(&s);
+    let signed = |edit: &dyn Fn(&mut Object)| signed_with(&s, edit);
+    let over = signed(&|_| {});
+    // 10 032 of the 10 500 receipts legacy raw: 468 count, and legacy receipts are ignored.
+    let within = signed(&|p| {
+        for (i, r) in receipts_mut(p).iter_mut().enumerate() {
+            if i % 45 >= 2 {
+                legacy(r);
+            }
+        }
+    });
+    for (name, text, status, code) in [
+        ("over", &over, Status::Fail, ReasonCode::MalformedEnvelope),
+        ("within", &within, Status::Pass, ReasonCode::Ok),
+    ] {
+        assert!(text.len() >= 8 << 20, "{name}: {} bytes", text.len());
+        let got = verify_subject(&Subject::new("b.json", text.clone().into_bytes()), &c);
+        let plain = plain_report(text.as_bytes(), &c).unwrap();
+        assert_eq!(format!("{got:?}"), format!("{plain:?}"), "{name}");
+        assert_eq!((got.status, got.reason_code), (status, code), "{name}");
+    }
+    let got = verify_subject(&Subject::new("b.json", over.into_bytes()), &c);
+    let failing = got.checks.iter().find(|k| k.status == CheckStatus::Fail).unwrap();
+    assert!(failing.detail.contains("has 10500 receipts"), "{}", failing.detail);
 }

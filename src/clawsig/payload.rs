@@ -104,6 +104,18 @@ pub const COUNT_CAPS: [ArrayCap; 7] = [
     count_cap(&["payload", "rate_limit_claims"], MAX_RATE_LIMIT_CLAIMS),
 ];
 
+/// `COUNT_CAPS` keeping no element: a parse under them builds none of those arrays and reports
+/// every non-empty one with its real counts. For inputs so large that a valid bundle is unlikely
+/// (`verify` uses it from 8 MiB on): an over-limit bundle is then refused without building even
+/// the first 1000 elements, and any other document is parsed a second time, whole.
+pub const COUNT_SKIM: [ArrayCap; 7] = {
+    const fn skim(cap: ArrayCap) -> ArrayCap {
+        ArrayCap { max: 0, ..cap }
+    }
+    let [a, b, c, d, e, f, g] = COUNT_CAPS;
+    [skim(a), skim(b), skim(c), skim(d), skim(e), skim(f), skim(g)]
+};
+
 /// A cap counting every element.
 const fn count_cap(path: &'static [&'static str], max: usize) -> ArrayCap {
     ArrayCap {
@@ -113,8 +125,8 @@ const fn count_cap(path: &'static [&'static str], max: usize) -> ArrayCap {
     }
 }
 
-/// Whether the counts a parse under `COUNT_CAPS` found over the caps refuse the bundle by
-/// themselves (for `receipts`, an array over the cap may still be within the limit once legacy
+/// Whether the counts a parse under `COUNT_CAPS` (or `COUNT_SKIM`) found over the caps refuse
+/// the bundle by themselves: a count over its limit (`COUNT_CAPS`' maxima) (for `receipts`, an array over the cap may still be within the limit once legacy
 /// raw receipts are set aside: then the document must be read whole).
 pub fn refused_by_counts(overflow: &[Overflow]) -> bool {
     overflow
