@@ -91,12 +91,17 @@ impl Candidates {
         Ok((start, end))
     }
 
-    fn name(&self, (start, end): (u32, u32)) -> &[u8] {
-        self.names.get(start as usize..end as usize).unwrap_or_default()
-    }
-
     fn push(&mut self, root: u32, span: (u32, u32)) {
         self.entries.push((root, span.0, span.1));
+    }
+
+    /// Sort the entries from `from` on as paths (by component), in place.
+    fn sort_from(&mut self, from: usize) {
+        let (names, entries) = (&self.names, &mut self.entries);
+        let name = |&(_, start, end): &(u32, u32, u32)| names.get(start as usize..end as usize).unwrap_or_default();
+        if let Some(tail) = entries.get_mut(from..) {
+            tail.sort_unstable_by(|a, b| name_path(name(a)).cmp(name_path(name(b))));
+        }
     }
 }
 
@@ -156,7 +161,9 @@ pub fn collect(paths: &[PathBuf]) -> Result<Walk, String> {
 
 fn walk_dir(root: &Path, walk: &mut Walk) -> Result<(), String> {
     let real_root = std::fs::canonicalize(root).map_err(|e| format!("{}: {e}", root.display()))?;
-    let mut files = Vec::new();
+    // The root's files go straight into the compact store, then are sorted there.
+    let root_index = walk.files.push_root(root)?;
+    let first = walk.files.len();
     let mut skipped = Vec::new();
     for item in walkdir::WalkDir::new(root).follow_links(false) {
         let item = item.map_err(|e| {
@@ -214,7 +221,8 @@ fn walk_dir(root: &Path, walk: &mut Walk) -> Result<(), String> {
             if bytes.is_empty() {
                 return Err(format!("{}: a file name that is not UTF-8", path.display()));
             }
-            files.push(walk.files.store(bytes)?);
+            let span = walk.files.store(bytes)?;
+            walk.files.push(root_index, span);
         } else if let Some(stem) = urm_stem(&name) {
             // A URM document is read with the proof bundle beside it; one without that
             // bundle is read by nothing.
@@ -234,12 +242,7 @@ fn walk_dir(root: &Path, walk: &mut Walk) -> Result<(), String> {
     // Sorted as paths (by component), as the files of the walk were before they were stored
     // compactly: a directory's files come before the files of its subdirectories only when
     // their names sort first.
-    let store = &walk.files;
-    files.sort_unstable_by(|&a, &b| name_path(store.name(a)).cmp(name_path(store.name(b))));
-    let root_index = walk.files.push_root(root)?;
-    for span in files {
-        walk.files.push(root_index, span);
-    }
+    walk.files.sort_from(first);
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     walk.skipped.extend(skipped);
     Ok(())
